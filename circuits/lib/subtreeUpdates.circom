@@ -1,0 +1,128 @@
+pragma circom 2.1.0;
+
+include "circomlib/circuits/poseidon.circom";
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/comparators.circom";
+include "./merkle.circom";
+
+// Fills an order in the order-slot tree of one account (docs/protocol.md, "Order slots").
+// When enabled: the slot at `orderId mod 2^depth` holds (slotOrderId, slotFilled) under
+// rootIn; either slotOrderId == orderId (filling continues) or slotOrderId < orderId (the
+// slot is retired and filling starts from 0); filled + fill <= size; the slot becomes
+// (orderId, filled + fill).
+// Inputs: orderId: uint32 (range-checked here, and >= 1 when enabled); fill, size: uint64
+// (caller range-checks); slotOrderId < 2^32 and slotFilled < 2^64 hold for every stored
+// leaf because every write is range-checked here.
+template OrderSlotFill(depth) {
+    assert(depth >= 1 && depth <= 32);
+    signal input enabled;
+    signal input rootIn;
+    signal input orderId;
+    signal input size;
+    signal input fill;
+    signal input slotOrderId;
+    signal input slotFilled;
+    signal input siblings[depth];
+    signal output rootOut;
+
+    component idBits = Num2Bits(32);
+    idBits.in <== orderId;
+    component idIsZero = IsZero();
+    idIsZero.in <== orderId;
+    enabled * idIsZero.out === 0;
+
+    component same = IsEqual();
+    same.in[0] <== slotOrderId;
+    same.in[1] <== orderId;
+    component older = LessThan(32);
+    older.in[0] <== slotOrderId;
+    older.in[1] <== orderId;
+    // Either the same order or an older one in the slot.
+    signal neither <== (1 - same.out) * (1 - older.out);
+    enabled * neither === 0;
+
+    signal filledBefore <== same.out * slotFilled;
+    signal filledAfter <== filledBefore + fill;
+    component withinSize = LessEqThan(65);
+    withinSize.in[0] <== filledAfter;
+    withinSize.in[1] <== size;
+    enabled * (1 - withinSize.out) === 0;
+
+    component oldLeaf = Poseidon(2);
+    oldLeaf.inputs[0] <== slotOrderId;
+    oldLeaf.inputs[1] <== slotFilled;
+    component newLeaf = Poseidon(2);
+    newLeaf.inputs[0] <== orderId;
+    newLeaf.inputs[1] <== filledAfter;
+
+    component update = MerkleUpdate(depth);
+    update.enabled <== enabled;
+    update.rootIn <== rootIn;
+    update.oldLeaf <== oldLeaf.out;
+    update.newLeaf <== newLeaf.out;
+    for (var i = 0; i < depth; i++) {
+        update.bits[i] <== idBits.out[i];
+        update.siblings[i] <== siblings[i];
+    }
+    rootOut <== update.rootOut;
+}
+
+// Moves one account's position in `seriesId` by `delta` (docs/protocol.md, "Positions").
+// When enabled: the leaf at `index` holds (oldSeriesId, oldSize) under rootIn and is either
+// empty (0, 0) or holds seriesId; the new size oldSize + delta has magnitude below 2^63;
+// the leaf becomes (seriesId, newSize), or (0, 0) when newSize is zero.
+// Inputs: index < 2^depth (range-checked here); delta: a signed field element of magnitude
+// below 2^64 (caller); oldSize has magnitude below 2^63 for every stored leaf (checked here
+// on every write).
+template PositionMove(depth) {
+    assert(depth >= 1 && depth <= 8);
+    signal input enabled;
+    signal input rootIn;
+    signal input index;
+    signal input seriesId;
+    signal input delta;
+    signal input oldSeriesId;
+    signal input oldSize;
+    signal input siblings[depth];
+    signal output rootOut;
+
+    component indexBits = Num2Bits(depth);
+    indexBits.in <== index;
+
+    component seriesMatches = IsEqual();
+    seriesMatches.in[0] <== oldSeriesId;
+    seriesMatches.in[1] <== seriesId;
+    component seriesEmpty = IsZero();
+    seriesEmpty.in <== oldSeriesId;
+    component sizeEmpty = IsZero();
+    sizeEmpty.in <== oldSize;
+    signal wasEmpty <== seriesEmpty.out * sizeEmpty.out;
+    signal conflict <== (1 - seriesMatches.out) * (1 - wasEmpty);
+    enabled * conflict === 0;
+
+    signal newSize <== oldSize + delta;
+    // |newSize| < 2^63  <=>  newSize + 2^63 in [0, 2^64).
+    component sizeRange = Num2Bits(64);
+    sizeRange.in <== newSize + (1 << 63);
+    component closed = IsZero();
+    closed.in <== newSize;
+    signal newSeriesId <== seriesId * (1 - closed.out);
+
+    component oldLeaf = Poseidon(2);
+    oldLeaf.inputs[0] <== oldSeriesId;
+    oldLeaf.inputs[1] <== oldSize;
+    component newLeaf = Poseidon(2);
+    newLeaf.inputs[0] <== newSeriesId;
+    newLeaf.inputs[1] <== newSize;
+
+    component update = MerkleUpdate(depth);
+    update.enabled <== enabled;
+    update.rootIn <== rootIn;
+    update.oldLeaf <== oldLeaf.out;
+    update.newLeaf <== newLeaf.out;
+    for (var i = 0; i < depth; i++) {
+        update.bits[i] <== indexBits.out[i];
+        update.siblings[i] <== siblings[i];
+    }
+    rootOut <== update.rootOut;
+}

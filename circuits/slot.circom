@@ -1,0 +1,336 @@
+pragma circom 2.1.0;
+
+include "circomlib/circuits/poseidon.circom";
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/comparators.circom";
+include "circomlib/circuits/eddsaposeidon.circom";
+include "./generated/constants.circom";
+include "./lib/merkle.circom";
+include "./lib/leaves.circom";
+include "./lib/txType.circom";
+include "./lib/subtreeUpdates.circom";
+
+// One batch slot: applies one transaction of any kind to the state and the L1 queue, and
+// publishes its two data elements (docs/protocol.md, "Rules the circuit enforces, per slot").
+//
+// Signals shared by kinds (unused ones must be 0 in an honest witness, and are gated by the
+// type flags so that no value of theirs changes an output when unused):
+//   amount: uint64          deposit amount / withdraw amount
+//   l1Address: uint160      deposit depositor / forced-withdrawal requester (from the queue)
+//   entryPubKeyX/Y          deposit key (from the queue)
+//   account{A,B}Fields[7]   [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsRoot, orderSlotsRoot]
+//   sigA*                   buy-order signature (trade) or withdraw signature
+//   sigB*                   sell-order signature (trade)
+// Account A is updated by every kind but noop; account B by trades only, proven against the
+// root after account A's update.
+template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
+    assert(accountsDepth >= 2 && accountsDepth <= 32);
+
+    signal input rootIn;
+    signal input queueHashIn;
+    signal output rootOut;
+    signal output queueHashOut;
+    signal output e1;
+    signal output e2;
+
+    signal input type;
+    signal input typeFlags[5];
+
+    signal input amount;
+    signal input l1Address;
+    signal input entryPubKeyX;
+    signal input entryPubKeyY;
+
+    signal input accountA;
+    signal input accountAFields[7];
+    signal input accountASiblings[accountsDepth];
+    signal input accountB;
+    signal input accountBFields[7];
+    signal input accountBSiblings[accountsDepth];
+
+    signal input seriesId;
+    signal input fill;
+    signal input price;
+    signal input buyOrderId;
+    signal input buySize;
+    signal input buyLimitPrice;
+    signal input buyValidUntil;
+    signal input sellOrderId;
+    signal input sellSize;
+    signal input sellLimitPrice;
+    signal input sellValidUntil;
+    signal input sigAR8x;
+    signal input sigAR8y;
+    signal input sigAS;
+    signal input sigBR8x;
+    signal input sigBR8y;
+    signal input sigBS;
+
+    signal input positionA;
+    signal input positionAOld[2];
+    signal input positionASiblings[positionsDepth];
+    signal input positionB;
+    signal input positionBOld[2];
+    signal input positionBSiblings[positionsDepth];
+    signal input orderSlotAOld[2];
+    signal input orderSlotASiblings[orderSlotsDepth];
+    signal input orderSlotBOld[2];
+    signal input orderSlotBSiblings[orderSlotsDepth];
+
+    // ---- kind ----
+    component kind = TxTypeFlags();
+    kind.type <== type;
+    for (var k = 0; k < 5; k++) kind.flags[k] <== typeFlags[k];
+    signal isNoop <== typeFlags[0];
+    signal isDeposit <== typeFlags[1];
+    signal isTrade <== typeFlags[2];
+    signal isWithdraw <== typeFlags[3];
+    signal isForced <== typeFlags[4];
+
+    // ---- ranges of the shared scalars ----
+    component amountBits = Num2Bits(64);
+    amountBits.in <== amount;
+    component l1Bits = Num2Bits(160);
+    l1Bits.in <== l1Address;
+    component aBits = Num2Bits(accountsDepth);
+    aBits.in <== accountA;
+    component bBits = Num2Bits(accountsDepth);
+    bBits.in <== accountB;
+    component seriesBits = Num2Bits(32);
+    seriesBits.in <== seriesId;
+    component fillBits = Num2Bits(64);
+    fillBits.in <== fill;
+    component priceBits = Num2Bits(64);
+    priceBits.in <== price;
+    component buySizeBits = Num2Bits(64);
+    buySizeBits.in <== buySize;
+    component sellSizeBits = Num2Bits(64);
+    sellSizeBits.in <== sellSize;
+    component buyLimitBits = Num2Bits(64);
+    buyLimitBits.in <== buyLimitPrice;
+    component sellLimitBits = Num2Bits(64);
+    sellLimitBits.in <== sellLimitPrice;
+    component buyValidBits = Num2Bits(32);
+    buyValidBits.in <== buyValidUntil;
+    component sellValidBits = Num2Bits(32);
+    sellValidBits.in <== sellValidUntil;
+
+    // ---- deposit: create or credit ----
+    component pkXZero = IsZero();
+    pkXZero.in <== accountAFields[0];
+    component pkYZero = IsZero();
+    pkYZero.in <== accountAFields[1];
+    signal keyless <== pkXZero.out * pkYZero.out;
+    signal creates <== isDeposit * keyless;
+    signal credits <== isDeposit - creates;
+    // A created account must be the empty account.
+    creates * accountAFields[2] === 0;
+    creates * accountAFields[3] === 0;
+    creates * accountAFields[4] === 0;
+    creates * (accountAFields[5] - emptySubtreeRoot(positionsDepth)) === 0;
+    creates * (accountAFields[6] - emptySubtreeRoot(orderSlotsDepth)) === 0;
+    // A credited account must hold the entry's key and L1 address.
+    credits * (accountAFields[0] - entryPubKeyX) === 0;
+    credits * (accountAFields[1] - entryPubKeyY) === 0;
+    credits * (accountAFields[2] - l1Address) === 0;
+
+    // ---- trade: orders, limits, accounts ----
+    component sameAccount = IsEqual();
+    sameAccount.in[0] <== accountA;
+    sameAccount.in[1] <== accountB;
+    isTrade * sameAccount.out === 0;
+    component seriesZero = IsZero();
+    seriesZero.in <== seriesId;
+    isTrade * seriesZero.out === 0;
+    component fillZero = IsZero();
+    fillZero.in <== fill;
+    isTrade * fillZero.out === 0;
+    component buyLimitOk = LessEqThan(64);
+    buyLimitOk.in[0] <== price;
+    buyLimitOk.in[1] <== buyLimitPrice;
+    isTrade * (1 - buyLimitOk.out) === 0;
+    component sellLimitOk = LessEqThan(64);
+    sellLimitOk.in[0] <== sellLimitPrice;
+    sellLimitOk.in[1] <== price;
+    isTrade * (1 - sellLimitOk.out) === 0;
+
+    component buyMessage = Poseidon(8);
+    buyMessage.inputs[0] <== TAG_ORDER();
+    buyMessage.inputs[1] <== accountA;
+    buyMessage.inputs[2] <== buyOrderId;
+    buyMessage.inputs[3] <== seriesId;
+    buyMessage.inputs[4] <== 0;
+    buyMessage.inputs[5] <== buySize;
+    buyMessage.inputs[6] <== buyLimitPrice;
+    buyMessage.inputs[7] <== buyValidUntil;
+    component sellMessage = Poseidon(8);
+    sellMessage.inputs[0] <== TAG_ORDER();
+    sellMessage.inputs[1] <== accountB;
+    sellMessage.inputs[2] <== sellOrderId;
+    sellMessage.inputs[3] <== seriesId;
+    sellMessage.inputs[4] <== 1;
+    sellMessage.inputs[5] <== sellSize;
+    sellMessage.inputs[6] <== sellLimitPrice;
+    sellMessage.inputs[7] <== sellValidUntil;
+    component withdrawMessage = Poseidon(4);
+    withdrawMessage.inputs[0] <== TAG_WITHDRAW();
+    withdrawMessage.inputs[1] <== accountA;
+    withdrawMessage.inputs[2] <== accountAFields[3];
+    withdrawMessage.inputs[3] <== amount;
+
+    // Signature A: the buy order (trade) or the withdrawal, under account A's key.
+    signal messageATrade <== isTrade * buyMessage.out;
+    signal messageAWithdraw <== isWithdraw * withdrawMessage.out;
+    component sigA = EdDSAPoseidonVerifier();
+    sigA.enabled <== isTrade + isWithdraw;
+    sigA.Ax <== accountAFields[0];
+    sigA.Ay <== accountAFields[1];
+    sigA.R8x <== sigAR8x;
+    sigA.R8y <== sigAR8y;
+    sigA.S <== sigAS;
+    sigA.M <== messageATrade + messageAWithdraw;
+    // Signature B: the sell order, under account B's key.
+    component sigB = EdDSAPoseidonVerifier();
+    sigB.enabled <== isTrade;
+    sigB.Ax <== accountBFields[0];
+    sigB.Ay <== accountBFields[1];
+    sigB.R8x <== sigBR8x;
+    sigB.R8y <== sigBR8y;
+    sigB.S <== sigBS;
+    sigB.M <== sellMessage.out;
+
+    // Order slots and positions of both sides (trade only).
+    component slotA = OrderSlotFill(orderSlotsDepth);
+    slotA.enabled <== isTrade;
+    slotA.rootIn <== accountAFields[6];
+    slotA.orderId <== buyOrderId;
+    slotA.size <== buySize;
+    slotA.fill <== fill;
+    slotA.slotOrderId <== orderSlotAOld[0];
+    slotA.slotFilled <== orderSlotAOld[1];
+    for (var i = 0; i < orderSlotsDepth; i++) slotA.siblings[i] <== orderSlotASiblings[i];
+    component slotB = OrderSlotFill(orderSlotsDepth);
+    slotB.enabled <== isTrade;
+    slotB.rootIn <== accountBFields[6];
+    slotB.orderId <== sellOrderId;
+    slotB.size <== sellSize;
+    slotB.fill <== fill;
+    slotB.slotOrderId <== orderSlotBOld[0];
+    slotB.slotFilled <== orderSlotBOld[1];
+    for (var i = 0; i < orderSlotsDepth; i++) slotB.siblings[i] <== orderSlotBSiblings[i];
+
+    signal tradeFill <== isTrade * fill;
+    component moveA = PositionMove(positionsDepth);
+    moveA.enabled <== isTrade;
+    moveA.rootIn <== accountAFields[5];
+    moveA.index <== positionA;
+    moveA.seriesId <== seriesId;
+    moveA.delta <== tradeFill;
+    moveA.oldSeriesId <== positionAOld[0];
+    moveA.oldSize <== positionAOld[1];
+    for (var i = 0; i < positionsDepth; i++) moveA.siblings[i] <== positionASiblings[i];
+    component moveB = PositionMove(positionsDepth);
+    moveB.enabled <== isTrade;
+    moveB.rootIn <== accountBFields[5];
+    moveB.index <== positionB;
+    moveB.seriesId <== seriesId;
+    moveB.delta <== -tradeFill;
+    moveB.oldSeriesId <== positionBOld[0];
+    moveB.oldSize <== positionBOld[1];
+    for (var i = 0; i < positionsDepth; i++) moveB.siblings[i] <== positionBSiblings[i];
+
+    signal premium <== price * tradeFill;
+
+    // ---- forced withdrawal: pays all collateral of a flat account to its owner ----
+    component ownerMatches = IsEqual();
+    ownerMatches.in[0] <== accountAFields[2];
+    ownerMatches.in[1] <== l1Address;
+    component flat = IsEqual();
+    flat.in[0] <== accountAFields[5];
+    flat.in[1] <== emptySubtreeRoot(positionsDepth);
+    signal forcedOwner <== isForced * ownerMatches.out;
+    signal pays <== forcedOwner * flat.out;
+    signal paid <== pays * accountAFields[4];
+
+    // ---- account A ----
+    signal depositAmount <== isDeposit * amount;
+    signal withdrawAmount <== isWithdraw * amount;
+    signal newA[7];
+    newA[0] <== accountAFields[0] + creates * entryPubKeyX;
+    newA[1] <== accountAFields[1] + creates * entryPubKeyY;
+    newA[2] <== accountAFields[2] + creates * l1Address;
+    newA[3] <== accountAFields[3] + isWithdraw;
+    newA[4] <== accountAFields[4] + depositAmount - withdrawAmount - premium - paid;
+    newA[5] <== moveA.rootOut;
+    newA[6] <== slotA.rootOut;
+    // Collateral stays in [0, 2^64): no withdrawal, premium or deposit can overdraw or overflow it.
+    component collateralA = Num2Bits(64);
+    collateralA.in <== newA[4];
+
+    component oldLeafA = AccountLeaf();
+    component newLeafA = AccountLeaf();
+    for (var i = 0; i < 7; i++) {
+        oldLeafA.fields[i] <== accountAFields[i];
+        newLeafA.fields[i] <== newA[i];
+    }
+    component updateA = MerkleUpdate(accountsDepth);
+    updateA.enabled <== 1 - isNoop;
+    updateA.rootIn <== rootIn;
+    updateA.oldLeaf <== oldLeafA.out;
+    updateA.newLeaf <== newLeafA.out;
+    for (var i = 0; i < accountsDepth; i++) {
+        updateA.bits[i] <== aBits.out[i];
+        updateA.siblings[i] <== accountASiblings[i];
+    }
+
+    // ---- account B (trade only), against the root after A ----
+    signal newB[7];
+    newB[0] <== accountBFields[0];
+    newB[1] <== accountBFields[1];
+    newB[2] <== accountBFields[2];
+    newB[3] <== accountBFields[3];
+    newB[4] <== accountBFields[4] + premium;
+    newB[5] <== moveB.rootOut;
+    newB[6] <== slotB.rootOut;
+    component collateralB = Num2Bits(64);
+    collateralB.in <== newB[4];
+
+    component oldLeafB = AccountLeaf();
+    component newLeafB = AccountLeaf();
+    for (var i = 0; i < 7; i++) {
+        oldLeafB.fields[i] <== accountBFields[i];
+        newLeafB.fields[i] <== newB[i];
+    }
+    component updateB = MerkleUpdate(accountsDepth);
+    updateB.enabled <== isTrade;
+    updateB.rootIn <== updateA.rootOut;
+    updateB.oldLeaf <== oldLeafB.out;
+    updateB.newLeaf <== newLeafB.out;
+    for (var i = 0; i < accountsDepth; i++) {
+        updateB.bits[i] <== bBits.out[i];
+        updateB.siblings[i] <== accountBSiblings[i];
+    }
+    rootOut <== updateB.rootOut;
+
+    // ---- L1 queue: deposits and forced withdrawals consume one entry each ----
+    // packed = kind + accountIndex * 2^8 + amount * 2^40 (QueueLayout).
+    signal forcedAccount <== isForced * accountA;
+    signal consumes <== isDeposit + isForced;
+    component entry = Poseidon(5);
+    entry.inputs[0] <== queueHashIn;
+    entry.inputs[1] <== isDeposit + 2 * isForced + forcedAccount * (1 << 8) + depositAmount * (1 << 40);
+    entry.inputs[2] <== l1Address;
+    entry.inputs[3] <== isDeposit * entryPubKeyX;
+    entry.inputs[4] <== isDeposit * entryPubKeyY;
+    queueHashOut <== queueHashIn + consumes * (entry.out - queueHashIn);
+
+    // ---- published data (SlotLayout), every term gated by its kind ----
+    signal accountTerm <== (1 - isNoop) * accountA;
+    signal amountTerm <== depositAmount + withdrawAmount + paid;
+    signal tradeTerm <== isTrade * (accountB * (1 << 36) + seriesId * (1 << 68) + fill * (1 << 100) + price * (1 << 164));
+    e1 <== type + accountTerm * (1 << 4) + amountTerm * (1 << 36) + tradeTerm;
+    signal tradeIds <== isTrade * (buyOrderId + sellOrderId * (1 << 32) + positionA * (1 << 64) + positionB * (1 << 72));
+    signal withdrawRecipient <== isWithdraw * accountAFields[2];
+    signal forcedRecipient <== isForced * l1Address;
+    e2 <== tradeIds + withdrawRecipient + forcedRecipient;
+}

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
+import {PoseidonT4} from "poseidon-solidity/PoseidonT4.sol";
+import {PoseidonT6} from "poseidon-solidity/PoseidonT6.sol";
+import {RollupConstants as C} from "./generated/RollupConstants.sol";
+import {IERC20} from "./IERC20.sol";
+import {IGroth16Verifier} from "./IGroth16Verifier.sol";
+
+/// @title Rollup
+/// @notice L1 contract of the options rollup: holds the collateral, keeps the priority queue
+///         of deposits and forced withdrawals, verifies each batch's Groth16 proof, pays
+///         withdrawals, and runs the escape hatch once the operator stops serving forced
+///         withdrawals. The rules are those of docs/protocol.md.
+contract Rollup {
+    /*//////////////////////////////////////////////////////////////
+                                 ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    error NotOperator();
+    error Frozen();
+    error NotFrozen();
+    error AmountOutOfRange(uint256 amount);
+    error InvalidPubKey();
+    error AccountOutOfRange(uint256 accountIndex);
+    error BadDataLength(uint256 length, uint256 expected);
+    error NotAFieldElement(uint256 value);
+    error QueueOverrun(uint256 requested, uint256 available);
+    error InvalidProof();
+    error NothingToWithdraw();
+    error TransferFailed();
+    error NotAForcedRequest(uint256 queueIndex);
+    error RequestAlreadyProcessed(uint256 queueIndex);
+    error TimeoutNotReached(uint256 deadline);
+    error AlreadyExited(uint256 accountIndex);
+    error BadSiblingsLength(uint256 length, uint256 expected);
+    error InvalidMerkleProof();
+    error DepositAlreadyRefunded(uint256 queueIndex);
+    error DepositProcessed(uint256 queueIndex);
+    error InvalidQueueEntry(uint256 queueIndex);
+    error InvalidSeries();
+
+    /*//////////////////////////////////////////////////////////////
+                                 EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A deposit entered the priority queue at `queueIndex`.
+    event Deposited(uint256 indexed queueIndex, address indexed from, uint256 pubKeyX, uint256 pubKeyY, uint256 amount);
+    /// @notice A forced withdrawal of `accountIndex` entered the queue; `deadline` is when freezing becomes possible.
+    event ForcedWithdrawalRequested(uint256 indexed queueIndex, address indexed requester, uint256 indexed accountIndex, uint256 deadline);
+    /// @notice Batch `batchNumber` was verified and moved the root to `newRoot`.
+    event BatchVerified(uint256 indexed batchNumber, uint256 oldRoot, uint256 newRoot, uint256 queueProcessed, uint256 inputHash);
+    /// @notice `amount` became withdrawable by `recipient` in batch `batchNumber`.
+    event WithdrawalCredited(uint256 indexed batchNumber, address indexed recipient, uint256 amount);
+    /// @notice `recipient` was paid its pending withdrawals.
+    event Withdrawn(address indexed recipient, uint256 amount);
+    /// @notice The rollup froze because forced request `queueIndex` was not served in time.
+    event RollupFrozen(uint256 indexed queueIndex, uint256 lastVerifiedRoot);
+    /// @notice An account exited through the escape hatch.
+    event EscapeExited(uint256 indexed accountIndex, address indexed recipient, uint256 amount);
+    /// @notice An unprocessed deposit was refunded after the freeze.
+    event DepositRefunded(uint256 indexed queueIndex, address indexed recipient, uint256 amount);
+    /// @notice The operator listed an option series.
+    event SeriesListed(uint256 indexed seriesId, bytes32 underlying, uint64 expiry, uint256 strike, bool isCall);
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice An option series as listed by the operator.
+    struct Series {
+        bytes32 underlying;
+        uint64 expiry;
+        bool isCall;
+        uint256 strike;
+    }
+
+    /// @notice The collateral token.
+    IERC20 public immutable token;
+    /// @notice The Groth16 verifier of the batch circuit.
+    IGroth16Verifier public immutable verifier;
+    /// @notice The sequencer's address: the only submitter of batches and lister of series.
+    address public immutable operator;
+    /// @notice Slots per batch (the circuit's `batchSize`).
+    uint256 public immutable batchSize;
+    /// @notice Depth of the accounts tree.
+    uint256 public immutable accountsDepth;
+    /// @notice Seconds a forced withdrawal may wait before anyone may freeze the rollup.
+    uint256 public immutable forcedTimeout;
+
+    /// @notice The last verified state root.
+    uint256 public stateRoot;
+    /// @notice Number of verified batches.
+    uint256 public batchCount;
+    /// @notice Number of queue entries consumed by verified batches.
+    uint256 public queueProcessed;
+    /// @notice True once the escape hatch is open; no batch is accepted after it.
+    bool public frozen;
+
+    /// @dev `_queueHash[n]` is the chain value after `n` entries; `_queueHash[0] = 0`.
+    uint256[] internal _queueHash;
+    /// @notice Freeze deadline of each forced-withdrawal entry (0 for deposits).
+    mapping(uint256 queueIndex => uint256) public forcedDeadline;
+    /// @notice Withdrawable balances credited by verified batches.
+    mapping(address => uint256) public pendingWithdrawal;
+    /// @notice Accounts that have exited through the escape hatch.
+    mapping(uint256 accountIndex => bool) public exited;
+    /// @notice Unprocessed deposits refunded after the freeze.
+    mapping(uint256 queueIndex => bool) public refunded;
+    /// @notice Listed series, ids from 1.
+    Series[] internal _series;
+
+    /*//////////////////////////////////////////////////////////////
+                               CONSTRUCTOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @param token_ Collateral token.
+    /// @param verifier_ Groth16 verifier generated from the batch circuit's zkey.
+    /// @param operator_ Sequencer address.
+    /// @param batchSize_ Slots per batch, as the circuit.
+    /// @param accountsDepth_ Accounts tree depth, as the circuit.
+    /// @param forcedTimeout_ Seconds before an unserved forced withdrawal allows a freeze.
+    /// @param genesisRoot The root of the empty state.
+    constructor(
+        IERC20 token_,
+        IGroth16Verifier verifier_,
+        address operator_,
+        uint256 batchSize_,
+        uint256 accountsDepth_,
+        uint256 forcedTimeout_,
+        uint256 genesisRoot
+    ) {
+        token = token_;
+        verifier = verifier_;
+        operator = operator_;
+        batchSize = batchSize_;
+        accountsDepth = accountsDepth_;
+        forcedTimeout = forcedTimeout_;
+        stateRoot = genesisRoot;
+        _queueHash.push(0);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              USER ACTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Deposits `amount` collateral for the L2 key `(pubKeyX, pubKeyY)`; the sequencer
+    ///         credits it to the account of this key and the caller, creating it if needed.
+    /// @dev Pulls the tokens first (approve beforehand). Reverts when frozen.
+    /// @param amount Collateral base units, 1 to 2^64 - 1.
+    /// @return queueIndex Position of the deposit in the priority queue.
+    function deposit(uint256 amount, uint256 pubKeyX, uint256 pubKeyY) external returns (uint256 queueIndex) {
+        if (frozen) revert Frozen();
+        if (amount == 0 || amount >> C.BITS_AMOUNT != 0) revert AmountOutOfRange(amount);
+        if ((pubKeyX == 0 && pubKeyY == 0) || pubKeyX >= C.SNARK_FIELD || pubKeyY >= C.SNARK_FIELD) revert InvalidPubKey();
+        _pull(msg.sender, amount);
+        queueIndex = _enqueue(_packEntry(C.QUEUE_DEPOSIT, 0, amount), uint160(msg.sender), pubKeyX, pubKeyY);
+        emit Deposited(queueIndex, msg.sender, pubKeyX, pubKeyY, amount);
+    }
+
+    /// @notice Asks the sequencer to withdraw all the collateral of `accountIndex` to the
+    ///         caller, who must be its L1 address; served in queue order or the rollup freezes.
+    /// @return queueIndex Position of the request in the priority queue.
+    function requestForcedWithdrawal(uint256 accountIndex) external returns (uint256 queueIndex) {
+        if (frozen) revert Frozen();
+        if (accountIndex >> accountsDepth != 0) revert AccountOutOfRange(accountIndex);
+        queueIndex = _enqueue(_packEntry(C.QUEUE_FORCED_WITHDRAWAL, accountIndex, 0), uint160(msg.sender), 0, 0);
+        uint256 deadline = block.timestamp + forcedTimeout;
+        forcedDeadline[queueIndex] = deadline;
+        emit ForcedWithdrawalRequested(queueIndex, msg.sender, accountIndex, deadline);
+    }
+
+    /// @notice Pays the caller everything verified batches credited to it.
+    function withdraw() external {
+        uint256 amount = pendingWithdrawal[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        pendingWithdrawal[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        _push(msg.sender, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                OPERATOR
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Verifies and applies one batch.
+    /// @param data The batch data: two field elements per slot (docs/protocol.md).
+    /// @param newRoot The state root after the batch.
+    /// @param queueCount Queue entries the batch consumed, from `queueProcessed` on.
+    /// @param a Groth16 proof, point A.
+    /// @param b Groth16 proof, point B (EVM coordinate order).
+    /// @param c Groth16 proof, point C.
+    function submitBatch(
+        uint256[] calldata data,
+        uint256 newRoot,
+        uint256 queueCount,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c
+    ) external {
+        if (msg.sender != operator) revert NotOperator();
+        if (frozen) revert Frozen();
+        if (data.length != 2 * batchSize) revert BadDataLength(data.length, 2 * batchSize);
+        if (newRoot >= C.SNARK_FIELD) revert NotAFieldElement(newRoot);
+        uint256 processedAfter = queueProcessed + queueCount;
+        if (processedAfter >= _queueHash.length) revert QueueOverrun(queueCount, _queueHash.length - 1 - queueProcessed);
+
+        uint256 oldRoot = stateRoot;
+        uint256 inputHash = PoseidonT6.hash(
+            [oldRoot, newRoot, _queueHash[queueProcessed], _queueHash[processedAfter], _dataHash(data)]
+        );
+        if (!verifier.verifyProof(a, b, c, [inputHash])) revert InvalidProof();
+
+        uint256 batchNumber = batchCount;
+        stateRoot = newRoot;
+        queueProcessed = processedAfter;
+        batchCount = batchNumber + 1;
+        emit BatchVerified(batchNumber, oldRoot, newRoot, processedAfter, inputHash);
+        _creditWithdrawals(batchNumber, data);
+    }
+
+    /// @notice Lists an option series; ids are assigned from 1.
+    /// @return seriesId The new series' id.
+    function listSeries(bytes32 underlying, uint64 expiry, uint256 strike, bool isCall) external returns (uint256 seriesId) {
+        if (msg.sender != operator) revert NotOperator();
+        if (underlying == bytes32(0) || strike == 0 || expiry <= block.timestamp) revert InvalidSeries();
+        _series.push(Series(underlying, expiry, isCall, strike));
+        seriesId = _series.length;
+        emit SeriesListed(seriesId, underlying, expiry, strike, isCall);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               ESCAPE HATCH
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Freezes the rollup because forced request `queueIndex` is still unserved past
+    ///         its deadline. Anyone may call it. After it, no batch is accepted.
+    function freeze(uint256 queueIndex) external {
+        if (frozen) revert Frozen();
+        uint256 deadline = forcedDeadline[queueIndex];
+        if (deadline == 0) revert NotAForcedRequest(queueIndex);
+        if (queueIndex < queueProcessed) revert RequestAlreadyProcessed(queueIndex);
+        if (block.timestamp <= deadline) revert TimeoutNotReached(deadline);
+        frozen = true;
+        emit RollupFrozen(queueIndex, stateRoot);
+    }
+
+    /// @notice After the freeze, pays an account's collateral at the last verified root to its
+    ///         L1 address, once. Anyone may submit the proof; the funds go to the account's owner.
+    /// @dev Open positions are not valued in this version (docs/protocol.md).
+    /// @param fields [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsRoot, orderSlotsRoot].
+    /// @param siblings Merkle siblings from the leaf level upwards.
+    function escapeExit(uint256 accountIndex, uint256[7] calldata fields, uint256[] calldata siblings) external {
+        if (!frozen) revert NotFrozen();
+        if (accountIndex >> accountsDepth != 0) revert AccountOutOfRange(accountIndex);
+        if (exited[accountIndex]) revert AlreadyExited(accountIndex);
+        if (siblings.length != accountsDepth) revert BadSiblingsLength(siblings.length, accountsDepth);
+        uint256 leaf = PoseidonT6.hash(
+            [fields[0], fields[1], fields[2], fields[3], PoseidonT4.hash([fields[4], fields[5], fields[6]])]
+        );
+        if (_merkleRoot(leaf, accountIndex, siblings) != stateRoot) revert InvalidMerkleProof();
+        exited[accountIndex] = true;
+        address recipient = address(uint160(fields[2]));
+        uint256 amount = fields[4];
+        emit EscapeExited(accountIndex, recipient, amount);
+        if (amount > 0) _push(recipient, amount);
+    }
+
+    /// @notice After the freeze, returns an unprocessed deposit to its depositor, once.
+    /// @param queueIndex The deposit's queue position (>= queueProcessed).
+    function refundDeposit(uint256 queueIndex, address depositor, uint256 pubKeyX, uint256 pubKeyY, uint256 amount) external {
+        if (!frozen) revert NotFrozen();
+        if (queueIndex < queueProcessed) revert DepositProcessed(queueIndex);
+        if (queueIndex + 1 >= _queueHash.length) revert InvalidQueueEntry(queueIndex);
+        if (refunded[queueIndex]) revert DepositAlreadyRefunded(queueIndex);
+        uint256 packed = _packEntry(C.QUEUE_DEPOSIT, 0, amount);
+        uint256 expected = PoseidonT6.hash([_queueHash[queueIndex], packed, uint160(depositor), pubKeyX, pubKeyY]);
+        if (expected != _queueHash[queueIndex + 1]) revert InvalidQueueEntry(queueIndex);
+        refunded[queueIndex] = true;
+        emit DepositRefunded(queueIndex, depositor, amount);
+        _push(depositor, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Number of entries ever appended to the priority queue.
+    function queueLength() external view returns (uint256) {
+        return _queueHash.length - 1;
+    }
+
+    /// @notice The queue hash chain after `n` entries.
+    function queueHash(uint256 n) external view returns (uint256) {
+        return _queueHash[n];
+    }
+
+    /// @notice A listed series by id (from 1).
+    function series(uint256 seriesId) external view returns (Series memory) {
+        return _series[seriesId - 1];
+    }
+
+    /// @notice Number of listed series.
+    function seriesCount() external view returns (uint256) {
+        return _series.length;
+    }
+
+    /// @notice The batch data hash the circuit binds (exposed for tooling and tests).
+    function dataHash(uint256[] calldata data) external pure returns (uint256) {
+        return _dataHash(data);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _enqueue(uint256 packed, uint256 l1Address, uint256 pubKeyX, uint256 pubKeyY) internal returns (uint256 queueIndex) {
+        queueIndex = _queueHash.length - 1;
+        _queueHash.push(PoseidonT6.hash([_queueHash[queueIndex], packed, l1Address, pubKeyX, pubKeyY]));
+    }
+
+    function _packEntry(uint256 kind, uint256 accountIndex, uint256 amount) internal pure returns (uint256) {
+        return kind | (accountIndex << C.QUEUE_ACCOUNT_INDEX_OFFSET) | (amount << C.QUEUE_AMOUNT_OFFSET);
+    }
+
+    /// @dev d[0] = 0, d[i+1] = H(d[i], e1[i], e2[i]).
+    function _dataHash(uint256[] calldata data) internal pure returns (uint256 d) {
+        for (uint256 i = 0; i < data.length; i += 2) {
+            if (data[i] >= C.SNARK_FIELD) revert NotAFieldElement(data[i]);
+            if (data[i + 1] >= C.SNARK_FIELD) revert NotAFieldElement(data[i + 1]);
+            d = PoseidonT4.hash([d, data[i], data[i + 1]]);
+        }
+    }
+
+    /// @dev Credits every withdraw and forced-withdrawal slot's amount to its recipient.
+    function _creditWithdrawals(uint256 batchNumber, uint256[] calldata data) internal {
+        uint256 typeMask = (1 << C.BITS_TYPE) - 1;
+        uint256 amountMask = (1 << C.BITS_AMOUNT) - 1;
+        for (uint256 i = 0; i < data.length; i += 2) {
+            uint256 txType = data[i] & typeMask;
+            if (txType != C.TX_WITHDRAW && txType != C.TX_FORCED_WITHDRAWAL) continue;
+            uint256 amount = (data[i] >> C.SLOT_AMOUNT_OFFSET) & amountMask;
+            if (amount == 0) continue;
+            address recipient = address(uint160(data[i + 1]));
+            pendingWithdrawal[recipient] += amount;
+            emit WithdrawalCredited(batchNumber, recipient, amount);
+        }
+    }
+
+    function _merkleRoot(uint256 leaf, uint256 index, uint256[] calldata siblings) internal pure returns (uint256 node) {
+        node = leaf;
+        for (uint256 level = 0; level < siblings.length; level++) {
+            node = (index >> level) & 1 == 0 ? PoseidonT3.hash([node, siblings[level]]) : PoseidonT3.hash([siblings[level], node]);
+        }
+    }
+
+    function _pull(address from, uint256 amount) internal {
+        if (!token.transferFrom(from, address(this), amount)) revert TransferFailed();
+    }
+
+    function _push(address to, uint256 amount) internal {
+        if (!token.transfer(to, amount)) revert TransferFailed();
+    }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { privateKeyToAccount } from 'viem/accounts'
+import { SequencerClient } from './client.js'
+import { ApiError } from './errors.js'
+import { deriveL2Key } from './keys.js'
+import { buildOrder, parseSignedOrder, parseSignedWithdrawal, signOrder, signWithdrawal } from './orders.js'
+
+type Call = { url: string; method: string; body: string | undefined; headers: Record<string, string> }
+
+function mockFetch(respond: (c: Call) => Response | Promise<Response>) {
+  const calls: Call[] = []
+  const f = (async (input: string | URL | Request, init?: RequestInit) => {
+    const c: Call = { url: String(input), method: init?.method ?? 'GET', body: init?.body as string | undefined, headers: (init?.headers ?? {}) as Record<string, string> }
+    calls.push(c)
+    return respond(c)
+  }) as typeof fetch
+  return { f, calls }
+}
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+
+const key = await deriveL2Key(privateKeyToAccount('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80'), 31337, '0x5FbDB2315678afecb367f032d93F642f64180aa3')
+const signed = signOrder(buildOrder({ accountIndex: 1n, orderId: 1n, seriesId: 1n, side: 'buy', size: 10n, limitPrice: 100n, validUntil: 2_000_000_000n }), key.privateKey)
+
+describe('SequencerClient', () => {
+  it('POSTs orders and withdrawals as SDK JSON to the v1 routes', async () => {
+    const { f, calls } = mockFetch(() => json(200, { status: 'accepted' }))
+    const client = new SequencerClient({ baseUrl: 'http://seq.test/', fetch: f, headers: { 'x-api-key': 'k' } })
+    expect(await client.placeOrder(signed)).toEqual({ status: 'accepted' })
+    const w = signWithdrawal({ accountIndex: 1n, nonce: 0n, amount: 5n }, key.privateKey)
+    await client.requestWithdrawal(w)
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST http://seq.test/v1/orders', 'POST http://seq.test/v1/withdrawals'])
+    expect(parseSignedOrder(calls[0]!.body!, { publicKey: key.publicKey })).toEqual(signed)
+    expect(parseSignedWithdrawal(calls[1]!.body!, { publicKey: key.publicKey })).toEqual(w)
+    expect(calls[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-api-key': 'k' })
+  })
+
+  it('GETs accounts, batches, series and health', async () => {
+    const { f, calls } = mockFetch((c) => json(200, c.url.endsWith('/health') ? { status: 'ok' } : { ok: true }))
+    const client = new SequencerClient({ baseUrl: 'http://seq.test', fetch: f })
+    await client.getAccount(12n)
+    await client.getAccountByL1Address('0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
+    await client.getBatches()
+    await client.getSeries()
+    expect(await client.health()).toEqual({ status: 'ok' })
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET http://seq.test/v1/accounts/12',
+      'GET http://seq.test/v1/accounts?l1Address=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
+      'GET http://seq.test/v1/batches',
+      'GET http://seq.test/v1/series',
+      'GET http://seq.test/v1/health',
+    ])
+    expect(calls.every((c) => c.body === undefined)).toBe(true)
+  })
+
+  it('throws ApiError with the server code and reason', async () => {
+    const { f } = mockFetch(() => json(422, { code: 'INSUFFICIENT_MARGIN', reason: 'initial margin 10 exceeds equity 5' }))
+    const err = await new SequencerClient({ baseUrl: 'http://seq.test', fetch: f }).placeOrder(signed).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ status: 422, code: 'INSUFFICIENT_MARGIN', reason: 'initial margin 10 exceeds equity 5' })
+  })
+
+  it('maps bodies without {code, reason}, network errors, timeouts and non-JSON successes', async () => {
+    const plain = mockFetch(() => new Response('Bad Gateway', { status: 502 }))
+    await expect(new SequencerClient({ baseUrl: 'http://x', fetch: plain.f }).health()).rejects.toMatchObject({ status: 502, code: 'HTTP_502', reason: 'Bad Gateway' })
+    const down = mockFetch(() => {
+      throw new TypeError('fetch failed')
+    })
+    await expect(new SequencerClient({ baseUrl: 'http://x', fetch: down.f }).health()).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' })
+    const slow = mockFetch(
+      (c) =>
+        new Promise<Response>((_, reject) => {
+          void c
+          setTimeout(() => reject(new DOMException('timed out', 'TimeoutError')), 5)
+        }),
+    )
+    await expect(new SequencerClient({ baseUrl: 'http://x', fetch: slow.f, timeoutMs: 1 }).health()).rejects.toMatchObject({ code: 'TIMEOUT' })
+    const html = mockFetch(() => new Response('<html>', { status: 200 }))
+    await expect(new SequencerClient({ baseUrl: 'http://x', fetch: html.f }).health()).rejects.toMatchObject({ code: 'INVALID_RESPONSE' })
+  })
+})

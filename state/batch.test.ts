@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { TEST_PARAMS, TxType, QueueKind } from './params.js'
+import { RollupState } from './rollupState.js'
+import { applyBatch, applyTx, checkTx, replayBatch, ReplayError } from './batch.js'
+import { StateError } from './rejections.js'
+import { emptySubtreeRoot } from './leaves.js'
+import { forcedWithdrawalEntry } from './queue.js'
+import { depositTx, fundedState, order, signedOrder, testKey, withdrawTx } from './testing.js'
+import type { QueueEntry, Tx } from './types.js'
+
+const P = TEST_PARAMS
+const tradeTx = (buyer = 1n, seller = 2n, overrides: { fill?: bigint; price?: bigint; buyId?: bigint; sellId?: bigint } = {}): Tx => {
+  const [kb, ks] = [testKey(Number(buyer)), testKey(Number(seller))]
+  return {
+    type: TxType.trade,
+    buy: signedOrder(kb, order({ accountIndex: buyer, orderId: overrides.buyId ?? 1n, side: 0, limitPrice: 120n })),
+    sell: signedOrder(ks, order({ accountIndex: seller, orderId: overrides.sellId ?? 1n, side: 1, limitPrice: 100n })),
+    fill: overrides.fill ?? 4n,
+    price: overrides.price ?? 110n,
+  }
+}
+
+function expectRejected(state: RollupState, tx: Tx, code: string): void {
+  const root = state.root
+  expect(checkTx(state, tx)?.code).toBe(code)
+  expect(() => applyTx(state, tx)).toThrow(StateError)
+  expect(state.root).toBe(root)
+}
+
+describe('deposit', () => {
+  it('creates an account, then credits it', () => {
+    const state = new RollupState(P)
+    const k = testKey(1)
+    const t1 = applyTx(state, depositTx(k, 1n, 500n))
+    expect(state.account(1n)).toMatchObject({ collateral: 500n, l1Address: k.l1Address, pubKey: k.pubKey })
+    expect(t1.accountA?.before.pubKey).toEqual({ x: 0n, y: 0n })
+    applyTx(state, depositTx(k, 1n, 250n))
+    expect(state.account(1n).collateral).toBe(750n)
+    expect(state.queueCount).toBe(2n)
+  })
+
+  it('refuses a deposit into an account of another key', () => {
+    const { state } = fundedState(P, 1, 100n)
+    expectRejected(state, depositTx(testKey(9), 1n, 5n), 'KEY_MISMATCH')
+  })
+})
+
+describe('trade', () => {
+  it('moves premium, positions and order slots', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    const trace = applyTx(state, tradeTx())
+    expect(state.account(1n).collateral).toBe(10_000n - 440n)
+    expect(state.account(2n).collateral).toBe(10_000n + 440n)
+    expect(state.positions(1n)).toEqual([{ index: 0n, position: { seriesId: 1n, size: 4n } }])
+    expect(state.positions(2n)).toEqual([{ index: 0n, position: { seriesId: 1n, size: -4n } }])
+    expect(state.orderSlot(1n, 1n)).toEqual({ orderId: 1n, filled: 4n })
+    // The seller is proven against the root after the buyer's update.
+    expect(trace.accountA?.after.collateral).toBe(10_000n - 440n)
+    expect(trace.accountB?.siblings).toHaveLength(P.accountsDepth)
+  })
+
+  it('accumulates partial fills and refuses an over-fill', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx(1n, 2n, { fill: 6n }))
+    expectRejected(state, tradeTx(1n, 2n, { fill: 5n }), 'ORDER_OVERFILLED')
+    applyTx(state, tradeTx(1n, 2n, { fill: 4n }))
+    expect(state.orderSlot(1n, 1n).filled).toBe(10n)
+  })
+
+  it('closing a position frees its leaf', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx(1n, 2n))
+    applyTx(state, tradeTx(2n, 1n, { buyId: 2n, sellId: 2n }))
+    expect(state.positions(1n)).toEqual([])
+    expect(state.account(1n).positionsRoot).toBe(emptySubtreeRoot(P.positionsDepth))
+  })
+
+  it.each([
+    ['PRICE_BEYOND_LIMIT', () => tradeTx(1n, 2n, { price: 121n })],
+    ['PRICE_BEYOND_LIMIT', () => tradeTx(1n, 2n, { price: 99n })],
+    ['SELF_TRADE', () => tradeTx(1n, 1n)],
+    ['UNKNOWN_ACCOUNT', () => tradeTx(1n, 3n)],
+    ['BAD_FILL', () => tradeTx(1n, 2n, { fill: 0n })],
+    ['INSUFFICIENT_COLLATERAL', () => tradeTx(1n, 2n, { fill: 10n, price: 120n })],
+  ])('refuses %s', (code, make) => {
+    const { state } = fundedState(P, 2, 1_000n)
+    expectRejected(state, make(), code)
+  })
+
+  it('refuses a forged signature', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    const tx = tradeTx() as Extract<Tx, { type: 2 }>
+    const forged = { ...tx, buy: { ...tx.buy, order: { ...tx.buy.order, limitPrice: 200n } } }
+    expectRejected(state, forged, 'BAD_SIGNATURE')
+  })
+
+  it('refuses an order id older than the one in its slot', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx(1n, 2n, { buyId: 5n, sellId: 5n }))
+    expectRejected(state, tradeTx(1n, 2n, { buyId: 1n, sellId: 9n }), 'ORDER_ID_REUSED')
+  })
+})
+
+describe('withdraw', () => {
+  it('pays out and bumps the nonce; a replay is refused', () => {
+    const { state, keys } = fundedState(P, 1, 1_000n)
+    const tx = withdrawTx(keys[0]!, 1n, 0n, 300n)
+    const trace = applyTx(state, tx)
+    expect(trace.amountOut).toBe(300n)
+    expect(state.account(1n)).toMatchObject({ collateral: 700n, nonce: 1n })
+    expectRejected(state, tx, 'NONCE_MISMATCH')
+    expectRejected(state, withdrawTx(keys[0]!, 1n, 1n, 701n), 'INSUFFICIENT_COLLATERAL')
+    expectRejected(state, withdrawTx(testKey(7), 1n, 1n, 1n), 'BAD_SIGNATURE')
+  })
+})
+
+describe('forced withdrawal', () => {
+  it('pays all collateral of a flat account to its owner, nothing to anyone else', () => {
+    const { state, keys } = fundedState(P, 2, 1_000n)
+    const stranger = applyTx(state, { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[1]!.l1Address, 1n) })
+    expect(stranger.amountOut).toBe(0n)
+    const owner = applyTx(state, { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[0]!.l1Address, 1n) })
+    expect(owner.amountOut).toBe(1_000n)
+    expect(state.account(1n).collateral).toBe(0n)
+  })
+
+  it('pays nothing while the account has open positions', () => {
+    const { state, keys } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx())
+    const t = applyTx(state, { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[0]!.l1Address, 1n) })
+    expect(t.amountOut).toBe(0n)
+  })
+})
+
+describe('applyBatch', () => {
+  it('pads with no-ops and binds the data', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    const batch = applyBatch(state, [tradeTx()])
+    expect(batch.slots).toHaveLength(P.batchSize)
+    expect(batch.data).toHaveLength(2 * P.batchSize)
+    expect(batch.newRoot).toBe(state.root)
+    expect(batch.queueCount).toBe(0)
+  })
+
+  it('is atomic: a refused transaction leaves the state as before', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    const root = state.root
+    expect(() => applyBatch(state, [tradeTx(), tradeTx(1n, 2n, { price: 500n })])).toThrow(StateError)
+    expect(state.root).toBe(root)
+    expect(state.orderSlot(1n, 1n).filled).toBe(0n)
+  })
+
+  it('refuses more transactions than slots', () => {
+    const state = new RollupState(P)
+    expect(() => applyBatch(state, Array.from({ length: P.batchSize + 1 }, () => ({ type: TxType.noop }) as Tx))).toThrow(StateError)
+  })
+})
+
+describe('replayBatch', () => {
+  it('rebuilds the same state from published data and queue entries alone', () => {
+    const live = new RollupState(P)
+    const replica = new RollupState(P)
+    const keys = [testKey(1), testKey(2)]
+    const batches: Tx[][] = [
+      [depositTx(keys[0]!, 1n, 5_000n), depositTx(keys[1]!, 2n, 5_000n)],
+      [tradeTx(), withdrawTx(keys[0]!, 1n, 0n, 100n)],
+      [{ type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[1]!.l1Address, 2n) }],
+    ]
+    for (const txs of batches) {
+      const entries = txs.flatMap((t): QueueEntry[] => (t.type === TxType.deposit || t.type === TxType.forcedWithdrawal ? [t.entry] : []))
+      const trace = applyBatch(live, txs)
+      const replayed = replayBatch(replica, trace.data, entries, trace.newRoot)
+      expect(replayed.inputHash).toBe(trace.inputHash)
+    }
+    expect(replica.root).toBe(live.root)
+  })
+
+  it('refuses data that does not reproduce the verified root', () => {
+    const live = new RollupState(P)
+    const trace = applyBatch(live, [depositTx(testKey(1), 1n, 10n)])
+    expect(() => replayBatch(new RollupState(P), trace.data, [], trace.newRoot)).toThrow(ReplayError)
+    const entry = (trace.slots[0]!.tx as Extract<Tx, { type: 1 }>).entry
+    expect(() => replayBatch(new RollupState(P), trace.data, [entry], trace.newRoot + 1n)).toThrow(ReplayError)
+    expect(replayBatch(new RollupState(P), trace.data, [entry], trace.newRoot).newRoot).toBe(trace.newRoot)
+  })
+})
+
+describe('conservation (property)', () => {
+  it('collateral is conserved and positions net to zero over random trades and withdrawals', () => {
+    const keys = [1, 2, 3].map(testKey)
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('trade' as const), buyer: fc.integer({ min: 1, max: 3 }), seller: fc.integer({ min: 1, max: 3 }), fill: fc.integer({ min: 1, max: 12 }), price: fc.integer({ min: 90, max: 130 }), id: fc.integer({ min: 1, max: 6 }) }),
+            fc.record({ kind: fc.constant('withdraw' as const), who: fc.integer({ min: 1, max: 3 }), amount: fc.integer({ min: 0, max: 3000 }) }),
+          ),
+          { maxLength: 8 },
+        ),
+        (ops) => {
+          const { state } = fundedState(P, 3, 2_000n)
+          let withdrawn = 0n
+          for (const op of ops) {
+            const tx: Tx =
+              op.kind === 'trade'
+                ? {
+                    type: TxType.trade,
+                    buy: signedOrder(keys[op.buyer - 1]!, order({ accountIndex: BigInt(op.buyer), orderId: BigInt(op.id), side: 0, limitPrice: 120n })),
+                    sell: signedOrder(keys[op.seller - 1]!, order({ accountIndex: BigInt(op.seller), orderId: BigInt(op.id), side: 1, limitPrice: 100n })),
+                    fill: BigInt(op.fill),
+                    price: BigInt(op.price),
+                  }
+                : withdrawTx(keys[op.who - 1]!, BigInt(op.who), state.account(BigInt(op.who)).nonce, BigInt(op.amount))
+            const root = state.root
+            if (checkTx(state, tx)) {
+              expect(() => applyTx(state, tx)).toThrow(StateError)
+              expect(state.root).toBe(root)
+            } else {
+              const trace = applyTx(state, tx)
+              withdrawn += trace.amountOut ?? 0n
+            }
+          }
+          const total = [1n, 2n, 3n].reduce((s, i) => s + state.account(i).collateral, 0n)
+          expect(total + withdrawn).toBe(6_000n)
+          const net = [1n, 2n, 3n].flatMap((i) => state.positions(i)).reduce((s, p) => s + p.position.size, 0n)
+          expect(net).toBe(0n)
+        },
+      ),
+      { numRuns: 25 },
+    )
+  })
+})
+
+it('queue kinds are distinct', () => {
+  expect(QueueKind.deposit).not.toBe(QueueKind.forcedWithdrawal)
+})

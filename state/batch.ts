@@ -1,0 +1,190 @@
+/**
+ * The state-transition function: applies transactions one by one (each yielding its
+ * `SlotTrace`) and assembles traces into a batch with its published data and public input.
+ * The sequencer, the prover's witness builder, the escape tool and the tests all use it.
+ */
+import { StateError, type Rejection } from './rejections.js'
+import { TxType } from './params.js'
+import { dataHash, decodeSlot, inputHash } from './batchData.js'
+import { applyDeposit, checkDeposit } from './tx/deposit.js'
+import { applyTrade, checkTrade } from './tx/trade.js'
+import { applyWithdraw, checkWithdraw } from './tx/withdraw.js'
+import { applyForcedWithdrawal, checkForcedWithdrawal } from './tx/forcedWithdrawal.js'
+import type { RollupState } from './rollupState.js'
+import type { BatchTrace, QueueEntry, SignedOrder, SlotTrace, Tx } from './types.js'
+
+/** Options of `applyTx`. */
+export type ApplyOptions = {
+  /** False only when replaying data that a verified proof already vouches for. */
+  readonly verifySignatures?: boolean
+}
+
+/** Checks a transaction against the state without changing it. */
+export function checkTx(state: RollupState, tx: Tx, options: ApplyOptions = {}): Rejection | undefined {
+  const verify = options.verifySignatures ?? true
+  const result =
+    tx.type === TxType.noop
+      ? undefined
+      : tx.type === TxType.deposit
+        ? checkDeposit(state, tx)
+        : tx.type === TxType.trade
+          ? checkTrade(state, tx, verify)
+          : tx.type === TxType.withdraw
+            ? checkWithdraw(state, tx, verify)
+            : checkForcedWithdrawal(state, tx)
+  return result && !result.ok ? result : undefined
+}
+
+/** A slot that changes nothing. */
+export function noopTrace(state: RollupState): SlotTrace {
+  return {
+    tx: { type: TxType.noop },
+    rootBefore: state.root,
+    rootAfter: state.root,
+    queueHashBefore: state.queueHash,
+    queueHashAfter: state.queueHash,
+    data: [0n, 0n],
+  }
+}
+
+/** Applies one transaction; throws `StateError` (carrying the rejection) when it is refused. */
+export function applyTx(state: RollupState, tx: Tx, options: ApplyOptions = {}): SlotTrace {
+  const verify = options.verifySignatures ?? true
+  switch (tx.type) {
+    case TxType.noop:
+      return noopTrace(state)
+    case TxType.deposit:
+      return applyDeposit(state, tx)
+    case TxType.trade:
+      return applyTrade(state, tx, verify)
+    case TxType.withdraw:
+      return applyWithdraw(state, tx, verify)
+    case TxType.forcedWithdrawal:
+      return applyForcedWithdrawal(state, tx)
+  }
+}
+
+/**
+ * Pads consecutive slot traces with no-ops to `batchSize` and computes the batch's data,
+ * queue range and public input. The traces must have been applied in this order.
+ */
+export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): BatchTrace {
+  const { batchSize } = state.params
+  if (slots.length > batchSize) throw new StateError(`${slots.length} slots do not fit a batch of ${batchSize}`)
+  for (let i = 1; i < slots.length; i++) {
+    if (slots[i]!.rootBefore !== slots[i - 1]!.rootAfter || slots[i]!.queueHashBefore !== slots[i - 1]!.queueHashAfter)
+      throw new StateError(`slot ${i} does not follow slot ${i - 1}`)
+  }
+  const last = slots[slots.length - 1]
+  const padding: SlotTrace = {
+    tx: { type: TxType.noop },
+    rootBefore: last?.rootAfter ?? state.root,
+    rootAfter: last?.rootAfter ?? state.root,
+    queueHashBefore: last?.queueHashAfter ?? state.queueHash,
+    queueHashAfter: last?.queueHashAfter ?? state.queueHash,
+    data: [0n, 0n],
+  }
+  const all = [...slots, ...Array.from({ length: batchSize - slots.length }, () => padding)]
+  const data = all.flatMap((s) => [...s.data])
+  const first = all[0]!
+  const final = all[all.length - 1]!
+  const queueCount = all.filter((s) => s.tx.type === TxType.deposit || s.tx.type === TxType.forcedWithdrawal).length
+  const hash = dataHash(data)
+  return {
+    oldRoot: first.rootBefore,
+    newRoot: final.rootAfter,
+    queueHashBefore: first.queueHashBefore,
+    queueHashAfter: final.queueHashAfter,
+    queueCount,
+    data,
+    dataHash: hash,
+    inputHash: inputHash(first.rootBefore, final.rootAfter, first.queueHashBefore, final.queueHashAfter, hash),
+    slots: all,
+  }
+}
+
+/**
+ * Applies up to `batchSize` transactions atomically: when one is refused the state is left
+ * exactly as before and the `StateError` (with its rejection) is thrown.
+ */
+export function applyBatch(state: RollupState, txs: readonly Tx[], options: ApplyOptions = {}): BatchTrace {
+  if (txs.length > state.params.batchSize) throw new StateError(`${txs.length} transactions do not fit a batch of ${state.params.batchSize}`)
+  const checkpoint = state.checkpoint()
+  try {
+    const slots = txs.map((tx) => applyTx(state, tx, options))
+    return assembleBatch(state, slots)
+  } catch (error) {
+    state.rollback(checkpoint)
+    throw error
+  }
+}
+
+/** Thrown when published data does not replay to the root L1 recorded. */
+export class ReplayError extends Error {
+  override readonly name = 'ReplayError'
+}
+
+function replayOrder(accountIndex: bigint, orderId: bigint, seriesId: bigint, side: 0 | 1, price: bigint): SignedOrder {
+  // Published data carries no order size or signature; the proof already enforced both.
+  const order = { accountIndex, orderId, seriesId, side, size: (1n << 64n) - 1n, limitPrice: price, validUntil: 0n }
+  return { order, signature: { R8: { x: 0n, y: 0n }, S: 0n } }
+}
+
+/**
+ * Rebuilds a verified batch from its published data and the queue entries it consumed (in
+ * order), without signatures. With `expectedRoot`, fails unless it is reproduced.
+ */
+export function replayBatch(state: RollupState, data: readonly bigint[], queueEntries: readonly QueueEntry[], expectedRoot?: bigint): BatchTrace {
+  if (data.length !== 2 * state.params.batchSize) throw new ReplayError(`batch data has ${data.length} elements, expected ${2 * state.params.batchSize}`)
+  const queue = [...queueEntries]
+  const txs: Tx[] = []
+  for (let i = 0; i < data.length; i += 2) {
+    const slot = decodeSlot(data[i]!, data[i + 1]!)
+    switch (slot.type) {
+      case TxType.noop:
+        txs.push({ type: TxType.noop })
+        break
+      case TxType.deposit: {
+        const entry = queue.shift()
+        if (!entry || entry.amount !== slot.amount) throw new ReplayError(`slot ${i / 2}: deposit does not match the queue`)
+        txs.push({ type: TxType.deposit, accountIndex: slot.accountIndex, entry })
+        break
+      }
+      case TxType.forcedWithdrawal: {
+        const entry = queue.shift()
+        if (!entry || entry.accountIndex !== slot.accountIndex) throw new ReplayError(`slot ${i / 2}: forced withdrawal does not match the queue`)
+        txs.push({ type: TxType.forcedWithdrawal, entry })
+        break
+      }
+      case TxType.withdraw:
+        txs.push({
+          type: TxType.withdraw,
+          accountIndex: slot.accountIndex,
+          amount: slot.amount,
+          nonce: state.account(slot.accountIndex).nonce + BigInt(txs.filter((t) => t.type === TxType.withdraw && t.accountIndex === slot.accountIndex).length),
+          signature: { R8: { x: 0n, y: 0n }, S: 0n },
+        })
+        break
+      case TxType.trade:
+        txs.push({
+          type: TxType.trade,
+          buy: replayOrder(slot.buyer, slot.buyerOrderId, slot.seriesId, 0, slot.price),
+          sell: replayOrder(slot.seller, slot.sellerOrderId, slot.seriesId, 1, slot.price),
+          fill: slot.fill,
+          price: slot.price,
+          positions: { buyer: slot.buyerPosition, seller: slot.sellerPosition },
+        })
+        break
+    }
+  }
+  if (queue.length > 0) throw new ReplayError(`${queue.length} queue entries left unconsumed`)
+  const trace = applyBatch(state, txs, { verifySignatures: false })
+  const published = data.join(',')
+  if (trace.data.join(',') !== published) {
+    throw new ReplayError('replayed data differs from the published data')
+  }
+  if (expectedRoot !== undefined && trace.newRoot !== expectedRoot) {
+    throw new ReplayError(`replayed root ${trace.newRoot} differs from the verified root ${expectedRoot}`)
+  }
+  return trace
+}

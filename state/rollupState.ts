@@ -1,0 +1,197 @@
+/**
+ * The whole L2 state: the accounts tree and, per account, its positions and order-slot
+ * subtrees, plus how far the L1 priority queue has been consumed. Every write goes through
+ * one journal, so `checkpoint`/`rollback` restore the state exactly.
+ */
+import { MerkleTree } from './merkle.js'
+import { Journal } from './journal.js'
+import { accountLeaf, EMPTY_LEAF, EMPTY_ORDER_SLOT, EMPTY_POSITION, emptyAccount, orderSlotLeaf, positionLeaf } from './leaves.js'
+import { INSURANCE_ACCOUNT_INDEX, type ParamSet, assertParamSet } from './params.js'
+import type { Account, OrderSlot, Point, Position } from './types.js'
+
+type Subtrees = {
+  readonly positions: MerkleTree
+  readonly orderSlots: MerkleTree
+  readonly positionRecords: Map<bigint, Position>
+  readonly orderSlotRecords: Map<bigint, OrderSlot>
+}
+
+export class RollupState {
+  readonly params: ParamSet
+  readonly #journal = new Journal()
+  readonly #accounts: MerkleTree
+  readonly #records = new Map<bigint, Account>()
+  readonly #subtrees = new Map<bigint, Subtrees>()
+  readonly #empty: Account
+  #queueHash = 0n
+  #queueCount = 0n
+
+  constructor(params: ParamSet) {
+    assertParamSet(params)
+    this.params = params
+    this.#empty = emptyAccount(params)
+    this.#accounts = new MerkleTree(params.accountsDepth, accountLeaf(this.#empty), this.#journal)
+  }
+
+  /** Root of the accounts tree: the state root. */
+  get root(): bigint {
+    return this.#accounts.root
+  }
+
+  /** Value of the L1 queue hash chain after the last consumed entry. */
+  get queueHash(): bigint {
+    return this.#queueHash
+  }
+
+  /** Number of L1 queue entries consumed so far. */
+  get queueCount(): bigint {
+    return this.#queueCount
+  }
+
+  /** True when `index` addresses a leaf of the accounts tree. */
+  inRange(index: bigint): boolean {
+    return index >= 0n && index < 1n << BigInt(this.params.accountsDepth)
+  }
+
+  /** The account at `index` (the empty account when none was created there). */
+  account(index: bigint): Account {
+    return this.#records.get(index) ?? this.#empty
+  }
+
+  /** True when an account was created at `index`. */
+  exists(index: bigint): boolean {
+    return this.#records.has(index)
+  }
+
+  /** Indices of every created account, ascending. */
+  accountIndices(): bigint[] {
+    return [...this.#records.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+
+  /** Merkle siblings of account `index` against the current root. */
+  accountProof(index: bigint): bigint[] {
+    return this.#accounts.proof(index)
+  }
+
+  /** The account holding this key and L1 address, if any. */
+  findAccount(pubKey: Point, l1Address: bigint): bigint | undefined {
+    for (const [index, a] of this.#records) {
+      if (a.pubKey.x === pubKey.x && a.pubKey.y === pubKey.y && a.l1Address === l1Address) return index
+    }
+    return undefined
+  }
+
+  /** The lowest user index (>= 1) with no account, or undefined when the tree is full. */
+  nextFreeIndex(): bigint | undefined {
+    const size = 1n << BigInt(this.params.accountsDepth)
+    for (let i = BigInt(INSURANCE_ACCOUNT_INDEX) + 1n; i < size; i++) if (!this.#records.has(i)) return i
+    return undefined
+  }
+
+  /** Writes an account record and its leaf. */
+  setAccount(index: bigint, account: Account): void {
+    this.#journaledSet(this.#records, index, account)
+    this.#accounts.set(index, accountLeaf(account))
+  }
+
+  /** The position at `positionIndex` of account `index`. */
+  position(index: bigint, positionIndex: bigint): Position {
+    return this.#subtrees.get(index)?.positionRecords.get(positionIndex) ?? EMPTY_POSITION
+  }
+
+  /** Every non-empty position of an account with its index. */
+  positions(index: bigint): { readonly index: bigint; readonly position: Position }[] {
+    const records = this.#subtrees.get(index)?.positionRecords
+    if (!records) return []
+    return [...records.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([i, position]) => ({ index: i, position }))
+  }
+
+  /** Siblings of a position leaf against the account's positions root. */
+  positionProof(index: bigint, positionIndex: bigint): bigint[] {
+    return this.#subtree(index).positions.proof(positionIndex)
+  }
+
+  /** Writes a position leaf; returns the account's new positions root (the account leaf is not touched). */
+  setPosition(index: bigint, positionIndex: bigint, position: Position): bigint {
+    const sub = this.#subtree(index)
+    const empty = position.seriesId === 0n && position.size === 0n
+    this.#journaledSet(sub.positionRecords, positionIndex, empty ? undefined : position)
+    sub.positions.set(positionIndex, positionLeaf(position))
+    return sub.positions.root
+  }
+
+  /** The order slot `slotIndex` of account `index`. */
+  orderSlot(index: bigint, slotIndex: bigint): OrderSlot {
+    return this.#subtrees.get(index)?.orderSlotRecords.get(slotIndex) ?? EMPTY_ORDER_SLOT
+  }
+
+  /** Siblings of an order-slot leaf against the account's order-slots root. */
+  orderSlotProof(index: bigint, slotIndex: bigint): bigint[] {
+    return this.#subtree(index).orderSlots.proof(slotIndex)
+  }
+
+  /** Writes an order-slot leaf; returns the account's new order-slots root. */
+  setOrderSlot(index: bigint, slotIndex: bigint, slot: OrderSlot): bigint {
+    const sub = this.#subtree(index)
+    this.#journaledSet(sub.orderSlotRecords, slotIndex, slot)
+    sub.orderSlots.set(slotIndex, orderSlotLeaf(slot))
+    return sub.orderSlots.root
+  }
+
+  /** The order slot an order id lives in. */
+  slotIndexOf(orderId: bigint): bigint {
+    return orderId % (1n << BigInt(this.params.orderSlotsDepth))
+  }
+
+  /** Records the consumption of one queue entry. */
+  consumeQueueEntry(nextHash: bigint): void {
+    const [hash, count] = [this.#queueHash, this.#queueCount]
+    this.#journal.record(() => {
+      this.#queueHash = hash
+      this.#queueCount = count
+    })
+    this.#queueHash = nextHash
+    this.#queueCount = count + 1n
+  }
+
+  /** A point to roll back to. */
+  checkpoint(): number {
+    return this.#journal.mark()
+  }
+
+  /** Restores the state as it was at `checkpoint`. */
+  rollback(checkpoint: number): void {
+    this.#journal.rollback(checkpoint)
+  }
+
+  /** Makes every write so far permanent (frees the undo log). */
+  commit(): void {
+    this.#journal.commit()
+  }
+
+  #subtree(index: bigint): Subtrees {
+    let sub = this.#subtrees.get(index)
+    if (!sub) {
+      sub = {
+        positions: new MerkleTree(this.params.positionsDepth, EMPTY_LEAF, this.#journal),
+        orderSlots: new MerkleTree(this.params.orderSlotsDepth, EMPTY_LEAF, this.#journal),
+        positionRecords: new Map(),
+        orderSlotRecords: new Map(),
+      }
+      // Creating an empty subtree changes no root, so it needs no undo entry.
+      this.#subtrees.set(index, sub)
+    }
+    return sub
+  }
+
+  #journaledSet<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
+    const previous = map.get(key)
+    const had = map.has(key)
+    if (value === undefined) map.delete(key)
+    else map.set(key, value)
+    this.#journal.record(() => {
+      if (had) map.set(key, previous as V)
+      else map.delete(key)
+    })
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Helpers for tests across the project: deterministic L2 keys, signed orders and a small
+ * funded state. Pure, like the rest of the core.
+ */
+import { keccak256, toBytes, hexToBytes } from 'viem'
+import { publicKeyOf, signField } from './eddsa.js'
+import { orderMessage, withdrawMessage } from './messages.js'
+import { depositEntry } from './queue.js'
+import { TxType, type ParamSet } from './params.js'
+import { RollupState } from './rollupState.js'
+import { applyTx } from './batch.js'
+import type { Order, Point, SignedOrder, Tx } from './types.js'
+
+export type TestKey = { readonly privateKey: Uint8Array; readonly pubKey: Point; readonly l1Address: bigint }
+
+/** A deterministic key pair and L1 address for test user `n`. */
+export function testKey(n: number): TestKey {
+  const privateKey = hexToBytes(keccak256(toBytes(`options-rollup test key ${n}`)))
+  return { privateKey, pubKey: publicKeyOf(privateKey), l1Address: BigInt(keccak256(toBytes(`l1 ${n}`)).slice(0, 42)) }
+}
+
+/** Signs an order with a test key. */
+export function signedOrder(key: TestKey, order: Order): SignedOrder {
+  return { order, signature: signField(key.privateKey, orderMessage(order)) }
+}
+
+/** A signed withdrawal transaction. */
+export function withdrawTx(key: TestKey, accountIndex: bigint, nonce: bigint, amount: bigint): Tx {
+  return { type: TxType.withdraw, accountIndex, nonce, amount, signature: signField(key.privateKey, withdrawMessage(accountIndex, nonce, amount)) }
+}
+
+/** A deposit transaction for a test key. */
+export function depositTx(key: TestKey, accountIndex: bigint, amount: bigint): Tx {
+  return { type: TxType.deposit, accountIndex, entry: depositEntry(key.l1Address, key.pubKey, amount) }
+}
+
+/** An order with sensible defaults. */
+export function order(fields: Partial<Order> & Pick<Order, 'accountIndex' | 'orderId' | 'side'>): Order {
+  return { seriesId: 1n, size: 10n, limitPrice: 1_000_000n, validUntil: 4_000_000_000n, ...fields }
+}
+
+/** A state with accounts 1..n funded with `collateral` each, keys `testKey(1..n)`. */
+export function fundedState(params: ParamSet, n: number, collateral: bigint): { state: RollupState; keys: TestKey[] } {
+  const state = new RollupState(params)
+  const keys = Array.from({ length: n }, (_, i) => testKey(i + 1))
+  keys.forEach((k, i) => applyTx(state, depositTx(k, BigInt(i + 1), collateral)))
+  state.commit()
+  return { state, keys }
+}

@@ -1,0 +1,53 @@
+/**
+ * Forced withdrawal: an L1 queue entry the sequencer must process in order. It pays all the
+ * collateral of an account with no open positions to its L1 address; any other request is
+ * served by paying nothing (docs/protocol.md).
+ */
+import { ACCEPTED, reject, StateError, type CheckResult } from '../rejections.js'
+import { QueueKind, TxType } from '../params.js'
+import { nextQueueHash } from '../queue.js'
+import { encodeSlot } from '../batchData.js'
+import { emptySubtreeRoot } from '../leaves.js'
+import type { RollupState } from '../rollupState.js'
+import type { SlotTrace, Tx } from '../types.js'
+
+export type ForcedWithdrawalTx = Extract<Tx, { type: typeof TxType.forcedWithdrawal }>
+
+/** Checks a forced withdrawal: only its queue entry can be wrong, never the account. */
+export function checkForcedWithdrawal(state: RollupState, tx: ForcedWithdrawalTx): CheckResult {
+  if (tx.entry.kind !== QueueKind.forcedWithdrawal) return reject('BAD_QUEUE_ENTRY', `expected a forced withdrawal, got kind ${tx.entry.kind}`)
+  if (!state.inRange(tx.entry.accountIndex)) return reject('ACCOUNT_OUT_OF_RANGE', `${tx.entry.accountIndex}`)
+  return ACCEPTED
+}
+
+/** The amount a forced withdrawal pays out in the current state. */
+export function forcedWithdrawalPayout(state: RollupState, tx: ForcedWithdrawalTx): bigint {
+  const account = state.account(tx.entry.accountIndex)
+  const flat = account.positionsRoot === emptySubtreeRoot(state.params.positionsDepth)
+  return account.l1Address === tx.entry.l1Address && flat ? account.collateral : 0n
+}
+
+/** Applies a forced withdrawal; throws `StateError` when its entry is malformed. */
+export function applyForcedWithdrawal(state: RollupState, tx: ForcedWithdrawalTx): SlotTrace {
+  const check = checkForcedWithdrawal(state, tx)
+  if (!check.ok) throw new StateError(`forced withdrawal refused: ${check.reason}`, check)
+  const index = tx.entry.accountIndex
+  const rootBefore = state.root
+  const queueHashBefore = state.queueHash
+  const before = state.account(index)
+  const siblings = state.accountProof(index)
+  const paid = forcedWithdrawalPayout(state, tx)
+  const after = { ...before, collateral: before.collateral - paid }
+  if (paid > 0n) state.setAccount(index, after)
+  state.consumeQueueEntry(nextQueueHash(queueHashBefore, tx.entry))
+  return {
+    tx,
+    rootBefore,
+    rootAfter: state.root,
+    queueHashBefore,
+    queueHashAfter: state.queueHash,
+    accountA: { index, before, after, siblings },
+    amountOut: paid,
+    data: encodeSlot({ type: TxType.forcedWithdrawal, accountIndex: index, amount: paid, l1Address: tx.entry.l1Address }),
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Domain types shared by the pure core, the services and the tests.
+ * All money, sizes and field elements are bigint; see docs/protocol.md for bounds.
+ */
+import type { QueueKind, TxType } from './params.js'
+
+/** A BabyJubJub point (an L2 public key, or the R8 part of a signature). */
+export type Point = { readonly x: bigint; readonly y: bigint }
+
+/** An EdDSA-Poseidon signature. */
+export type Signature = { readonly R8: Point; readonly S: bigint }
+
+/** The fields of an account leaf. */
+export type Account = {
+  readonly pubKey: Point
+  readonly l1Address: bigint
+  readonly nonce: bigint
+  readonly collateral: bigint
+  readonly positionsRoot: bigint
+  readonly orderSlotsRoot: bigint
+}
+
+/** A position leaf; `size` is signed (negative = short). */
+export type Position = { readonly seriesId: bigint; readonly size: bigint }
+
+/** An order-slot leaf. */
+export type OrderSlot = { readonly orderId: bigint; readonly filled: bigint }
+
+/** The fields of an order that its owner signs. */
+export type Order = {
+  readonly accountIndex: bigint
+  readonly orderId: bigint
+  readonly seriesId: bigint
+  /** 0 = buy, 1 = sell (`Side`). */
+  readonly side: 0 | 1
+  readonly size: bigint
+  /** Collateral base units per size unit. */
+  readonly limitPrice: bigint
+  /** Unix seconds. */
+  readonly validUntil: bigint
+}
+
+export type SignedOrder = { readonly order: Order; readonly signature: Signature }
+
+/** An entry of the L1 priority queue, as the contract hashes it. */
+export type QueueEntry = {
+  readonly kind: QueueKind
+  readonly accountIndex: bigint
+  readonly amount: bigint
+  readonly l1Address: bigint
+  readonly pubKey: Point
+}
+
+/** Transactions the sequencer puts in a batch. */
+export type Tx =
+  | { readonly type: typeof TxType.noop }
+  | {
+      readonly type: typeof TxType.deposit
+      /** The account the sequencer credits (new accounts: the next free index). */
+      readonly accountIndex: bigint
+      readonly entry: QueueEntry
+    }
+  | {
+      readonly type: typeof TxType.trade
+      readonly buy: SignedOrder
+      readonly sell: SignedOrder
+      readonly fill: bigint
+      readonly price: bigint
+      /**
+       * Position indices to use; by default the index already holding the series, else the
+       * lowest empty one. Set when replaying published data, which names them.
+       */
+      readonly positions?: { readonly buyer: bigint; readonly seller: bigint }
+    }
+  | {
+      readonly type: typeof TxType.withdraw
+      readonly accountIndex: bigint
+      readonly amount: bigint
+      readonly nonce: bigint
+      readonly signature: Signature
+    }
+  | { readonly type: typeof TxType.forcedWithdrawal; readonly entry: QueueEntry }
+
+/** A leaf replaced in a tree: the siblings prove `before` against the root before the change. */
+export type LeafUpdate<T> = {
+  readonly index: bigint
+  readonly before: T
+  readonly after: T
+  /** Sibling hashes from the leaf level upwards. */
+  readonly siblings: readonly bigint[]
+}
+
+/**
+ * Everything one applied slot did, with the Merkle paths the circuit needs.
+ * Produced by the state-transition function; consumed by the witness builder, persistence
+ * and the tests. Fields a transaction kind does not use are absent.
+ */
+export type SlotTrace = {
+  readonly tx: Tx
+  readonly rootBefore: bigint
+  readonly rootAfter: bigint
+  readonly queueHashBefore: bigint
+  readonly queueHashAfter: bigint
+  /** The first account updated (deposit, withdraw, forced withdrawal; trade: the buyer). */
+  readonly accountA?: LeafUpdate<Account>
+  /** Trade only: the seller, proven against the root after `accountA`'s update. */
+  readonly accountB?: LeafUpdate<Account>
+  /** Trade only: the position leaves, proven against each account's old positionsRoot. */
+  readonly positionA?: LeafUpdate<Position>
+  readonly positionB?: LeafUpdate<Position>
+  /** Trade only: the order slots, proven against each account's old orderSlotsRoot. */
+  readonly orderSlotA?: LeafUpdate<OrderSlot>
+  readonly orderSlotB?: LeafUpdate<OrderSlot>
+  /** Withdraw and forced withdrawal: the amount paid out on L1. */
+  readonly amountOut?: bigint
+  /** The two published field elements of this slot. */
+  readonly data: readonly [bigint, bigint]
+}
+
+/** The result of applying a whole batch. */
+export type BatchTrace = {
+  readonly oldRoot: bigint
+  readonly newRoot: bigint
+  readonly queueHashBefore: bigint
+  readonly queueHashAfter: bigint
+  /** Number of queue entries consumed. */
+  readonly queueCount: number
+  /** `2 * batchSize` field elements, the calldata of `submitBatch`. */
+  readonly data: readonly bigint[]
+  readonly dataHash: bigint
+  readonly inputHash: bigint
+  readonly slots: readonly SlotTrace[]
+}
