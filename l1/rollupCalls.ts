@@ -2,7 +2,7 @@
  * Transactions to the Rollup contract, one function per action. Each waits for its receipt
  * and throws `TransactionError` when it reverts.
  */
-import { parseEventLogs, type Address, type Hash, type TransactionReceipt } from 'viem'
+import { parseEventLogs, stringToHex, type Address, type Hash, type TransactionReceipt } from 'viem'
 import { collateralTokenAbi, rollupAbi } from './abi.js'
 import { TransactionError } from './errors.js'
 import type { L1Context } from './clients.js'
@@ -87,4 +87,9 @@ export async function listSeries(ctx: L1Context, rollup: Address, s: { underlyin
   const [log] = parseEventLogs({ abi: rollupAbi, eventName: 'SeriesListed', logs: result.receipt.logs })
   if (!log) throw new TransactionError(`listSeries ${hash} emitted no SeriesListed event`)
   return { ...result, seriesId: log.args.seriesId }
+}
+
+/** A series symbol ('ETH') as the contract's bytes32. */
+export function underlyingToBytes32(symbol: string): `0x${string}` {
+  return stringToHex(symbol, { size: 32 })
 }

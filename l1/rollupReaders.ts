@@ -3,7 +3,7 @@
  * every verified batch's data from the calldata of its `submitBatch` transaction. The
  * sequencer's watcher and the escape tool both use these.
  */
-import { decodeFunctionData, type Address, type PublicClient } from 'viem'
+import { decodeFunctionData, hexToString, type Address, type PublicClient } from 'viem'
 import { rollupAbi } from './abi.js'
 import { L1Error } from './errors.js'
 import { depositEntry, forcedWithdrawalEntry } from '../state/queue.js'
@@ -97,4 +97,21 @@ export async function readVerifiedBatches(client: PublicClient, rollup: Address,
   }
   batches.sort((a, b) => (a.batchNumber < b.batchNumber ? -1 : 1))
   return batches
+}
+
+/** A series as the Rollup lists it, with the underlying decoded from its bytes32 symbol. */
+export type ListedSeries = { readonly id: bigint; readonly underlying: string; readonly expiry: bigint; readonly strike: bigint; readonly isCall: boolean }
+
+/** Every listed series from the contract's `SeriesListed` events. */
+export async function readListedSeries(client: PublicClient, rollup: Address, options: { fromBlock?: bigint } = {}): Promise<ListedSeries[]> {
+  const logs = await client.getContractEvents({ address: rollup, abi: rollupAbi, eventName: 'SeriesListed', fromBlock: options.fromBlock ?? 0n })
+  return logs
+    .map((l) => ({
+      id: l.args.seriesId!,
+      underlying: hexToString(l.args.underlying!, { size: 32 }),
+      expiry: BigInt(l.args.expiry!),
+      strike: l.args.strike!,
+      isCall: l.args.isCall!,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
 }

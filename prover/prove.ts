@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
-import { buildWitnessInput } from '../state/witness.js'
+import { buildWitnessInput, type WitnessInput } from '../state/witness.js'
 import type { ParamSet } from '../state/params.js'
 import type { BatchTrace } from '../state/types.js'
 import { circuitPaths } from './paths.js'
@@ -54,16 +54,24 @@ const vkeys = new Map<string, unknown>()
  * `ProofError` when the witness violates a constraint or the proof fails local verification.
  */
 export async function proveBatch(trace: BatchTrace, params: ParamSet): Promise<BatchProof> {
+  return proveWitness(buildWitnessInput(trace, params), trace.inputHash, params)
+}
+
+/**
+ * Proves a batch from its witness input (JSON-safe: what a remote prover receives) and
+ * checks the public input is `expectedInputHash`.
+ */
+export async function proveWitness(input: WitnessInput, expectedInputHash: bigint, params: ParamSet): Promise<BatchProof> {
   const paths = circuitPaths(params)
   const started = Date.now()
   let result: { proof: SnarkProof; publicSignals: string[] }
   try {
-    result = await snarkjs.groth16.fullProve(buildWitnessInput(trace, params), paths.wasm, paths.zkey, undefined, undefined, { singleThread: false })
+    result = await snarkjs.groth16.fullProve(input, paths.wasm, paths.zkey, undefined, undefined, { singleThread: false })
   } catch (cause) {
-    throw new ProofError(`the circuit refused batch ${trace.oldRoot} -> ${trace.newRoot}: ${(cause as Error).message}`, { cause })
+    throw new ProofError(`the circuit refused the batch with input hash ${expectedInputHash}: ${(cause as Error).message}`, { cause })
   }
   const inputHash = BigInt(result.publicSignals[0]!)
-  if (inputHash !== trace.inputHash) throw new ProofError(`public input ${inputHash} differs from the trace's ${trace.inputHash}`)
+  if (inputHash !== expectedInputHash) throw new ProofError(`public input ${inputHash} differs from the trace's ${expectedInputHash}`)
   let vkey = vkeys.get(paths.vkey)
   if (!vkey) vkeys.set(paths.vkey, (vkey = JSON.parse(readFileSync(paths.vkey, 'utf8'))))
   if (!(await snarkjs.groth16.verify(vkey, result.publicSignals, result.proof))) throw new ProofError('proof failed local verification')

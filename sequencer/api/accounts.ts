@@ -1,0 +1,52 @@
+/** GET /v1/accounts/:index and GET /v1/accounts?l1Address=: balances, positions, open orders, margin. */
+import type { FastifyInstance } from 'fastify'
+import { toHex } from 'viem'
+import { SequencerError } from '../errors.js'
+import type { ApiContext } from './context.js'
+import { accountParams, accountQuery, accountResponse, errorResponses } from './schemas.js'
+
+function view(ctx: ApiContext, index: bigint) {
+  const { engine } = ctx
+  if (!engine.state.inRange(index) || !engine.state.exists(index)) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${index} does not exist`)
+  const a = engine.state.account(index)
+  const m = engine.margin(index)
+  return {
+    index: index.toString(),
+    pubKey: { x: a.pubKey.x.toString(), y: a.pubKey.y.toString() },
+    l1Address: toHex(a.l1Address, { size: 20 }),
+    nonce: a.nonce.toString(),
+    collateral: a.collateral.toString(),
+    positions: engine.state.positions(index).map((p) => ({ positionIndex: p.index.toString(), seriesId: p.position.seriesId.toString(), size: p.position.size.toString() })),
+    openOrders: engine.restingOrders(index).map((o) => ({
+      orderId: o.signed.order.orderId.toString(),
+      seriesId: o.signed.order.seriesId.toString(),
+      side: o.signed.order.side,
+      limitPrice: o.signed.order.limitPrice.toString(),
+      remaining: o.remaining.toString(),
+    })),
+    margin: {
+      equity: m.equity.toString(),
+      initialMargin: m.initialMargin.toString(),
+      maintenanceMargin: m.maintenanceMargin.toString(),
+      freeCollateral: m.freeCollateral.toString(),
+    },
+  }
+}
+
+export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  app.get<{ Params: { index: string } }>(
+    '/v1/accounts/:index',
+    { schema: { tags: ['accounts'], summary: 'An account by index', params: accountParams, response: { 200: accountResponse, ...errorResponses } } },
+    async (request) => view(ctx, BigInt(request.params.index)),
+  )
+  app.get<{ Querystring: { l1Address: string } }>(
+    '/v1/accounts',
+    { schema: { tags: ['accounts'], summary: 'The first account of an L1 address', querystring: accountQuery, response: { 200: accountResponse, ...errorResponses } } },
+    async (request) => {
+      const wanted = BigInt(request.query.l1Address)
+      const index = ctx.engine.state.accountIndices().find((i) => ctx.engine.state.account(i).l1Address === wanted)
+      if (index === undefined) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `no account belongs to ${request.query.l1Address}`)
+      return view(ctx, index)
+    },
+  )
+}

@@ -1,0 +1,180 @@
+/**
+ * JSON schemas of the API (validated by fastify before any handler runs, and published at
+ * /docs). Integers travel as canonical decimal strings: JSON numbers cannot hold 64-bit
+ * amounts or field elements exactly.
+ */
+const uint = { type: 'string', pattern: '^(0|[1-9][0-9]{0,77})$' } as const
+const point = { type: 'object', additionalProperties: false, required: ['x', 'y'], properties: { x: uint, y: uint } } as const
+const signature = { type: 'object', additionalProperties: false, required: ['R8', 'S'], properties: { R8: point, S: uint } } as const
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  required: ['code', 'reason'],
+  properties: {
+    code: { type: 'string', description: 'stable machine-readable code' },
+    reason: { type: 'string', description: 'what was wrong, for a human' },
+    details: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const
+
+export const errorResponses = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  409: { $ref: 'Error#' },
+  413: { $ref: 'Error#' },
+  422: { $ref: 'Error#' },
+  503: { $ref: 'Error#' },
+} as const
+
+export const signedOrderBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['order', 'signature'],
+  properties: {
+    order: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['accountIndex', 'orderId', 'seriesId', 'side', 'size', 'limitPrice', 'validUntil'],
+      properties: {
+        accountIndex: uint,
+        orderId: uint,
+        seriesId: uint,
+        side: { type: 'integer', enum: [0, 1], description: '0 buy, 1 sell' },
+        size: uint,
+        limitPrice: { ...uint, description: 'collateral base units per size unit' },
+        validUntil: { ...uint, description: 'unix seconds' },
+      },
+    },
+    signature,
+  },
+} as const
+
+export const signedWithdrawalBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['accountIndex', 'nonce', 'amount', 'signature'],
+  properties: { accountIndex: uint, nonce: uint, amount: uint, signature },
+} as const
+
+export const fill = {
+  type: 'object',
+  properties: { makerAccount: uint, makerOrderId: uint, size: uint, price: uint },
+} as const
+
+export const orderResponse = {
+  type: 'object',
+  required: ['status', 'fills', 'resting'],
+  properties: {
+    status: { type: 'string', enum: ['filled', 'partially_filled', 'resting', 'cancelled_remainder'] },
+    fills: { type: 'array', items: fill },
+    resting: uint,
+    note: { type: 'string' },
+    stateRoot: uint,
+  },
+} as const
+
+const signedInt = { type: 'string', pattern: '^-?(0|[1-9][0-9]*)$' } as const
+
+export const accountResponse = {
+  type: 'object',
+  properties: {
+    index: uint,
+    pubKey: point,
+    l1Address: { type: 'string' },
+    nonce: uint,
+    collateral: uint,
+    positions: { type: 'array', items: { type: 'object', properties: { positionIndex: uint, seriesId: uint, size: signedInt } } },
+    openOrders: {
+      type: 'array',
+      items: { type: 'object', properties: { orderId: uint, seriesId: uint, side: { type: 'integer' }, limitPrice: uint, remaining: uint } },
+    },
+    margin: {
+      type: 'object',
+      properties: { equity: signedInt, initialMargin: uint, maintenanceMargin: uint, freeCollateral: signedInt },
+    },
+  },
+} as const
+
+export const accountParams = { type: 'object', required: ['index'], properties: { index: uint } } as const
+export const accountQuery = {
+  type: 'object',
+  required: ['l1Address'],
+  additionalProperties: false,
+  properties: { l1Address: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$' } },
+} as const
+
+export const withdrawalResponse = {
+  type: 'object',
+  properties: { status: { type: 'string' }, accountIndex: uint, amount: uint, nonce: uint, stateRoot: uint },
+} as const
+
+export const batchesResponse = {
+  type: 'object',
+  properties: {
+    batches: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          number: { type: 'integer' },
+          status: { type: 'string' },
+          oldRoot: uint,
+          newRoot: uint,
+          txCounts: { type: 'object', additionalProperties: { type: 'integer' } },
+          provingMs: { type: 'integer' },
+          l1TxHash: { type: 'string' },
+          gasUsed: uint,
+          error: { type: 'string' },
+          createdAt: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const
+
+export const seriesResponse = {
+  type: 'object',
+  properties: {
+    series: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: uint,
+          name: { type: 'string' },
+          underlying: { type: 'string' },
+          expiry: uint,
+          strike: uint,
+          isCall: { type: 'boolean' },
+          mark: uint,
+          live: { type: 'boolean' },
+        },
+      },
+    },
+  },
+} as const
+
+export const bookParams = { type: 'object', required: ['seriesId'], properties: { seriesId: uint } } as const
+const level = { type: 'object', properties: { price: uint, size: uint, orders: { type: 'integer' } } } as const
+export const bookResponse = {
+  type: 'object',
+  properties: { seriesId: uint, bids: { type: 'array', items: level }, asks: { type: 'array', items: level } },
+} as const
+
+export const healthResponse = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'halted'] },
+    reason: { type: 'string' },
+    stateRoot: uint,
+    queueProcessed: uint,
+    pendingSlots: { type: 'integer' },
+    batches: { type: 'integer' },
+    verifiedBatches: { type: 'integer' },
+    rollup: { type: 'string' },
+    chainId: { type: 'integer' },
+    prover: { type: 'string' },
+  },
+} as const

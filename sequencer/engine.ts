@@ -1,0 +1,305 @@
+/**
+ * The sequencer's deterministic core: it admits orders, withdrawals and L1 queue entries,
+ * matches orders, checks initial margin and applies every accepted change to the L2 state
+ * through the shared state-transition function, cutting the applied slots into batches.
+ *
+ * No I/O: the node feeds it requests and L1 entries and takes the batches it cuts. A refusal
+ * throws `SequencerError` before anything is written, so a refused request changes nothing.
+ */
+import {
+  applyTx,
+  assembleBatch,
+  checkTx,
+  orderMessage,
+  positionIndexFor,
+  QueueKind,
+  Side,
+  StateError,
+  TxType,
+  verifyField,
+  withdrawMessage,
+  type BatchTrace,
+  type QueueEntry,
+  type RollupState,
+  type SignedOrder,
+  type SlotTrace,
+  type Tx,
+} from '../state/index.js'
+import { accountMargin, checkInitialMargin, DEFAULT_MARGIN_PARAMS, type MarginParams, type MarketTable } from '../risk/index.js'
+import { OrderBook, crosses, type RestingOrder } from './orderBook.js'
+import { SequencerError, fromRejection } from './errors.js'
+import type { Market } from './market.js'
+import type { Signature } from '../state/types.js'
+
+/** A fill of an incoming order. */
+export type Fill = { readonly makerAccount: bigint; readonly makerOrderId: bigint; readonly size: bigint; readonly price: bigint }
+
+/** What happened to an accepted order. */
+export type OrderOutcome = {
+  readonly status: 'filled' | 'partially_filled' | 'resting' | 'cancelled_remainder'
+  readonly fills: readonly Fill[]
+  /** Size left resting in the book (0 when none). */
+  readonly resting: bigint
+  /** Why matching stopped early, when it did. */
+  readonly note?: string
+}
+
+/** A withdrawal request with its owner's signature. */
+export type SignedWithdrawal = { readonly accountIndex: bigint; readonly nonce: bigint; readonly amount: bigint; readonly signature: Signature }
+
+/** A maker order removed from the book, and why. */
+export type CancelledOrder = { readonly accountIndex: bigint; readonly orderId: bigint; readonly reason: string }
+
+export type EngineOptions = {
+  readonly market: Market
+  /** Unix seconds; the clock orders expire against. */
+  readonly now: () => bigint
+  readonly margin?: MarginParams
+  /** Called with every batch the engine cuts, in order. */
+  readonly onBatch: (batch: BatchTrace) => void
+  /** Called when a resting order is removed without its owner asking. */
+  readonly onCancel?: (c: CancelledOrder) => void
+}
+
+export class Engine {
+  readonly state: RollupState
+  readonly #books = new Map<bigint, OrderBook>()
+  readonly #options: EngineOptions
+  #pending: SlotTrace[] = []
+  #sequence = 0
+
+  constructor(state: RollupState, options: EngineOptions) {
+    this.state = state
+    this.#options = options
+  }
+
+  /** Slots applied but not yet cut into a batch. */
+  get pendingSlots(): number {
+    return this.#pending.length
+  }
+
+  /** Index of the next L1 queue entry the engine expects. */
+  get nextQueueIndex(): bigint {
+    return this.state.queueCount
+  }
+
+  /** The book of a series (created on first use). */
+  book(seriesId: bigint): OrderBook {
+    let book = this.#books.get(seriesId)
+    if (!book) this.#books.set(seriesId, (book = new OrderBook(seriesId)))
+    return book
+  }
+
+  /** Resting orders of an account, across books. */
+  restingOrders(accountIndex: bigint): RestingOrder[] {
+    return [...this.#books.values()].flatMap((b) => [...b.orders(Side.buy), ...b.orders(Side.sell)]).filter((o) => o.signed.order.accountIndex === accountIndex)
+  }
+
+  /** The market table covering every series `accounts` hold plus the live ones. */
+  marketTable(...accounts: bigint[]): MarketTable {
+    const held = accounts.flatMap((a) => this.state.positions(a).map((p) => p.position.seriesId))
+    return this.#options.market.table(this.#options.now(), held)
+  }
+
+  /** Margin figures of an account at the current marks. */
+  margin(accountIndex: bigint) {
+    const a = this.state.account(accountIndex)
+    return accountMargin(a.collateral, this.#positionSizes(accountIndex), this.marketTable(accountIndex), this.#marginParams)
+  }
+
+  get #marginParams(): MarginParams {
+    return this.#options.margin ?? DEFAULT_MARGIN_PARAMS
+  }
+
+  #positionSizes(accountIndex: bigint) {
+    return this.state.positions(accountIndex).map((p) => p.position)
+  }
+
+  /** Applies a checked transaction; the slot joins the pending batch. */
+  #apply(tx: Tx): SlotTrace {
+    const rejection = checkTx(this.state, tx)
+    if (rejection) throw fromRejection(rejection)
+    const checkpoint = this.state.checkpoint()
+    let slot: SlotTrace
+    try {
+      slot = applyTx(this.state, tx)
+    } catch (error) {
+      this.state.rollback(checkpoint)
+      if (error instanceof StateError && error.rejection) throw fromRejection(error.rejection)
+      throw error
+    }
+    this.#pending.push(slot)
+    if (this.#pending.length >= this.state.params.batchSize) this.#cut()
+    return slot
+  }
+
+  #cut(): void {
+    const slots = this.#pending.splice(0, this.state.params.batchSize)
+    const batch = assembleBatch(this.state, slots)
+    this.state.commit()
+    this.#options.onBatch(batch)
+  }
+
+  /** Cuts the pending slots into a batch padded with no-ops; returns whether there were any. */
+  flush(): boolean {
+    if (this.#pending.length === 0) return false
+    this.#cut()
+    return true
+  }
+
+  /**
+   * Applies the L1 queue entry at `queueIndex` (entries must come in queue order): a deposit
+   * credits the account holding its key and L1 address, or opens the next free one.
+   */
+  applyQueueEntry(queueIndex: bigint, entry: QueueEntry): { accountIndex: bigint } {
+    if (queueIndex !== this.nextQueueIndex) throw new SequencerError(500, 'INTERNAL', `queue entry ${queueIndex} applied out of order (expected ${this.nextQueueIndex})`)
+    if (entry.kind === QueueKind.deposit) {
+      const accountIndex = this.state.findAccount(entry.pubKey, entry.l1Address) ?? this.state.nextFreeIndex()
+      if (accountIndex === undefined) throw new SequencerError(500, 'INTERNAL', 'the accounts tree is full: the deposit cannot be credited')
+      this.#apply({ type: TxType.deposit, accountIndex, entry })
+      return { accountIndex }
+    }
+    this.#apply({ type: TxType.forcedWithdrawal, entry })
+    // A forced exit pays out everything the circuit lets it; resting orders would now fail margin.
+    this.#cancelWhere((o) => o.signed.order.accountIndex === entry.accountIndex, 'account force-withdrawn on L1')
+    return { accountIndex: entry.accountIndex }
+  }
+
+  /**
+   * Admits a signed order: checks it, matches it against the book at the makers' prices,
+   * applies each fill as a trade, and rests what is left. Throws `SequencerError` when the
+   * order is refused; nothing is then changed.
+   */
+  placeOrder(signed: SignedOrder): OrderOutcome {
+    const order = signed.order
+    this.#admitOrder(signed)
+    const book = this.book(order.seriesId)
+    const fills: Fill[] = []
+    let remaining = order.size
+    let note: string | undefined
+    const now = this.#options.now()
+    for (;;) {
+      if (remaining === 0n) break
+      const match = book.bestMatch(order, remaining)
+      if (!match) break
+      const maker = match.maker
+      if (maker.signed.order.validUntil <= now) {
+        this.#cancel(book, maker, 'order expired')
+        continue
+      }
+      const tx = this.#tradeTx(signed, maker.signed, match.fill, match.price)
+      const makerRisk = this.#marginAfterTrade(maker.signed.order.accountIndex, order.seriesId, maker.signed.order.side, match.fill, match.price)
+      if (makerRisk) {
+        this.#cancel(book, maker, makerRisk.reason)
+        continue
+      }
+      const takerRisk = this.#marginAfterTrade(order.accountIndex, order.seriesId, order.side, match.fill, match.price)
+      if (takerRisk) {
+        if (fills.length === 0) throw takerRisk
+        note = `matching stopped: ${takerRisk.reason}`
+        break
+      }
+      const rejection = checkTx(this.state, tx)
+      if (rejection) {
+        // The taker passed every check above, so a refused trade is the maker's doing.
+        this.#cancel(book, maker, rejection.reason)
+        continue
+      }
+      this.#apply(tx)
+      maker.remaining -= match.fill
+      if (maker.remaining === 0n) book.remove(maker)
+      remaining -= match.fill
+      fills.push({ makerAccount: maker.signed.order.accountIndex, makerOrderId: maker.signed.order.orderId, size: match.fill, price: match.price })
+    }
+    if (remaining > 0n && note === undefined) {
+      book.add({ signed, remaining, sequence: this.#sequence++ })
+      return { status: fills.length > 0 ? 'partially_filled' : 'resting', fills, resting: remaining }
+    }
+    if (remaining > 0n) return { status: 'cancelled_remainder', fills, resting: 0n, note: note ?? '' }
+    return { status: 'filled', fills, resting: 0n }
+  }
+
+  /** Every check of an incoming order that does not depend on a counterparty. */
+  #admitOrder(signed: SignedOrder): void {
+    const { order, signature } = signed
+    const now = this.#options.now()
+    if (!this.state.inRange(order.accountIndex) || !this.state.exists(order.accountIndex))
+      throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${order.accountIndex} does not exist`)
+    const account = this.state.account(order.accountIndex)
+    if (!verifyField(orderMessage(order), signature, account.pubKey))
+      throw new SequencerError(401, 'BAD_SIGNATURE', `the order signature does not verify under the key of account ${order.accountIndex}`)
+    if (order.validUntil <= now) throw new SequencerError(422, 'ORDER_EXPIRED', `order expired at ${order.validUntil} (now ${now})`)
+    if (!this.#options.market.liveSeries(now).some((s) => s.id === order.seriesId))
+      throw new SequencerError(422, 'UNKNOWN_SERIES', `series ${order.seriesId} is not listed or has expired`)
+    const slotIndex = this.state.slotIndexOf(order.orderId)
+    const slot = this.state.orderSlot(order.accountIndex, slotIndex)
+    const resting = this.restingOrders(order.accountIndex)
+    if (slot.orderId === order.orderId || resting.some((o) => o.signed.order.orderId === order.orderId))
+      throw new SequencerError(409, 'ORDER_REPLAYED', `order ${order.orderId} of account ${order.accountIndex} was already received`)
+    if (slot.orderId > order.orderId)
+      throw new SequencerError(409, 'ORDER_ID_REUSED', `order slot ${slotIndex} already holds the newer order id ${slot.orderId}; use a higher order id`)
+    if (resting.some((o) => this.state.slotIndexOf(o.signed.order.orderId) === slotIndex))
+      throw new SequencerError(409, 'ORDER_SLOT_BUSY', `order slot ${slotIndex} is used by a resting order of account ${order.accountIndex}; wait for it to fill or pick another order id`)
+    if (resting.some((o) => o.signed.order.seriesId === order.seriesId && o.signed.order.side !== order.side && crosses(order.side, order.limitPrice, o.signed.order.limitPrice)))
+      throw new SequencerError(409, 'SELF_TRADE', 'the order would trade against a resting order of the same account')
+    if (positionIndexFor(this.state, order.accountIndex, order.seriesId) === undefined)
+      throw fromRejection({ ok: false, code: 'POSITION_SLOTS_FULL', reason: 'account has no free position slot for this series' })
+    const risk = this.#marginAfterTrade(order.accountIndex, order.seriesId, order.side, order.size, order.limitPrice)
+    if (risk) throw risk
+  }
+
+  /** The refusal when `accountIndex` would fall below initial margin after a fill, else undefined. */
+  #marginAfterTrade(accountIndex: bigint, seriesId: bigint, side: Side, size: bigint, price: bigint): SequencerError | undefined {
+    const a = this.state.account(accountIndex)
+    const check = checkInitialMargin(
+      { collateral: a.collateral, positions: this.#positionSizes(accountIndex) },
+      { seriesId, size: side === Side.buy ? size : -size, price },
+      this.marketTable(accountIndex),
+      this.#marginParams,
+    )
+    if (check.ok) return undefined
+    return new SequencerError(422, check.code, `account ${accountIndex}: ${check.reason}`, { required: check.required.toString(), available: check.available.toString() })
+  }
+
+  #tradeTx(a: SignedOrder, b: SignedOrder, fill: bigint, price: bigint): Tx {
+    const [buy, sell] = a.order.side === Side.buy ? [a, b] : [b, a]
+    return { type: TxType.trade, buy, sell, fill, price }
+  }
+
+  #cancel(book: OrderBook, o: RestingOrder, reason: string): void {
+    book.remove(o)
+    this.#options.onCancel?.({ accountIndex: o.signed.order.accountIndex, orderId: o.signed.order.orderId, reason })
+  }
+
+  #cancelWhere(predicate: (o: RestingOrder) => boolean, reason: string): void {
+    for (const book of this.#books.values()) {
+      for (const o of book.removeWhere(predicate)) this.#options.onCancel?.({ accountIndex: o.signed.order.accountIndex, orderId: o.signed.order.orderId, reason })
+    }
+  }
+
+  /**
+   * Admits a signed withdrawal of collateral: the nonce must be the account's, the signature
+   * valid, and the account must stay above initial margin without the amount.
+   */
+  requestWithdrawal(w: SignedWithdrawal): SlotTrace {
+    if (!this.state.inRange(w.accountIndex) || !this.state.exists(w.accountIndex))
+      throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${w.accountIndex} does not exist`)
+    const account = this.state.account(w.accountIndex)
+    if (!verifyField(withdrawMessage(w.accountIndex, w.nonce, w.amount), w.signature, account.pubKey))
+      throw new SequencerError(401, 'BAD_SIGNATURE', `the withdrawal signature does not verify under the key of account ${w.accountIndex}`)
+    if (w.nonce !== account.nonce)
+      throw new SequencerError(409, 'NONCE_MISMATCH', `withdrawal nonce ${w.nonce} is not the account nonce ${account.nonce} (replayed or out of order)`)
+    if (w.amount > account.collateral)
+      throw new SequencerError(422, 'INSUFFICIENT_COLLATERAL', `amount ${w.amount} exceeds collateral ${account.collateral}`, {
+        required: w.amount.toString(),
+        available: account.collateral.toString(),
+      })
+    const after = accountMargin(account.collateral - w.amount, this.#positionSizes(w.accountIndex), this.marketTable(w.accountIndex), this.#marginParams)
+    if (after.equity < after.initialMargin)
+      throw new SequencerError(422, 'INSUFFICIENT_MARGIN', `initial margin ${after.initialMargin} would exceed equity ${after.equity} after the withdrawal`, {
+        required: after.initialMargin.toString(),
+        available: after.equity.toString(),
+      })
+    return this.#apply({ type: TxType.withdraw, accountIndex: w.accountIndex, amount: w.amount, nonce: w.nonce, signature: w.signature })
+  }
+}

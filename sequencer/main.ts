@@ -1,0 +1,77 @@
+/**
+ * `npm start`: the rollup node.
+ *
+ * With no configuration it runs on embedded defaults: anvil on 127.0.0.1:8545, the
+ * contracts deployed there, the sequencer API on 127.0.0.1:8080, an in-process prover.
+ * Environment variables point it elsewhere:
+ *
+ *   RPC_URL          an L1 JSON-RPC endpoint instead of the embedded anvil
+ *   OPERATOR_KEY     the operator's private key (required with RPC_URL)
+ *   ROLLUP_ADDRESS   an already deployed Rollup (else the contracts are deployed with OPERATOR_KEY)
+ *   DEPLOY_BLOCK     the Rollup's deployment block (log scans start there)
+ *   HOST, PORT       where the API listens (127.0.0.1, 8080)
+ *   ANVIL_PORT       port of the embedded anvil (8545)
+ *   PROVER           in-process (default) or bullmq (workers: npx tsx prover/worker.ts)
+ *   REDIS_URL        Redis of the bullmq prover (redis://127.0.0.1:6379)
+ *   BATCH_TIMEOUT_MS a partial batch is cut after this long (5000)
+ */
+import type { Address, Hex } from 'viem'
+import { ensureArtifacts } from '../prover/artifacts.js'
+import { DEFAULT_MARKET, DEFAULT_PARAMS } from './defaults.js'
+import { deployWithDefaults, startEmbedded } from './embedded.js'
+import { startNode, type NodeConfig, type RollupNode } from './node.js'
+
+const env = process.env
+const log = (s: string) => console.log(`[node] ${s}`)
+
+function common(): Partial<NodeConfig> {
+  const prover: NodeConfig['prover'] = env.PROVER === 'bullmq' ? { kind: 'bullmq', redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : { kind: 'in-process' }
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: Number(env.PORT ?? 8080),
+    batchTimeoutMs: Number(env.BATCH_TIMEOUT_MS ?? 5000),
+    prover,
+    logger: { level: env.LOG_LEVEL ?? 'info' },
+    log,
+  }
+}
+
+async function main(): Promise<void> {
+  log('checking circuit artifacts (the first run compiles and sets up the circuit, ~2 min)')
+  await ensureArtifacts(DEFAULT_PARAMS, { log })
+  let node: RollupNode
+  let stopAll: () => Promise<void>
+  if (env.RPC_URL) {
+    if (!env.OPERATOR_KEY) throw new Error('OPERATOR_KEY is required with RPC_URL')
+    const operatorKey = env.OPERATOR_KEY as Hex
+    let rollup = env.ROLLUP_ADDRESS as Address | undefined
+    let deployBlock = env.DEPLOY_BLOCK ? BigInt(env.DEPLOY_BLOCK) : undefined
+    if (!rollup) {
+      const { deployment } = await deployWithDefaults(env.RPC_URL, operatorKey)
+      rollup = deployment.rollup
+      deployBlock = deployment.deployBlock
+      log(`deployed Rollup ${rollup}, token ${deployment.token}, verifier ${deployment.verifier} at block ${deployBlock}`)
+    }
+    node = await startNode({ ...common(), params: DEFAULT_PARAMS, market: DEFAULT_MARKET, rpcUrl: env.RPC_URL, operatorKey, rollup, ...(deployBlock !== undefined ? { deployBlock } : {}) })
+    stopAll = node.stop
+  } else {
+    const embedded = await startEmbedded({ anvilPort: Number(env.ANVIL_PORT ?? 8545), node: common() })
+    node = embedded.node
+    stopAll = embedded.stop
+    log(`anvil (local L1) at ${embedded.anvil.rpcUrl}, chain id ${embedded.anvil.chainId}`)
+    log(`Rollup ${embedded.deployment.rollup}, collateral token ${embedded.deployment.token} (open test faucet: mint), verifier ${embedded.deployment.verifier}`)
+    log(`listed series ${embedded.seriesId}: ${node.market.series().map((s) => node.market.name(s)).join(', ')}`)
+  }
+  log(`sequencer API at ${node.url}/v1 (OpenAPI at ${node.url}/docs); Ctrl-C stops`)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log('stopping: finishing batches in flight')
+      void stopAll().then(() => process.exit(0))
+    })
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`[node] cannot start: ${error.message}`)
+  process.exit(1)
+})
