@@ -46,10 +46,23 @@ async function answers(rpcUrl: string): Promise<boolean> {
   }
 }
 
-/** Starts anvil; `stop()` ends it. Options: a fixed port, a chain id. */
+/**
+ * Starts anvil; `stop()` ends it. Options: a fixed port, a chain id. Without a fixed port a
+ * free one is picked, and another is tried if something else took it first.
+ */
 export async function startAnvil(options: { port?: number; chainId?: number } = {}): Promise<Anvil> {
-  const port = options.port ?? (await freePort())
-  const chainId = options.chainId ?? 31337
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options.port ?? (await freePort()), options.chainId ?? 31337)
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 3 || !(error instanceof PortTakenError)) throw error
+    }
+  }
+}
+
+class PortTakenError extends AnvilError {}
+
+async function startOnce(port: number, chainId: number): Promise<Anvil> {
   const binary = join(ROOT, 'node_modules', '.bin', 'anvil')
   const child: ChildProcess = spawn(binary, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent'], {
     stdio: 'ignore',
@@ -66,6 +79,9 @@ export async function startAnvil(options: { port?: number; chainId?: number } = 
     child.kill('SIGKILL')
     throw new AnvilError(`anvil did not answer on ${rpcUrl} within 10 s`)
   }
+  // Something answered: make sure it is our anvil, not another process that holds the port.
+  await new Promise((r) => setTimeout(r, 100))
+  if (exited || child.exitCode !== null) throw new PortTakenError(`port ${port} is taken by another process`)
   return {
     rpcUrl,
     chainId,

@@ -1,0 +1,47 @@
+/**
+ * The parameter set of a deployed Rollup: the contract records `batchSize`, `accountsDepth`
+ * and `forcedTimeout`; the subtree depths are not on L1, so they come from the known sets
+ * (state/params.ts) and are confirmed by the genesis root when the state is rebuilt.
+ */
+import type { Address, PublicClient } from 'viem'
+import { rollupAbi } from '../l1/abi.js'
+import { PARAM_SETS, type ParamSet } from '../state/params.js'
+import { ParamsMismatchError } from './errors.js'
+
+/** The sizes a Rollup contract was deployed with. */
+export type ContractParams = { readonly batchSize: bigint; readonly accountsDepth: bigint; readonly forcedTimeout: bigint }
+
+/** Reads the sizes the Rollup was deployed with. */
+export async function readContractParams(client: PublicClient, rollup: Address): Promise<ContractParams> {
+  const [batchSize, accountsDepth, forcedTimeout] = await Promise.all([
+    client.readContract({ address: rollup, abi: rollupAbi, functionName: 'batchSize' }),
+    client.readContract({ address: rollup, abi: rollupAbi, functionName: 'accountsDepth' }),
+    client.readContract({ address: rollup, abi: rollupAbi, functionName: 'forcedTimeout' }),
+  ])
+  return { batchSize, accountsDepth, forcedTimeout }
+}
+
+function mismatches(params: ParamSet, c: ContractParams): string[] {
+  const out: string[] = []
+  if (BigInt(params.batchSize) !== c.batchSize) out.push(`batchSize ${params.batchSize} != ${c.batchSize}`)
+  if (BigInt(params.accountsDepth) !== c.accountsDepth) out.push(`accountsDepth ${params.accountsDepth} != ${c.accountsDepth}`)
+  if (BigInt(params.forcedTimeoutSeconds) !== c.forcedTimeout) out.push(`forcedTimeoutSeconds ${params.forcedTimeoutSeconds} != ${c.forcedTimeout}`)
+  return out
+}
+
+/** Throws `ParamsMismatchError` unless `params` matches what the contract was deployed with. */
+export async function assertParamsMatch(client: PublicClient, rollup: Address, params: ParamSet): Promise<void> {
+  const wrong = mismatches(params, await readContractParams(client, rollup))
+  if (wrong.length > 0) throw new ParamsMismatchError(`parameter set "${params.name}" does not match the Rollup at ${rollup}: ${wrong.join(', ')}`)
+}
+
+/** The known parameter set (test or realistic) the Rollup at `rollup` was deployed with. */
+export async function detectParams(client: PublicClient, rollup: Address): Promise<ParamSet> {
+  const c = await readContractParams(client, rollup)
+  const found = Object.values(PARAM_SETS).find((p) => mismatches(p, c).length === 0)
+  if (!found)
+    throw new ParamsMismatchError(
+      `no known parameter set matches the Rollup at ${rollup} (batchSize ${c.batchSize}, accountsDepth ${c.accountsDepth}, forcedTimeout ${c.forcedTimeout}); pass --params`,
+    )
+  return found
+}
