@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest'
+import { Engine } from './engine.js'
+import { Market } from './market.js'
+import { SequencerError } from './errors.js'
+import { DEFAULT_MARKET, defaultSeries } from './defaults.js'
+import { depositEntry, forcedWithdrawalEntry, RollupState, Side, signField, TEST_PARAMS, TxType, withdrawMessage, type BatchTrace, type Order } from '../state/index.js'
+import { order as orderWith, signedOrder, testKey, type TestKey } from '../state/testing.js'
+
+const NOW = 1_790_000_000n
+const SERIES = { id: 1n, ...defaultSeries(NOW) }
+const USDC = 1_000_000n
+
+function setup(collateral = 5_000n * USDC) {
+  const batches: BatchTrace[] = []
+  const cancelled: string[] = []
+  const engine = new Engine(new RollupState(TEST_PARAMS), {
+    market: new Market(DEFAULT_MARKET, [SERIES]),
+    now: () => NOW,
+    onBatch: (b) => batches.push(b),
+    onCancel: (c) => cancelled.push(`${c.accountIndex}/${c.orderId}: ${c.reason}`),
+  })
+  const keys = [testKey(1), testKey(2), testKey(3)]
+  keys.forEach((k, i) => engine.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, collateral)))
+  engine.flush()
+  batches.length = 0
+  return { engine, batches, cancelled, keys }
+}
+
+function order(key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex' | 'orderId' | 'side'>) {
+  return signedOrder(key, orderWith({ seriesId: 1n, size: 100n, limitPrice: 2_100_000n, validUntil: NOW + 3600n, ...fields }))
+}
+
+/** Runs `fn`, expects a SequencerError with `code`, and checks nothing changed. */
+function expectRefusal(engine: Engine, code: string, fn: () => unknown): SequencerError {
+  const root = engine.state.root
+  const pending = engine.pendingSlots
+  const book = engine.book(1n).levels(Side.buy).concat(engine.book(1n).levels(Side.sell))
+  let caught: unknown
+  try {
+    fn()
+  } catch (e) {
+    caught = e
+  }
+  expect(caught).toBeInstanceOf(SequencerError)
+  const error = caught as SequencerError
+  expect(error.code).toBe(code)
+  expect(error.reason.length).toBeGreaterThan(10)
+  expect(engine.state.root).toBe(root)
+  expect(engine.pendingSlots).toBe(pending)
+  expect(engine.book(1n).levels(Side.buy).concat(engine.book(1n).levels(Side.sell))).toEqual(book)
+  return error
+}
+
+describe('Engine: deposits from the L1 queue', () => {
+  it('opens accounts from index 1 and credits an existing account on a second deposit', () => {
+    const { engine, keys } = setup()
+    expect(engine.state.account(1n).collateral).toBe(5_000n * USDC)
+    const { accountIndex } = engine.applyQueueEntry(3n, depositEntry(keys[0]!.l1Address, keys[0]!.pubKey, 7n))
+    expect(accountIndex).toBe(1n)
+    expect(engine.state.account(1n).collateral).toBe(5_000n * USDC + 7n)
+  })
+
+  it('refuses a queue entry out of order', () => {
+    const { engine, keys } = setup()
+    expect(() => engine.applyQueueEntry(7n, depositEntry(keys[0]!.l1Address, keys[0]!.pubKey, 7n))).toThrow(/out of order/)
+  })
+
+  it('cancels resting orders of a force-withdrawn account', () => {
+    const { engine, keys, cancelled } = setup()
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy }))
+    engine.applyQueueEntry(3n, forcedWithdrawalEntry(keys[0]!.l1Address, 1n))
+    expect(engine.restingOrders(1n)).toHaveLength(0)
+    expect(cancelled[0]).toMatch(/force-withdrawn/)
+    expect(engine.state.account(1n).collateral).toBe(0n)
+  })
+})
+
+describe('Engine: matching', () => {
+  it('rests an order that does not cross, then fills at the maker price', () => {
+    const { engine, keys, batches } = setup()
+    expect(engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, limitPrice: 2_100_000n })).status).toBe('resting')
+    const outcome = engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, limitPrice: 2_300_000n }))
+    expect(outcome).toMatchObject({ status: 'filled', resting: 0n, fills: [{ makerAccount: 2n, makerOrderId: 1n, size: 100n, price: 2_100_000n }] })
+    expect(engine.state.account(1n).collateral).toBe(5_000n * USDC - 100n * 2_100_000n)
+    expect(engine.state.account(2n).collateral).toBe(5_000n * USDC + 100n * 2_100_000n)
+    expect(engine.state.positions(1n).map((p) => p.position)).toEqual([{ seriesId: 1n, size: 100n }])
+    expect(engine.state.positions(2n).map((p) => p.position)).toEqual([{ seriesId: 1n, size: -100n }])
+    expect(engine.pendingSlots).toBe(1)
+    expect(batches).toHaveLength(0)
+  })
+
+  it('fills best price first, then earlier arrival, across several makers', () => {
+    const { engine, keys } = setup()
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 50n, limitPrice: 2_200_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 50n, limitPrice: 2_100_000n }))
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 2n, side: Side.sell, size: 50n, limitPrice: 2_200_000n }))
+    const outcome = engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 120n, limitPrice: 2_200_000n }))
+    expect(outcome.fills.map((f) => [f.makerAccount, f.makerOrderId, f.size, f.price])).toEqual([
+      [3n, 1n, 50n, 2_100_000n],
+      [2n, 1n, 50n, 2_200_000n],
+      [2n, 2n, 20n, 2_200_000n],
+    ])
+    expect(engine.book(1n).levels(Side.sell)).toEqual([{ price: 2_200_000n, size: 30n, orders: 1 }])
+  })
+
+  it('cuts a batch as soon as batchSize slots are applied', () => {
+    const { engine, keys, batches } = setup()
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 100n }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 50n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.buy, size: 50n }))
+    expect(batches).toHaveLength(1)
+    expect(batches[0]!.slots.map((s) => s.tx.type)).toEqual([TxType.trade, TxType.trade])
+    expect(batches[0]!.newRoot).toBe(engine.state.root)
+  })
+
+  it('pads a partial batch with no-ops on flush', () => {
+    const { engine, keys, batches } = setup()
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy }))
+    expect(engine.flush()).toBe(true)
+    expect(batches[0]!.slots.map((s) => s.tx.type)).toEqual([TxType.trade, TxType.noop])
+    expect(engine.flush()).toBe(false)
+  })
+
+  it('drops an expired maker instead of trading with it', () => {
+    let now = NOW
+    const { keys } = setup()
+    const cancelled: string[] = []
+    const engine = new Engine(new RollupState(TEST_PARAMS), { market: new Market(DEFAULT_MARKET, [SERIES]), now: () => now, onBatch: () => {}, onCancel: (c) => cancelled.push(c.reason) })
+    keys.forEach((k, i) => engine.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, validUntil: NOW + 10n }))
+    now = NOW + 10n
+    expect(engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })).status).toBe('resting')
+    expect(cancelled).toEqual(['order expired'])
+  })
+
+  it('cancels a maker that no longer meets margin and trades with the next one', () => {
+    const { engine, keys, cancelled } = setup()
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 400n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 100n, limitPrice: 2_100_000n }))
+    // Account 2 withdraws most of its collateral: its resting short no longer fits.
+    const amount = 4_700n * USDC
+    engine.requestWithdrawal({ accountIndex: 2n, nonce: 0n, amount, signature: signField(keys[1]!.privateKey, withdrawMessage(2n, 0n, amount)) })
+    const outcome = engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 100n, limitPrice: 2_100_000n }))
+    expect(outcome.fills).toEqual([{ makerAccount: 3n, makerOrderId: 1n, size: 100n, price: 2_100_000n }])
+    expect(cancelled[0]).toMatch(/^2\/1: .*initial margin/)
+  })
+})
+
+describe('Engine: refused orders change nothing', () => {
+  it('refuses an unknown account', () => {
+    const { engine, keys } = setup()
+    expectRefusal(engine, 'UNKNOWN_ACCOUNT', () => engine.placeOrder(order(keys[0]!, { accountIndex: 9n, orderId: 1n, side: Side.buy })))
+    expectRefusal(engine, 'UNKNOWN_ACCOUNT', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n << 40n, orderId: 1n, side: Side.buy })))
+  })
+
+  it('refuses a signature by another key, and a tampered order', () => {
+    const { engine, keys } = setup()
+    expectRefusal(engine, 'BAD_SIGNATURE', () => engine.placeOrder(order(keys[1]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })))
+    const signed = order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })
+    expectRefusal(engine, 'BAD_SIGNATURE', () => engine.placeOrder({ ...signed, order: { ...signed.order, size: 101n } }))
+  })
+
+  it('refuses an expired order and an unlisted series', () => {
+    const { engine, keys } = setup()
+    expectRefusal(engine, 'ORDER_EXPIRED', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, validUntil: NOW })))
+    expectRefusal(engine, 'UNKNOWN_SERIES', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, seriesId: 2n })))
+  })
+
+  it('refuses a replayed order, resting or already traded', () => {
+    const { engine, keys } = setup()
+    const maker = order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 200n })
+    engine.placeOrder(maker)
+    expectRefusal(engine, 'ORDER_REPLAYED', () => engine.placeOrder(maker))
+    const taker = order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })
+    engine.placeOrder(taker)
+    expectRefusal(engine, 'ORDER_REPLAYED', () => engine.placeOrder(taker))
+  })
+
+  it('refuses a lower order id in a used slot, and a slot held by a resting order', () => {
+    const { engine, keys } = setup()
+    const slots = 1n << BigInt(TEST_PARAMS.orderSlotsDepth)
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n + slots, side: Side.sell }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy }))
+    expectRefusal(engine, 'ORDER_ID_REUSED', () => engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell })))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n, side: Side.sell, limitPrice: 3_000_000n }))
+    expectRefusal(engine, 'ORDER_SLOT_BUSY', () => engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n + slots, side: Side.sell })))
+  })
+
+  it('refuses an order that would trade with the same account', () => {
+    const { engine, keys } = setup()
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.sell, limitPrice: 2_000_000n }))
+    expectRefusal(engine, 'SELF_TRADE', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, limitPrice: 2_100_000n })))
+  })
+
+  it('refuses an order beyond initial margin with the required and available figures', () => {
+    const { engine, keys } = setup()
+    const error = expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.sell, size: 5_000n })))
+    expect(BigInt(error.details!.required!)).toBeGreaterThan(BigInt(error.details!.available!))
+    expectRefusal(engine, 'INSUFFICIENT_COLLATERAL', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 1_000_000n })))
+  })
+
+  it('refuses a taker whose own margin fails at the fill, before any fill', () => {
+    const { engine, keys } = setup(300n * USDC)
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 100n, limitPrice: 2_000_000n }))
+    expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.sell, size: 100n, limitPrice: 2_000_000n })))
+  })
+})
+
+describe('Engine: withdrawals', () => {
+  const sign = (key: TestKey, accountIndex: bigint, nonce: bigint, amount: bigint) => ({ accountIndex, nonce, amount, signature: signField(key.privateKey, withdrawMessage(accountIndex, nonce, amount)) })
+
+  it('applies a signed withdrawal and bumps the nonce', () => {
+    const { engine, keys } = setup()
+    const slot = engine.requestWithdrawal(sign(keys[0]!, 1n, 0n, 1_000n * USDC))
+    expect(slot.amountOut).toBe(1_000n * USDC)
+    expect(engine.state.account(1n)).toMatchObject({ collateral: 4_000n * USDC, nonce: 1n })
+  })
+
+  it('refuses a replayed withdrawal, a forged one, one beyond collateral and one beyond margin', () => {
+    const { engine, keys } = setup()
+    const w = sign(keys[0]!, 1n, 0n, USDC)
+    engine.requestWithdrawal(w)
+    expectRefusal(engine, 'NONCE_MISMATCH', () => engine.requestWithdrawal(w))
+    expectRefusal(engine, 'BAD_SIGNATURE', () => engine.requestWithdrawal(sign(keys[1]!, 1n, 1n, USDC)))
+    expectRefusal(engine, 'UNKNOWN_ACCOUNT', () => engine.requestWithdrawal(sign(keys[0]!, 12n, 0n, USDC)))
+    expectRefusal(engine, 'INSUFFICIENT_COLLATERAL', () => engine.requestWithdrawal(sign(keys[0]!, 1n, 1n, 10_000n * USDC)))
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 1_000n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 1_000n, limitPrice: 2_000_000n }))
+    const short = engine.state.account(3n).collateral
+    expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.requestWithdrawal(sign(keys[2]!, 3n, 0n, short)))
+  })
+})

@@ -1,0 +1,138 @@
+/**
+ * The whole loop on a local L1, every part real: L1 deposits, L2 keys derived from Ethereum
+ * signatures, signed orders through the sequencer's HTTP API, Groth16 proofs verified by the
+ * Rollup on anvil, an L1 withdrawal payout; then the sequencer stops and a user exits through
+ * the escape hatch using L1 data alone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestClient, http, type Address } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { ANVIL_KEYS } from '../l1/anvil.js'
+import { connectL1, type L1Context } from '../l1/clients.js'
+import { collateralTokenAbi } from '../l1/abi.js'
+import { deposit, mintTestTokens, submitBatch, withdrawPending } from '../l1/rollupCalls.js'
+import { readRollupStatus } from '../l1/rollupReaders.js'
+import { TransactionError } from '../l1/errors.js'
+import { AlreadyExitedError, NotOverdueError, exitAccount, freezeIfOverdue, rebuildStateFromL1, requestForced } from '../escape/index.js'
+import { proveBatch } from '../prover/prove.js'
+import { terminateCurves } from '../prover/curves.js'
+import { SequencerClient, buildOrder, deriveL2Key, signOrder, signWithdrawal, type L2Key } from '../sdk/index.js'
+import { applyBatch, TEST_PARAMS, TxType } from '../state/index.js'
+import { startEmbedded, type EmbeddedNode } from '../sequencer/embedded.js'
+
+const USDC = 1_000_000n
+const DEPOSIT = 5_000n * USDC
+const PRICE = 2_100_000n
+const SIZE = 100n
+const WITHDRAWAL = 1_000n * USDC
+
+type Trader = { address: Address; l1: L1Context; l2: L2Key; index: bigint }
+
+let embedded: EmbeddedNode
+let client: SequencerClient
+let alice: Trader
+let bob: Trader
+
+async function balanceOf(who: Address): Promise<bigint> {
+  return embedded.node.l1.publicClient.readContract({ address: embedded.deployment.token, abi: collateralTokenAbi, functionName: 'balanceOf', args: [who] })
+}
+
+async function trader(key: `0x${string}`): Promise<Trader> {
+  const account = privateKeyToAccount(key)
+  const l1 = await connectL1(embedded.anvil.rpcUrl, key)
+  const l2 = await deriveL2Key(account, embedded.anvil.chainId, embedded.deployment.rollup)
+  await mintTestTokens(l1, embedded.deployment.token, account.address, DEPOSIT)
+  await deposit(l1, embedded.deployment.rollup, embedded.deployment.token, DEPOSIT, l2.publicKey)
+  return { address: account.address, l1, l2, index: 0n }
+}
+
+beforeAll(async () => {
+  // Batches are cut when full or on settle(); the poll only brings L1 entries in.
+  embedded = await startEmbedded({ node: { batchTimeoutMs: 3_600_000, pollIntervalMs: 200 } })
+  client = new SequencerClient({ baseUrl: embedded.node.url })
+  alice = await trader(ANVIL_KEYS[1])
+  bob = await trader(ANVIL_KEYS[2])
+  await embedded.node.sync()
+  alice.index = BigInt((await client.getAccountByL1Address(alice.address)).index)
+  bob.index = BigInt((await client.getAccountByL1Address(bob.address)).index)
+})
+
+afterAll(async () => {
+  await embedded?.stop()
+  await terminateCurves()
+})
+
+describe('a signed option trade, proven and verified on L1', () => {
+  it('credits both L1 deposits to new accounts', async () => {
+    expect([alice.index, bob.index]).toEqual([1n, 2n])
+    expect((await client.getAccount(alice.index)).collateral).toBe(DEPOSIT.toString())
+  })
+
+  it('matches a call trade at the maker price and applies a withdrawal', async () => {
+    const validUntil = BigInt(Math.floor(Date.now() / 1000) + 3600)
+    const sell = buildOrder({ accountIndex: bob.index, orderId: 1n, seriesId: embedded.seriesId, side: 'sell', size: SIZE, limitPrice: PRICE, validUntil })
+    expect((await client.placeOrder(signOrder(sell, bob.l2.privateKey))).status).toBe('resting')
+    const buy = buildOrder({ accountIndex: alice.index, orderId: 1n, seriesId: embedded.seriesId, side: 'buy', size: SIZE, limitPrice: PRICE + 50_000n, validUntil })
+    const outcome = await client.placeOrder(signOrder(buy, alice.l2.privateKey))
+    expect(outcome).toMatchObject({ status: 'filled', fills: [{ makerAccount: bob.index.toString(), size: SIZE.toString(), price: PRICE.toString() }] })
+    await client.requestWithdrawal(signWithdrawal({ accountIndex: alice.index, nonce: 0n, amount: WITHDRAWAL }, alice.l2.privateKey))
+    const a = await client.getAccount(alice.index)
+    expect(a.collateral).toBe((DEPOSIT - SIZE * PRICE - WITHDRAWAL).toString())
+    expect(a.positions).toMatchObject([{ seriesId: embedded.seriesId.toString(), size: SIZE.toString() }])
+    expect((await client.getAccount(bob.index)).positions).toMatchObject([{ size: (-SIZE).toString() }])
+  })
+
+  it('proves every batch and the Rollup verifies each one and moves its root', async () => {
+    await embedded.node.settle()
+    const records = embedded.node.pipeline.records
+    expect(records.map((r) => r.status)).toEqual(['verified', 'verified'])
+    expect(records.map((r) => r.txCounts)).toMatchObject([{ deposit: 2 }, { trade: 1, withdraw: 1 }])
+    const status = await readRollupStatus(embedded.node.l1.publicClient, embedded.deployment.rollup)
+    expect(status.batchCount).toBe(2n)
+    expect(status.queueProcessed).toBe(2n)
+    expect(status.stateRoot).toBe(embedded.node.engine.state.root)
+  })
+
+  it('pays the withdrawal on L1', async () => {
+    const before = await balanceOf(alice.address)
+    await withdrawPending(alice.l1, embedded.deployment.rollup)
+    expect((await balanceOf(alice.address)) - before).toBe(WITHDRAWAL)
+    await expect(withdrawPending(alice.l1, embedded.deployment.rollup)).rejects.toThrow(/NothingToWithdraw/)
+  })
+})
+
+describe('the escape hatch, once the sequencer is gone', () => {
+  const bobCollateral = DEPOSIT + SIZE * PRICE
+
+  it('lets a user freeze the rollup only after the forced-withdrawal timeout', async () => {
+    await embedded.node.stop()
+    const request = await requestForced(bob.l1, embedded.deployment.rollup, bob.index)
+    expect(request.queueIndex).toBe(2n)
+    const anyone = await connectL1(embedded.anvil.rpcUrl, ANVIL_KEYS[3])
+    await expect(freezeIfOverdue(anyone, embedded.deployment.rollup)).rejects.toThrow(NotOverdueError)
+    const chain = createTestClient({ mode: 'anvil', transport: http(embedded.anvil.rpcUrl) })
+    await chain.increaseTime({ seconds: TEST_PARAMS.forcedTimeoutSeconds + 1 })
+    await chain.mine({ blocks: 1 })
+    await freezeIfOverdue(anyone, embedded.deployment.rollup)
+    expect((await readRollupStatus(anyone.publicClient, embedded.deployment.rollup)).frozen).toBe(true)
+  })
+
+  it('rebuilds the state from L1 calldata alone and pays exactly the balance, once', async () => {
+    const state = await rebuildStateFromL1(bob.l1.publicClient, embedded.deployment.rollup, TEST_PARAMS, { fromBlock: embedded.deployment.deployBlock })
+    expect(state.account(bob.index).collateral).toBe(bobCollateral)
+    const before = await balanceOf(bob.address)
+    const exit = await exitAccount(bob.l1, embedded.deployment.rollup, TEST_PARAMS, bob.index, { state })
+    expect(exit.amount).toBe(bobCollateral)
+    expect((await balanceOf(bob.address)) - before).toBe(bobCollateral)
+    await expect(exitAccount(bob.l1, embedded.deployment.rollup, TEST_PARAMS, bob.index, { state })).rejects.toThrow(AlreadyExitedError)
+  })
+
+  it('refuses a valid, proven batch after the freeze', async () => {
+    const state = await rebuildStateFromL1(bob.l1.publicClient, embedded.deployment.rollup, TEST_PARAMS)
+    const trace = applyBatch(state, [{ type: TxType.noop }])
+    const { proof } = await proveBatch(trace, TEST_PARAMS)
+    const operator = await connectL1(embedded.anvil.rpcUrl, embedded.operatorKey)
+    await expect(submitBatch(operator, embedded.deployment.rollup, trace, proof)).rejects.toThrow(TransactionError)
+    await expect(submitBatch(operator, embedded.deployment.rollup, trace, proof)).rejects.toThrow(/Frozen/)
+  })
+})
