@@ -3,6 +3,7 @@
  * `{"name": "...", "value": N, "unit": "..."}`. A NAME selects the figures whose name equals
  * it or starts with it followed by a dot (`npm run bench -- l1` runs every l1.* figure).
  */
+import { terminateCurves } from '../prover/curves.js'
 import { benchmarks } from './registry.js'
 
 function selected(name: string, filters: readonly string[]): boolean {
@@ -18,10 +19,14 @@ async function main(): Promise<void> {
   }
   for (const bench of chosen) {
     const wanted = bench.figures.filter((f) => selected(f, filters))
+    const started = Date.now()
     for (const figure of await bench.run(wanted)) {
       if (wanted.includes(figure.name)) console.log(JSON.stringify(figure))
     }
+    // Progress and timings go to stderr: stdout carries only the figures.
+    console.error(`[bench] ${bench.figures.join(', ')}: ${((Date.now() - started) / 1000).toFixed(1)} s`)
   }
+  await terminateCurves()
   // snarkjs and anvil may leave handles open; the figures are printed, so end here.
   process.exit(0)
 }

@@ -9,6 +9,7 @@ export type SequencerCode =
   | RejectionCode
   | 'MALFORMED_REQUEST'
   | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'ORDER_EXPIRED'
   | 'ORDER_REPLAYED'

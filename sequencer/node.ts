@@ -103,10 +103,15 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
 
   let running = true
+  let wake: (() => void) | undefined
+  let timer: NodeJS.Timeout | undefined
   const pollIntervalMs = config.pollIntervalMs ?? 1_000
   const loop = (async () => {
     while (running) {
-      await new Promise((r) => setTimeout(r, pollIntervalMs))
+      await new Promise<void>((r) => {
+        wake = r
+        timer = setTimeout(r, pollIntervalMs)
+      })
       if (!running) break
       await sync().catch((e: Error) => log(`L1 sync failed (will retry): ${e.message}`))
     }
@@ -127,6 +132,8 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     },
     stop: async () => {
       running = false
+      clearTimeout(timer)
+      wake?.()
       await loop
       await api.close()
       await pipeline.idle()

@@ -19,7 +19,13 @@ export const BODY_LIMIT_BYTES = 16 * 1024
 
 /** Builds the API over `ctx` (not listening yet). */
 export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES })
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Strict validation: an unknown field or a number where a decimal string belongs is an
+    // error, never silently dropped or coerced (fastify's defaults do both).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  })
   app.addSchema(errorSchema)
   await app.register(errorsPlugin)
   await app.register(swagger, {

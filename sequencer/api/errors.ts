@@ -20,6 +20,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     if (error instanceof SdkValidationError) return reply.status(400).send(body('MALFORMED_REQUEST', error.message))
     if (error.validation) return reply.status(400).send(body('MALFORMED_REQUEST', `${error.validationContext ?? 'request'}${error.message.replace(/^[a-z]+/, '')}`))
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(body('UNSUPPORTED_MEDIA_TYPE', `${error.message}; send application/json`))
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(body('PAYLOAD_TOO_LARGE', error.message))
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.status(error.statusCode).send(body('MALFORMED_REQUEST', error.message))
     request.log.error(error)

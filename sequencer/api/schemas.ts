@@ -24,6 +24,7 @@ export const errorResponses = {
   404: { $ref: 'Error#' },
   409: { $ref: 'Error#' },
   413: { $ref: 'Error#' },
+  415: { $ref: 'Error#' },
   422: { $ref: 'Error#' },
   503: { $ref: 'Error#' },
 } as const

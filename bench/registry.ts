@@ -1,0 +1,8 @@
+/** Every benchmark `npm run bench` knows, in the order it runs them. */
+import type { Benchmark } from './figure.js'
+import { constraintsTest } from './constraintsTest.js'
+import { constraintsRealistic } from './constraintsRealistic.js'
+import { proveBatchTest } from './proveBatch.js'
+import { l1Gas } from './l1Gas.js'
+
+export const benchmarks: Benchmark[] = [constraintsTest, constraintsRealistic, proveBatchTest, l1Gas]

@@ -1,0 +1,138 @@
+/**
+ * The sequencer's HTTP API on a real node (anvil, deployed contracts, real proofs): bad
+ * input of every kind gets a 4xx with a code and a reason, and leaves the state unchanged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { privateKeyToAccount } from 'viem/accounts'
+import { ANVIL_KEYS } from '../l1/anvil.js'
+import { connectL1 } from '../l1/clients.js'
+import { deposit, mintTestTokens } from '../l1/rollupCalls.js'
+import { terminateCurves } from '../prover/curves.js'
+import { ApiError, SequencerClient, buildOrder, deriveL2Key, signOrder, signWithdrawal, signedOrderToJSON, type L2Key } from '../sdk/index.js'
+import { startEmbedded, type EmbeddedNode } from './embedded.js'
+import { BODY_LIMIT_BYTES } from './api/app.js'
+
+let embedded: EmbeddedNode
+let client: SequencerClient
+const keys: L2Key[] = []
+const validUntil = BigInt(Math.floor(Date.now() / 1000) + 3600)
+
+beforeAll(async () => {
+  embedded = await startEmbedded({ node: { batchTimeoutMs: 3_600_000, pollIntervalMs: 3_600_000 } })
+  client = new SequencerClient({ baseUrl: embedded.node.url })
+  for (const key of [ANVIL_KEYS[1], ANVIL_KEYS[2]]) {
+    const l1 = await connectL1(embedded.anvil.rpcUrl, key)
+    const l2 = await deriveL2Key(privateKeyToAccount(key), embedded.anvil.chainId, embedded.deployment.rollup)
+    await mintTestTokens(l1, embedded.deployment.token, l1.account.address, 1_000_000_000n)
+    await deposit(l1, embedded.deployment.rollup, embedded.deployment.token, 1_000_000_000n, l2.publicKey)
+    keys.push(l2)
+  }
+  await embedded.node.sync()
+})
+
+afterAll(async () => {
+  await embedded?.stop()
+  await terminateCurves()
+})
+
+const order = (fields: Partial<Parameters<typeof buildOrder>[0]> = {}) =>
+  buildOrder({ accountIndex: 1n, orderId: 1n, seriesId: embedded.seriesId, side: 'buy', size: 10n, limitPrice: 1_500_000n, validUntil, ...fields })
+
+async function post(path: string, body: string, contentType = 'application/json') {
+  const res = await fetch(`${embedded.node.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body })
+  return { status: res.status, body: (await res.json()) as { code: string; reason: string; details?: Record<string, string> } }
+}
+
+/** Runs a refused request and checks the status, the code, a reason, and that nothing moved. */
+async function expectRefused(status: number, code: string, request: () => Promise<{ status: number; body: { code: string; reason: string } }>) {
+  const before = await client.health()
+  const book = await client.request('GET', `/v1/book/${embedded.seriesId}`)
+  const res = await request()
+  expect(res.status).toBe(status)
+  expect(res.body.code).toBe(code)
+  expect(res.body.reason.length).toBeGreaterThan(5)
+  const after = await client.health()
+  expect(after.stateRoot).toBe(before.stateRoot)
+  expect(after.pendingSlots).toBe(before.pendingSlots)
+  expect(await client.request('GET', `/v1/book/${embedded.seriesId}`)).toEqual(book)
+  return res.body
+}
+
+async function viaClient(call: () => Promise<unknown>): Promise<{ status: number; body: { code: string; reason: string; details?: Record<string, string> } }> {
+  try {
+    await call()
+  } catch (e) {
+    if (e instanceof ApiError) return { status: e.status, body: { code: e.code, reason: e.reason } }
+    throw e
+  }
+  throw new Error('the request was accepted')
+}
+
+describe('sequencer API: reads', () => {
+  it('reports health, series with marks, accounts and an OpenAPI document', async () => {
+    expect(await client.health()).toMatchObject({ status: 'ok', queueProcessed: '2', prover: 'in-process' })
+    const { series } = await client.getSeries()
+    expect(series[0]).toMatchObject({ id: '1', underlying: 'ETH', isCall: true })
+    expect(Number((series[0] as { mark?: string }).mark)).toBeGreaterThan(0)
+    expect(await client.getAccount(1n)).toMatchObject({ index: '1', collateral: '1000000000', nonce: '0', positions: [] })
+    const openapi = (await (await fetch(`${embedded.node.url}/docs/json`)).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/withdrawals', '/v1/accounts/{index}', '/v1/batches', '/v1/health']))
+  })
+
+  it('answers 404 with a code for an unknown account and an unknown route', async () => {
+    await expectRefused(404, 'UNKNOWN_ACCOUNT', () => viaClient(() => client.getAccount(9n)))
+    await expectRefused(404, 'NOT_FOUND', () => viaClient(() => client.request('GET', '/v1/nothing')))
+  })
+})
+
+describe('sequencer API: bad input changes nothing', () => {
+  it('refuses malformed orders: bad JSON, missing, extra and non-canonical fields, off-curve points', async () => {
+    const good = signedOrderToJSON(signOrder(order(), keys[0]!.privateKey))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', '{"order": '))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', JSON.stringify({ order: good.order })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', JSON.stringify({ ...good, extra: 1 })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', JSON.stringify({ ...good, order: { ...good.order, size: '010' } })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', JSON.stringify({ ...good, order: { ...good.order, size: 10 } })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', JSON.stringify({ ...good, order: { ...good.order, side: 2 } })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', JSON.stringify({ ...good, order: { ...good.order, size: (1n << 64n).toString() } })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/orders', JSON.stringify({ ...good, signature: { ...good.signature, R8: { x: '1', y: '2' } } })))
+    await expectRefused(415, 'UNSUPPORTED_MEDIA_TYPE', () => post('/v1/orders', 'order=1', 'application/x-www-form-urlencoded'))
+  })
+
+  it('refuses an oversized body with 413', async () => {
+    const body = JSON.stringify({ order: { pad: 'x'.repeat(BODY_LIMIT_BYTES) } })
+    await expectRefused(413, 'PAYLOAD_TOO_LARGE', () => post('/v1/orders', body))
+  })
+
+  it('refuses a forged signature, a tampered order and an unknown account', async () => {
+    await expectRefused(401, 'BAD_SIGNATURE', () => viaClient(() => client.placeOrder(signOrder(order(), keys[1]!.privateKey))))
+    const signed = signOrder(order(), keys[0]!.privateKey)
+    await expectRefused(401, 'BAD_SIGNATURE', () => viaClient(() => client.placeOrder({ ...signed, order: { ...signed.order, limitPrice: 1_600_000n } })))
+    await expectRefused(404, 'UNKNOWN_ACCOUNT', () => viaClient(() => client.placeOrder(signOrder(order({ accountIndex: 7n }), keys[0]!.privateKey))))
+  })
+
+  it('refuses a replayed order', async () => {
+    const signed = signOrder(order({ orderId: 3n }), keys[0]!.privateKey)
+    expect((await client.placeOrder(signed)).status).toBe('resting')
+    await expectRefused(409, 'ORDER_REPLAYED', () => viaClient(() => client.placeOrder(signed)))
+  })
+
+  it('refuses an order beyond initial margin, saying what is required and available', async () => {
+    const body = await expectRefused(422, 'INSUFFICIENT_MARGIN', () => post('/v1/orders', JSON.stringify(signedOrderToJSON(signOrder(order({ accountIndex: 2n, side: 'sell', size: 100_000n }), keys[1]!.privateKey)))))
+    const details = (body as { details?: Record<string, string> }).details!
+    expect(BigInt(details.required!)).toBeGreaterThan(BigInt(details.available!))
+  })
+
+  it('refuses an expired order and an unlisted series', async () => {
+    await expectRefused(422, 'ORDER_EXPIRED', () => viaClient(() => client.placeOrder(signOrder(order({ orderId: 5n, validUntil: 1n }), keys[0]!.privateKey))))
+    await expectRefused(422, 'UNKNOWN_SERIES', () => viaClient(() => client.placeOrder(signOrder(order({ orderId: 5n, seriesId: 9n }), keys[0]!.privateKey))))
+  })
+
+  it('refuses forged, replayed and excessive withdrawals', async () => {
+    await expectRefused(401, 'BAD_SIGNATURE', () => viaClient(() => client.requestWithdrawal(signWithdrawal({ accountIndex: 2n, nonce: 0n, amount: 1n }, keys[0]!.privateKey))))
+    await expectRefused(422, 'INSUFFICIENT_COLLATERAL', () => viaClient(() => client.requestWithdrawal(signWithdrawal({ accountIndex: 2n, nonce: 0n, amount: 2_000_000_000n }, keys[1]!.privateKey))))
+    const w = signWithdrawal({ accountIndex: 2n, nonce: 0n, amount: 1_000_000n }, keys[1]!.privateKey)
+    expect((await client.requestWithdrawal(w)).status).toBe('accepted')
+    await expectRefused(409, 'NONCE_MISMATCH', () => viaClient(() => client.requestWithdrawal(w)))
+  })
+})
