@@ -11,8 +11,7 @@ import { builtArtifacts, progress } from './support.js'
 export const constraintsTest: Benchmark = {
   figures: ['circuit.constraints_per_slot.test'],
   run: async () => {
-    // The cached build of `npm run build`. Not ensureArtifacts(TEST_PARAMS, { setup: false }):
-    // its cache key differs from the set-up build's, so it would recompile and restamp build/test.
+    // The build `npm run build` left: the benchmarks measure it, they never rebuild it.
     const paths = builtArtifacts(TEST_PARAMS)
     const constraints = await constraintCount(paths.r1cs)
     progress(`test circuit: ${constraints} constraints, batch size ${TEST_PARAMS.batchSize}`)

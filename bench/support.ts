@@ -55,8 +55,8 @@ export function builtArtifacts(params: ParamSet): CircuitPaths {
   for (const file of [paths.r1cs, paths.wasm, paths.zkey, paths.vkey, paths.stamp]) {
     if (!existsSync(file)) throw stale(`lacks ${relative(paths.dir, file)}`)
   }
-  const stamp = JSON.parse(readFileSync(paths.stamp, 'utf8')) as { key?: string }
-  if (stamp.key !== artifactsKey(params, true)) throw stale('does not match the circuit sources')
+  const stamp = JSON.parse(readFileSync(paths.stamp, 'utf8')) as { key?: string; setup?: boolean }
+  if (stamp.key !== artifactsKey(params) || stamp.setup !== true) throw stale('does not match the circuit sources')
   return paths
 }
 

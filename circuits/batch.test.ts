@@ -438,16 +438,12 @@ describe('batch circuit: trade rules', () => {
     expectRefused(await calculate(withFill(nearLimit(), base, 3n)), inside('Num2Bits'), inside('PositionMove'), AT.moveB())
   })
 
-  // KNOWN BUG (reported, not fixed here): PositionMove's range check
-  // `newSize + 2^63 in [0, 2^64)` admits newSize = -2^63, while docs/protocol.md ("magnitude
-  // below 2^63") and the core (POSITION_TOO_LARGE) refuse it; the core then cannot replay
-  // such a verified batch from L1 data. This test pins today's behaviour so that it turns
-  // red when the circuit is fixed: then expect a refusal at Num2Bits in moveB instead.
-  it('KNOWN BUG: accepts a short position of exactly -2^63, which the protocol and the core refuse', async () => {
+  // PositionMove once admitted newSize = -2^63 (its range check is [-2^63, 2^63)); the
+  // protocol and the core refuse it, and the core could not replay such a batch from L1.
+  it('refuses a short position of exactly -2^63', async () => {
     const base = await accepted(batch(nearLimit(), [shortSale(1n)]))
     expect(checkTx(nearLimit(), shortSale(2n))?.code).toBe('POSITION_TOO_LARGE')
-    const outcome = await calculate(withFill(nearLimit(), base, 2n))
-    expect(outcome.ok, outcome.ok ? '' : outcome.message).toBe(true)
+    expectRefused(await calculate(withFill(nearLimit(), base, 2n)), inside('PositionMove'), AT.moveB())
   })
 })
 

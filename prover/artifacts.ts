@@ -32,11 +32,10 @@ function circomSources(dir: string): string[] {
   })
 }
 
-/** Hash of everything the artifacts depend on. */
-export function artifactsKey(params: ParamSet, withSetup: boolean): string {
+/** Hash of everything the compiled circuit depends on. */
+export function artifactsKey(params: ParamSet): string {
   const h = createHash('sha256')
   h.update(JSON.stringify(params))
-  h.update(withSetup ? 'setup' : 'r1cs')
   for (const file of circomSources(join(ROOT, 'circuits')).sort()) {
     h.update(relative(ROOT, file))
     h.update(readFileSync(file))
@@ -79,16 +78,18 @@ export async function ensureArtifacts(params: ParamSet, options: { log?: (s: str
   const log = options.log ?? (() => {})
   const withSetup = options.setup ?? true
   const paths = circuitPaths(params)
-  const key = artifactsKey(params, withSetup)
-  const stamp = existsSync(paths.stamp) ? (JSON.parse(readFileSync(paths.stamp, 'utf8')) as { key?: string }) : {}
-  const complete = existsSync(paths.r1cs) && existsSync(paths.wasm) && (!withSetup || (existsSync(paths.zkey) && existsSync(paths.vkey)))
-  if (stamp.key === key && complete) {
-    if (withSetup) writeVerifier(paths, readFileSync(join(paths.dir, 'Groth16Verifier.sol'), 'utf8'))
+  const key = artifactsKey(params)
+  const stamp = existsSync(paths.stamp) ? (JSON.parse(readFileSync(paths.stamp, 'utf8')) as { key?: string; setup?: boolean }) : {}
+  const compiled = stamp.key === key && existsSync(paths.r1cs) && existsSync(paths.wasm)
+  const setUp = compiled && stamp.setup === true && existsSync(paths.zkey) && existsSync(paths.vkey)
+  // A compile-only request is served by a set-up build too: recompiling would orphan its zkey.
+  if (setUp || (compiled && !withSetup)) {
+    if (setUp) writeVerifier(paths, readFileSync(join(paths.dir, 'Groth16Verifier.sol'), 'utf8'))
     return paths
   }
   await compileCircuit(params, log)
   if (withSetup) await setup(paths, log)
-  writeFileSync(paths.stamp, JSON.stringify({ key, params, builtAt: new Date().toISOString() }, null, 2))
+  writeFileSync(paths.stamp, JSON.stringify({ key, setup: withSetup, params, builtAt: new Date().toISOString() }, null, 2))
   return paths
 }
 

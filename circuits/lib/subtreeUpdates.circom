@@ -101,9 +101,13 @@ template PositionMove(depth) {
     enabled * conflict === 0;
 
     signal newSize <== oldSize + delta;
-    // |newSize| < 2^63  <=>  newSize + 2^63 in [0, 2^64).
+    // |newSize| < 2^63  <=>  newSize + 2^63 in (0, 2^64): the range check admits -2^63
+    // itself, which the protocol (and the core's replay) refuses, so exclude it apart.
     component sizeRange = Num2Bits(64);
     sizeRange.in <== newSize + (1 << 63);
+    component atMinimum = IsZero();
+    atMinimum.in <== newSize + (1 << 63);
+    atMinimum.out === 0;
     component closed = IsZero();
     closed.in <== newSize;
     signal newSeriesId <== seriesId * (1 - closed.out);
