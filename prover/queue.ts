@@ -62,10 +62,11 @@ function fromResult(r: ProofResult): BatchProof {
  * Sends each batch to the proof queue and waits for a worker's proof. Jobs are retried
  * (3 attempts) when a worker fails or dies mid-proof.
  */
-export async function queueProver(params: ParamSet, redisUrl: string, options: { timeoutMs?: number } = {}): Promise<Prover> {
+export async function queueProver(params: ParamSet, redisUrl: string, options: { timeoutMs?: number; queueName?: string } = {}): Promise<Prover> {
   const connection = redisConnection(redisUrl)
-  const queue = new Queue<ProofJob, ProofResult>(proofQueueName(params), { connection })
-  const events = new QueueEvents(proofQueueName(params), { connection })
+  const name = options.queueName ?? proofQueueName(params)
+  const queue = new Queue<ProofJob, ProofResult>(name, { connection })
+  const events = new QueueEvents(name, { connection })
   await events.waitUntilReady()
   return {
     kind: 'bullmq',
@@ -89,10 +90,14 @@ export async function queueProver(params: ParamSet, redisUrl: string, options: {
 }
 
 /** A proof worker consuming the queue of `params`; `close()` stops it after the current job. */
-export function startProofWorker(params: ParamSet, redisUrl: string, options: { concurrency?: number; log?: (s: string) => void } = {}): Worker<ProofJob, ProofResult> {
+export function startProofWorker(
+  params: ParamSet,
+  redisUrl: string,
+  options: { concurrency?: number; queueName?: string; log?: (s: string) => void } = {},
+): Worker<ProofJob, ProofResult> {
   const log = options.log ?? (() => {})
   const worker = new Worker<ProofJob, ProofResult>(
-    proofQueueName(params),
+    options.queueName ?? proofQueueName(params),
     async (job) => {
       const proof = await proveWitness(job.data.input, BigInt(job.data.inputHash), params)
       log(`proved job ${job.id} in ${proof.provingMs} ms`)
