@@ -1,6 +1,7 @@
 /**
  * Where the build puts circuit artifacts, and where the development powers of tau lives.
  */
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ParamSet } from '../state/params.js'
@@ -8,8 +9,18 @@ import type { ParamSet } from '../state/params.js'
 /** Repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** The development ptau (../shared/ptau from the repository root), unless PTAU_PATH says otherwise. */
-export const DEV_PTAU = process.env.PTAU_PATH ?? join(ROOT, '..', 'shared', 'ptau', 'dev_bn128_17.ptau')
+const PTAU_FILE = join('shared', 'ptau', 'dev_bn128_17.ptau')
+
+/** `shared/ptau/…` in the nearest folder above the repository that has one. */
+function findSharedPtau(): string {
+  for (let dir = dirname(ROOT); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, PTAU_FILE))) return join(dir, PTAU_FILE)
+    if (dirname(dir) === dir) return join(ROOT, '..', PTAU_FILE)
+  }
+}
+
+/** The development ptau (../shared/ptau from the repository root, or higher up), unless PTAU_PATH says otherwise. */
+export const DEV_PTAU = process.env.PTAU_PATH ?? findSharedPtau()
 
 /** Artifacts of one parameter set. */
 export type CircuitPaths = {
