@@ -14,7 +14,10 @@
  *   PROVER           in-process (default) or bullmq (workers: npx tsx prover/worker.ts)
  *   REDIS_URL        Redis of the bullmq prover (redis://127.0.0.1:6379)
  *   BATCH_TIMEOUT_MS a partial batch is cut after this long (5000)
+ *   DATA_DIR         where the write-ahead journal lives with RPC_URL (./data); the embedded
+ *                    chain starts afresh each time, so the embedded node keeps none
  */
+import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
 import { ensureArtifacts } from '../prover/artifacts.js'
 import { DEFAULT_MARKET, DEFAULT_PARAMS } from './defaults.js'
@@ -52,7 +55,9 @@ async function main(): Promise<void> {
       deployBlock = deployment.deployBlock
       log(`deployed Rollup ${rollup}, token ${deployment.token}, verifier ${deployment.verifier} at block ${deployBlock}`)
     }
-    node = await startNode({ ...common(), params: DEFAULT_PARAMS, market: DEFAULT_MARKET, rpcUrl: env.RPC_URL, operatorKey, rollup, ...(deployBlock !== undefined ? { deployBlock } : {}) })
+    const journalPath = join(env.DATA_DIR ?? 'data', `${rollup.toLowerCase()}.journal.jsonl`)
+    node = await startNode({ ...common(), params: DEFAULT_PARAMS, market: DEFAULT_MARKET, rpcUrl: env.RPC_URL, operatorKey, rollup, journalPath, ...(deployBlock !== undefined ? { deployBlock } : {}) })
+    log(`journal ${journalPath}: a restart replays it, so nothing acknowledged is lost`)
     stopAll = node.stop
   } else {
     const embedded = await startEmbedded({ anvilPort: Number(env.ANVIL_PORT ?? 8545), node: common() })

@@ -7,7 +7,7 @@ import type { Address, Hex } from 'viem'
 import { connectL1, type L1Context } from '../l1/clients.js'
 import { submitBatch } from '../l1/rollupCalls.js'
 import { readListedSeries, readQueueEntries, readRollupStatus } from '../l1/rollupReaders.js'
-import { RollupState, type ParamSet } from '../state/index.js'
+import { RollupState, type BatchTrace, type ParamSet } from '../state/index.js'
 import { validateSeries } from '../risk/index.js'
 import { inProcessProver, queueProver, type Prover } from '../prover/queue.js'
 import { rebuildStateFromL1 } from '../escape/rebuild.js'
@@ -15,6 +15,9 @@ import { Engine } from './engine.js'
 import { Market, type MarketInputsConfig } from './market.js'
 import { BatchPipeline } from './pipeline.js'
 import { buildApi } from './api/app.js'
+import { Journal } from './journal.js'
+import { Recorder, replayJournal } from './recorder.js'
+import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
 
 export type NodeConfig = {
   readonly params: ParamSet
@@ -35,6 +38,8 @@ export type NodeConfig = {
   readonly prover?: { readonly kind: 'in-process' } | { readonly kind: 'bullmq'; readonly redisUrl: string }
   /** Unix seconds; defaults to the wall clock. */
   readonly now?: () => bigint
+  /** Write-ahead journal file; without one, a restart recovers only what L1 holds. */
+  readonly journalPath?: string
   readonly logger?: FastifyServerOptions['logger']
   readonly log?: (s: string) => void
 }
@@ -42,6 +47,8 @@ export type NodeConfig = {
 export type RollupNode = {
   readonly url: string
   readonly engine: Engine
+  /** The engine's writes, journaled before they are acknowledged. */
+  readonly recorder: Recorder
   readonly pipeline: BatchPipeline
   readonly market: Market
   readonly api: FastifyInstance
@@ -55,51 +62,81 @@ export type RollupNode = {
 
 const wallClock = () => BigInt(Math.floor(Date.now() / 1000))
 
-/** Starts a node against a deployed Rollup; the state is rebuilt from L1 first. */
+async function addListedSeries(client: L1Context['publicClient'], rollup: Address, fromBlock: bigint, market: Market, log: (s: string) => void): Promise<void> {
+  for (const s of await readListedSeries(client, rollup, { fromBlock })) {
+    try {
+      validateSeries(s)
+      market.addSeries(s)
+    } catch (e) {
+      log(`ignoring series ${s.id}: ${(e as Error).message}`)
+    }
+  }
+}
+
+/**
+ * Starts a node against a deployed Rollup. Its state comes from its journal when it has one
+ * (nothing it acknowledged before a crash is lost), else from L1 alone.
+ */
 export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const log = config.log ?? (() => {})
-  const now = config.now ?? wallClock
+  const wall = config.now ?? wallClock
   const l1 = await connectL1(config.rpcUrl, config.operatorKey)
+  const chainId = l1.walletClient.chain.id
   const fromBlock = config.deployBlock ?? 0n
   const status = await readRollupStatus(l1.publicClient, config.rollup)
-  const state = status.batchCount > 0n ? await rebuildStateFromL1(l1.publicClient, config.rollup, config.params, { fromBlock }) : new RollupState(config.params)
-  if (status.batchCount > 0n) log(`state rebuilt from ${status.batchCount} verified batches on L1`)
+  const verified = Number(status.batchCount)
 
-  const prover: Prover = config.prover?.kind === 'bullmq' ? await queueProver(config.params, config.prover.redisUrl) : inProcessProver(config.params)
-  const pipeline = new BatchPipeline(prover, (trace, proof) => submitBatch(l1, config.rollup, trace, proof), { firstNumber: Number(status.batchCount) + 1, log })
+  const journal = config.journalPath ? new Journal(config.journalPath) : undefined
+  const entries = journal?.read() ?? []
+  const base = entries.length > 0 ? journalBase(entries, chainId, config.rollup) : verified
+  const state = entries.length > 0 ? await stateAtBatch(l1.publicClient, config.rollup, config.params, base, fromBlock) : base > 0 ? await rebuildStateFromL1(l1.publicClient, config.rollup, config.params, { fromBlock }) : new RollupState(config.params)
+  if (entries.length === 0 && base > 0) log(`state rebuilt from ${base} verified batches on L1`)
+  if (entries.length === 0) journal?.append({ t: 'start', chainId, rollup: config.rollup, baseBatches: base })
+
   const market = new Market(config.market)
+  await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
+  // While the journal replays, the engine sees each entry's recorded time.
+  const replayClock = { now: 0n, replaying: entries.length > 0 }
+  const now = () => (replayClock.replaying ? replayClock.now : wall())
+  const replayed: BatchTrace[] = []
+  let onBatch = (batch: BatchTrace) => void replayed.push(batch)
   const engine = new Engine(state, {
     market,
     now,
-    onBatch: (batch) => pipeline.enqueue(batch),
+    onBatch: (batch) => onBatch(batch),
     onCancel: (c) => log(`cancelled order ${c.orderId} of account ${c.accountIndex}: ${c.reason}`),
   })
+  if (entries.length > 0) {
+    const n = replayJournal(engine, entries, replayClock)
+    replayClock.replaying = false
+    log(`journal replayed: ${n} entries, ${replayed.length} batches, ${engine.pendingSlots} pending slots`)
+  }
+  const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, replayed, base, verified, fromBlock)
+
+  const prover: Prover = config.prover?.kind === 'bullmq' ? await queueProver(config.params, config.prover.redisUrl) : inProcessProver(config.params)
+  const pipeline = new BatchPipeline(prover, (trace, proof) => submitBatch(l1, config.rollup, trace, proof), { firstNumber: verified, log })
+  for (const batch of toSubmit) pipeline.enqueue(batch)
+  onBatch = (batch) => void pipeline.enqueue(batch)
+  const recorder = new Recorder(engine, journal, now)
 
   const batchTimeoutMs = config.batchTimeoutMs ?? 5_000
   let pendingSince: number | undefined
   const sync = async () => {
-    for (const s of await readListedSeries(l1.publicClient, config.rollup, { fromBlock })) {
-      try {
-        validateSeries(s)
-        market.addSeries(s)
-      } catch (e) {
-        log(`ignoring series ${s.id}: ${(e as Error).message}`)
-      }
-    }
+    await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
     for (const { queueIndex, entry } of await readQueueEntries(l1.publicClient, config.rollup, { fromBlock, fromIndex: engine.nextQueueIndex })) {
-      const { accountIndex } = engine.applyQueueEntry(queueIndex, entry)
+      const { accountIndex } = recorder.applyQueueEntry(queueIndex, entry)
       log(`L1 queue entry ${queueIndex} applied to account ${accountIndex}`)
     }
     if (engine.pendingSlots === 0) pendingSince = undefined
     else if (pendingSince === undefined) pendingSince = Date.now()
     else if (Date.now() - pendingSince >= batchTimeoutMs) {
-      engine.flush()
+      recorder.flush()
       pendingSince = undefined
     }
   }
   await sync()
 
-  const api = await buildApi({ engine, pipeline, market, now, info: { rollup: config.rollup, chainId: l1.walletClient.chain.id, prover: prover.kind } }, { logger: config.logger ?? false })
+  const api = await buildApi({ engine, recorder, pipeline, market, now, info: { rollup: config.rollup, chainId, prover: prover.kind } }, { logger: config.logger ?? false })
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
 
   let running = true
@@ -120,13 +157,14 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   return {
     url,
     engine,
+    recorder,
     pipeline,
     market,
     api,
     l1,
     sync,
     settle: async () => {
-      engine.flush()
+      recorder.flush()
       pendingSince = undefined
       await pipeline.idle()
     },
@@ -138,6 +176,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       await api.close()
       await pipeline.idle()
       await prover.close()
+      journal?.close()
     },
   }
 }

@@ -13,7 +13,7 @@ export type BatchStatus = 'proving' | 'submitting' | 'verified' | 'failed'
 
 /** What the node knows of one batch. */
 export type BatchRecord = {
-  /** The Rollup's batch number once verified (batches are numbered from 1 in submission order). */
+  /** The Rollup's batch number (`BatchVerified.batchNumber`: from 0, in submission order). */
   readonly number: number
   status: BatchStatus
   readonly trace: BatchTrace
@@ -50,7 +50,7 @@ export class BatchPipeline {
   #halted: string | undefined
   #nextNumber: number
 
-  /** `firstNumber`: the number the next verified batch gets (the Rollup's batchCount + 1). */
+  /** `firstNumber`: the number the next verified batch gets (the Rollup's batchCount). */
   constructor(prover: Prover, submit: Submitter, options: { firstNumber: number; log?: (s: string) => void }) {
     this.#prover = prover
     this.#submit = submit

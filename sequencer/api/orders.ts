@@ -11,7 +11,7 @@ export async function ordersRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     { schema: { tags: ['orders'], summary: 'Place a signed order', body: signedOrderBody, response: { 200: orderResponse, ...errorResponses } } },
     async (request) => {
       assertLive(ctx)
-      const outcome = ctx.engine.placeOrder(signedOrderFromJSON(request.body))
+      const outcome = ctx.recorder.placeOrder(signedOrderFromJSON(request.body))
       return {
         status: outcome.status,
         fills: outcome.fills.map((f) => ({ makerAccount: f.makerAccount.toString(), makerOrderId: f.makerOrderId.toString(), size: f.size.toString(), price: f.price.toString() })),

@@ -12,7 +12,7 @@ export async function withdrawalsRoutes(app: FastifyInstance, ctx: ApiContext): 
     async (request) => {
       assertLive(ctx)
       const w = signedWithdrawalFromJSON(request.body)
-      ctx.engine.requestWithdrawal(w)
+      ctx.recorder.requestWithdrawal(w)
       return { status: 'accepted', accountIndex: w.accountIndex.toString(), amount: w.amount.toString(), nonce: w.nonce.toString(), stateRoot: ctx.engine.state.root.toString() }
     },
   )
