@@ -231,3 +231,50 @@ describe('Engine: withdrawals', () => {
     expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.requestWithdrawal(sign(keys[2]!, 3n, 0n, short)))
   })
 })
+
+describe('Engine: trading states of an underlying', () => {
+  const halted = { mode: 'halted', reason: 'circuit breaker: ETH moved 12% in 5 min', liquidationsAllowed: true } as const
+  const reduceOnly = { mode: 'reduce-only', reason: 'oracle quorum lost', liquidationsAllowed: false } as const
+
+  it('refuses every order while the underlying is halted, and drops nothing from the book', () => {
+    const { engine, keys } = setup()
+    const market = new Market(DEFAULT_MARKET, [SERIES])
+    const e = new Engine(engine.state, { market, now: () => NOW, onBatch: () => {} })
+    e.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell }))
+    market.update({ statusByUnderlying: { ETH: halted } })
+    const error = expectRefusal(e, 'MARKET_HALTED', () => e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })))
+    expect(error.status).toBe(503)
+    expect(error.reason).toMatch(/circuit breaker/)
+    market.update({ statusByUnderlying: { ETH: { mode: 'normal', liquidationsAllowed: true } } })
+    expect(e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })).status).toBe('filled')
+  })
+
+  it('in reduce-only, lets a position shrink but never open, grow or flip', () => {
+    const { engine, keys } = setup()
+    const market = new Market(DEFAULT_MARKET, [SERIES])
+    const e = new Engine(engine.state, { market, now: () => NOW, onBatch: () => {} })
+    e.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 100n }))
+    e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 100n })) // 1 long 100, 2 short 100
+    market.update({ statusByUnderlying: { ETH: reduceOnly } })
+    expectRefusal(e, 'REDUCE_ONLY', () => e.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 10n })))
+    expectRefusal(e, 'REDUCE_ONLY', () => e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 10n })))
+    expectRefusal(e, 'REDUCE_ONLY', () => e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.sell, size: 101n })))
+    // Account 1 sells 60 of its long to account 2, which buys back part of its short: both shrink.
+    e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.sell, size: 60n }))
+    expect(e.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 2n, side: Side.buy, size: 60n })).status).toBe('filled')
+    expect(e.state.positions(1n).map((p) => p.position.size)).toEqual([40n])
+    expect(e.state.positions(2n).map((p) => p.position.size)).toEqual([-40n])
+  })
+
+  it('refuses withdrawals of accounts exposed to an underlying whose prices are not trusted', () => {
+    const { engine, keys } = setup()
+    const market = new Market(DEFAULT_MARKET, [SERIES])
+    const e = new Engine(engine.state, { market, now: () => NOW, onBatch: () => {} })
+    e.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell }))
+    e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy }))
+    market.update({ statusByUnderlying: { ETH: reduceOnly } })
+    const w = (key: TestKey, accountIndex: bigint) => ({ accountIndex, nonce: 0n, amount: USDC, signature: signField(key.privateKey, withdrawMessage(accountIndex, 0n, USDC)) })
+    expectRefusal(e, 'MARKET_DEGRADED', () => e.requestWithdrawal(w(keys[0]!, 1n)))
+    expect(e.requestWithdrawal(w(keys[2]!, 3n)).amountOut).toBe(USDC) // flat: always free to leave
+  })
+})

@@ -188,6 +188,17 @@ export class Engine {
         continue
       }
       const tx = this.#tradeTx(signed, maker.signed, match.fill, match.price)
+      const makerMode = this.#modeRefusal(maker.signed.order.accountIndex, order.seriesId, maker.signed.order.side, match.fill)
+      if (makerMode) {
+        this.#cancel(book, maker, makerMode.reason)
+        continue
+      }
+      const takerMode = this.#modeRefusal(order.accountIndex, order.seriesId, order.side, match.fill)
+      if (takerMode) {
+        if (fills.length === 0) throw takerMode
+        note = `matching stopped: ${takerMode.reason}`
+        break
+      }
       const makerRisk = this.#marginAfterTrade(maker.signed.order.accountIndex, order.seriesId, maker.signed.order.side, match.fill, match.price)
       if (makerRisk) {
         this.#cancel(book, maker, makerRisk.reason)
@@ -231,6 +242,8 @@ export class Engine {
     if (order.validUntil <= now) throw new SequencerError(422, 'ORDER_EXPIRED', `order expired at ${order.validUntil} (now ${now})`)
     if (!this.#options.market.liveSeries(now).some((s) => s.id === order.seriesId))
       throw new SequencerError(422, 'UNKNOWN_SERIES', `series ${order.seriesId} is not listed or has expired`)
+    const refusal = this.#modeRefusal(order.accountIndex, order.seriesId, order.side, order.size)
+    if (refusal) throw refusal
     const slotIndex = this.state.slotIndexOf(order.orderId)
     const slot = this.state.orderSlot(order.accountIndex, slotIndex)
     const resting = this.restingOrders(order.accountIndex)
@@ -246,6 +259,31 @@ export class Engine {
       throw fromRejection({ ok: false, code: 'POSITION_SLOTS_FULL', reason: 'account has no free position slot for this series' })
     const risk = this.#marginAfterTrade(order.accountIndex, order.seriesId, order.side, order.size, order.limitPrice)
     if (risk) throw risk
+  }
+
+  /** Net size of an account in a series. */
+  #sizeIn(accountIndex: bigint, seriesId: bigint): bigint {
+    return this.state.positions(accountIndex).reduce((sum, p) => (p.position.seriesId === seriesId ? sum + p.position.size : sum), 0n)
+  }
+
+  /**
+   * The refusal when the underlying's trading state forbids this fill: nothing trades while
+   * halted; in reduce-only, a fill may only shrink the account's position, never open, grow
+   * or flip it.
+   */
+  #modeRefusal(accountIndex: bigint, seriesId: bigint, side: Side, size: bigint): SequencerError | undefined {
+    const series = this.#options.market.seriesById(seriesId)
+    if (!series) return undefined
+    const status = this.#options.market.status(series.underlying)
+    if (status.mode === 'halted') return new SequencerError(503, 'MARKET_HALTED', `trading on ${series.underlying} is halted${status.reason ? `: ${status.reason}` : ''}`)
+    if (status.mode === 'reduce-only') {
+      const held = this.#sizeIn(accountIndex, seriesId)
+      const after = held + (side === Side.buy ? size : -size)
+      const reduces = held !== 0n && (held > 0n ? after >= 0n && after < held : after <= 0n && after > held)
+      if (!reduces)
+        return new SequencerError(422, 'REDUCE_ONLY', `${series.underlying} is reduce-only${status.reason ? ` (${status.reason})` : ''}: account ${accountIndex} holds ${held} of series ${seriesId}, so this order may not open or grow a position`)
+    }
+    return undefined
   }
 
   /** The refusal when `accountIndex` would fall below initial margin after a fill, else undefined. */
@@ -294,6 +332,12 @@ export class Engine {
         required: w.amount.toString(),
         available: account.collateral.toString(),
       })
+    for (const { position } of this.state.positions(w.accountIndex)) {
+      const series = this.#options.market.seriesById(position.seriesId)
+      const status = series && this.#options.market.status(series.underlying)
+      if (status && (status.mode !== 'normal' || !status.liquidationsAllowed))
+        throw new SequencerError(503, 'MARKET_DEGRADED', `account ${w.accountIndex} holds ${series.underlying} options, whose prices are not trusted now${status.reason ? ` (${status.reason})` : ''}; withdraw once trading is normal`)
+    }
     const after = accountMargin(account.collateral - w.amount, this.#positionSizes(w.accountIndex), this.marketTable(w.accountIndex), this.#marginParams)
     if (after.equity < after.initialMargin)
       throw new SequencerError(422, 'INSUFFICIENT_MARGIN', `initial margin ${after.initialMargin} would exceed equity ${after.equity} after the withdrawal`, {

@@ -20,6 +20,9 @@ export type SequencerCode =
   | 'INSUFFICIENT_COLLATERAL'
   | 'NO_LIQUIDITY'
   | 'HALTED'
+  | 'MARKET_HALTED'
+  | 'MARKET_DEGRADED'
+  | 'REDUCE_ONLY'
   | 'INTERNAL'
 
 /** A refused request. `details` carries figures such as required and available margin. */

@@ -10,6 +10,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { SignedOrderJSON, SignedWithdrawalJSON } from '../sdk/orders.js'
+import type { MarketUpdate } from './market.js'
 
 /** A queue entry as JSON (bigints as decimal strings). */
 export type QueueEntryJSON = { readonly kind: number; readonly accountIndex: string; readonly amount: string; readonly l1Address: string; readonly pubKey: { readonly x: string; readonly y: string } }
@@ -21,6 +22,8 @@ export type JournalEntry =
   | { readonly t: 'order'; readonly now: string; readonly signed: SignedOrderJSON; readonly outcome: string }
   | { readonly t: 'withdrawal'; readonly now: string; readonly signed: SignedWithdrawalJSON }
   | { readonly t: 'flush' }
+  /** New market inputs (oracle prices, vols, trading states): later decisions depend on them. */
+  | { readonly t: 'market'; readonly update: MarketUpdate }
 
 /** The journal is unreadable or belongs to another deployment. */
 export class JournalError extends Error {

@@ -1,7 +1,7 @@
 /**
  * What the sequencer knows of the market: the listed series (from L1) and the inputs of the
- * market table (spot and volatility per underlying). Issue 3 replaces the static inputs with
- * the oracle aggregator and the volatility surface; the engine only sees `table()`.
+ * market table (spot and volatility), and the trading state of each underlying. The oracle
+ * service and the volatility surface feed it through `update`; the engine only reads it.
  */
 import { buildMarketTable, seriesName, type MarketTable, type Series } from '../risk/index.js'
 
@@ -12,14 +12,78 @@ export type MarketInputsConfig = {
   readonly ratePerYear: number
 }
 
-/** Listed series and the market table built from them. */
+/** What an underlying allows: all trading, only trades that shrink positions, or nothing. */
+export type TradingMode = 'normal' | 'reduce-only' | 'halted'
+
+/** The trading state of one underlying, set from the oracles and circuit breakers. */
+export type UnderlyingStatus = {
+  readonly mode: TradingMode
+  /** Why it is not normal. */
+  readonly reason?: string
+  /** False while prices are not trusted (stale or disputed oracles). */
+  readonly liquidationsAllowed: boolean
+}
+
+const NORMAL: UnderlyingStatus = { mode: 'normal', liquidationsAllowed: true }
+
+/**
+ * A change of market inputs: new spots, vols (flat per underlying, or per series from the
+ * volatility surface) and trading states. JSON-safe, because the journal records each one:
+ * replaying decisions needs the inputs they were made with.
+ */
+export type MarketUpdate = {
+  readonly spotByUnderlying?: Readonly<Record<string, number>>
+  readonly volByUnderlying?: Readonly<Record<string, number>>
+  /** Vol per series id (decimal string keys). */
+  readonly volBySeries?: Readonly<Record<string, number>>
+  readonly statusByUnderlying?: Readonly<Record<string, UnderlyingStatus>>
+}
+
+/** Listed series, the current market inputs and the market table built from them. */
 export class Market {
   readonly #series = new Map<bigint, Series>()
-  readonly #inputs: MarketInputsConfig
+  readonly #ratePerYear: number
+  readonly #spot = new Map<string, number>()
+  readonly #vol = new Map<string, number>()
+  readonly #volBySeries = new Map<bigint, number>()
+  readonly #status = new Map<string, UnderlyingStatus>()
 
   constructor(inputs: MarketInputsConfig, series: readonly Series[] = []) {
-    this.#inputs = inputs
+    this.#ratePerYear = inputs.ratePerYear
+    this.update({ spotByUnderlying: inputs.spotByUnderlying, volByUnderlying: inputs.volByUnderlying })
     for (const s of series) this.addSeries(s)
+  }
+
+  /** Applies new inputs (only the fields given change). */
+  update(u: MarketUpdate): void {
+    for (const [k, v] of Object.entries(u.spotByUnderlying ?? {})) this.#spot.set(k, v)
+    for (const [k, v] of Object.entries(u.volByUnderlying ?? {})) this.#vol.set(k, v)
+    for (const [k, v] of Object.entries(u.volBySeries ?? {})) this.#volBySeries.set(BigInt(k), v)
+    for (const [k, v] of Object.entries(u.statusByUnderlying ?? {})) this.#status.set(k, v)
+  }
+
+  /** The trading state of an underlying (normal unless set otherwise). */
+  status(underlying: string): UnderlyingStatus {
+    return this.#status.get(underlying) ?? NORMAL
+  }
+
+  /** Every underlying with a price, its spot and its state. */
+  underlyings(): { readonly underlying: string; readonly spot: number; readonly vol?: number; readonly status: UnderlyingStatus }[] {
+    return [...this.#spot.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([underlying, spot]) => {
+        const vol = this.#vol.get(underlying)
+        return { underlying, spot, ...(vol !== undefined ? { vol } : {}), status: this.status(underlying) }
+      })
+  }
+
+  /** The series with this id, if listed. */
+  seriesById(id: bigint): Series | undefined {
+    return this.#series.get(id)
+  }
+
+  #priced(s: Series): boolean {
+    return this.#spot.has(s.underlying) && (this.#volBySeries.has(s.id) || this.#vol.has(s.underlying))
   }
 
   /** Records a listed series (idempotent). */
@@ -34,7 +98,7 @@ export class Market {
 
   /** Series not yet expired at `now` whose underlying has market inputs. */
   liveSeries(now: bigint): Series[] {
-    return this.series().filter((s) => s.expiry > now && s.underlying in this.#inputs.spotByUnderlying && s.underlying in this.#inputs.volByUnderlying)
+    return this.series().filter((s) => s.expiry > now && this.#priced(s))
   }
 
   /** Display name of a series (`ETH-27DEC26-3000-C`), or its id when it has no standard name. */
@@ -53,7 +117,13 @@ export class Market {
   table(now: bigint, held: Iterable<bigint> = []): MarketTable {
     const ids = new Set(this.liveSeries(now).map((s) => s.id))
     for (const id of held) if (this.#series.has(id)) ids.add(id)
-    const series = [...ids].map((id) => this.#series.get(id)!).filter((s) => s.underlying in this.#inputs.spotByUnderlying && s.underlying in this.#inputs.volByUnderlying)
-    return buildMarketTable(series, { ...this.#inputs, nowUnixSeconds: now })
+    const series = [...ids].map((id) => this.#series.get(id)!).filter((s) => this.#priced(s))
+    return buildMarketTable(series, {
+      spotByUnderlying: Object.fromEntries(this.#spot),
+      volByUnderlying: Object.fromEntries(this.#vol),
+      volBySeries: this.#volBySeries,
+      ratePerYear: this.#ratePerYear,
+      nowUnixSeconds: now,
+    })
   }
 }

@@ -15,6 +15,7 @@ import { Engine } from './engine.js'
 import { Market, type MarketInputsConfig } from './market.js'
 import { BatchPipeline } from './pipeline.js'
 import { buildApi } from './api/app.js'
+import type { ModeTransition } from './api/context.js'
 import { Journal } from './journal.js'
 import { Recorder, replayJournal } from './recorder.js'
 import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
@@ -107,7 +108,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     onCancel: (c) => log(`cancelled order ${c.orderId} of account ${c.accountIndex}: ${c.reason}`),
   })
   if (entries.length > 0) {
-    const n = replayJournal(engine, entries, replayClock)
+    const n = replayJournal(engine, market, entries, replayClock)
     replayClock.replaying = false
     log(`journal replayed: ${n} entries, ${replayed.length} batches, ${engine.pendingSlots} pending slots`)
   }
@@ -117,7 +118,8 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const pipeline = new BatchPipeline(prover, (trace, proof) => submitBatch(l1, config.rollup, trace, proof), { firstNumber: verified, log })
   for (const batch of toSubmit) pipeline.enqueue(batch)
   onBatch = (batch) => void pipeline.enqueue(batch)
-  const recorder = new Recorder(engine, journal, now)
+  const recorder = new Recorder(engine, market, journal, now)
+  const transitions: ModeTransition[] = []
 
   const batchTimeoutMs = config.batchTimeoutMs ?? 5_000
   let pendingSince: number | undefined
@@ -136,7 +138,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   await sync()
 
-  const api = await buildApi({ engine, recorder, pipeline, market, now, info: { rollup: config.rollup, chainId, prover: prover.kind } }, { logger: config.logger ?? false })
+  const api = await buildApi({ engine, recorder, pipeline, market, now, transitions: () => transitions, info: { rollup: config.rollup, chainId, prover: prover.kind } }, { logger: config.logger ?? false })
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
 
   let running = true

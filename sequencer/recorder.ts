@@ -5,6 +5,7 @@
 import { signedOrderFromJSON, signedOrderToJSON, signedWithdrawalFromJSON, signedWithdrawalToJSON } from '../sdk/orders.js'
 import type { QueueEntry, SignedOrder } from '../state/index.js'
 import type { Engine, OrderOutcome, SignedWithdrawal } from './engine.js'
+import type { Market, MarketUpdate } from './market.js'
 import { JournalError, type Journal, type JournalEntry, type QueueEntryJSON } from './journal.js'
 
 function queueEntryToJSON(e: QueueEntry): QueueEntryJSON {
@@ -26,10 +27,19 @@ export class Recorder {
   readonly #journal: Journal | undefined
   readonly #now: () => bigint
 
-  constructor(engine: Engine, journal: Journal | undefined, now: () => bigint) {
+  readonly #market: Market
+
+  constructor(engine: Engine, market: Market, journal: Journal | undefined, now: () => bigint) {
     this.#engine = engine
+    this.#market = market
     this.#journal = journal
     this.#now = now
+  }
+
+  /** New market inputs; journaled, since every later decision depends on them. */
+  updateMarket(update: MarketUpdate): void {
+    this.#market.update(update)
+    this.#journal?.append({ t: 'market', update })
   }
 
   placeOrder(signed: SignedOrder): OrderOutcome {
@@ -63,7 +73,7 @@ export class Recorder {
  * entry's recorded time. Throws `JournalError` when an order is decided differently than it
  * was: the journal then does not belong to this engine's configuration.
  */
-export function replayJournal(engine: Engine, entries: readonly JournalEntry[], clock: { now: bigint }): number {
+export function replayJournal(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }): number {
   let n = 0
   for (const entry of entries) {
     switch (entry.t) {
@@ -84,6 +94,9 @@ export function replayJournal(engine: Engine, entries: readonly JournalEntry[], 
         break
       case 'flush':
         engine.flush()
+        break
+      case 'market':
+        market.update(entry.update)
         break
     }
     n++

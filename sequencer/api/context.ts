@@ -3,7 +3,10 @@ import type { Address } from 'viem'
 import type { Engine } from '../engine.js'
 import type { Recorder } from '../recorder.js'
 import type { BatchPipeline } from '../pipeline.js'
-import type { Market } from '../market.js'
+import type { Market, TradingMode } from '../market.js'
+
+/** A change of an underlying's trading state, for the API's log. */
+export type ModeTransition = { readonly underlying: string; readonly from: TradingMode; readonly to: TradingMode; readonly reason: string; readonly at: bigint }
 
 export type ApiContext = {
   /** Reads. */
@@ -13,5 +16,7 @@ export type ApiContext = {
   readonly pipeline: BatchPipeline
   readonly market: Market
   readonly now: () => bigint
+  /** Recent trading-state transitions, oldest first. */
+  readonly transitions: () => readonly ModeTransition[]
   readonly info: { readonly rollup: Address; readonly chainId: number; readonly prover: string }
 }

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Side } from '../../state/index.js'
 import type { ApiContext } from './context.js'
-import { bookParams, bookResponse, errorResponses, seriesResponse } from './schemas.js'
+import { bookParams, bookResponse, errorResponses, seriesResponse, underlyingsResponse } from './schemas.js'
 
 export async function marketRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/v1/series', { schema: { tags: ['market'], summary: 'Listed series and marks', response: { 200: seriesResponse } } }, async () => {
@@ -24,6 +24,14 @@ export async function marketRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       }),
     }
   })
+  app.get(
+    '/v1/underlyings',
+    { schema: { tags: ['market'], summary: 'Index prices and trading states (normal, reduce-only, halted) with recent transitions', response: { 200: underlyingsResponse } } },
+    async () => ({
+      underlyings: ctx.market.underlyings(),
+      transitions: ctx.transitions().map((t) => ({ ...t, at: t.at.toString() })),
+    }),
+  )
   app.get<{ Params: { seriesId: string } }>(
     '/v1/book/:seriesId',
     { schema: { tags: ['market'], summary: 'Aggregated order book of a series', params: bookParams, response: { 200: bookResponse, ...errorResponses } } },

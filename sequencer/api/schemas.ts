@@ -179,3 +179,23 @@ export const healthResponse = {
     prover: { type: 'string' },
   },
 } as const
+
+const underlyingStatus = {
+  type: 'object',
+  properties: { mode: { type: 'string', enum: ['normal', 'reduce-only', 'halted'] }, reason: { type: 'string' }, liquidationsAllowed: { type: 'boolean' } },
+} as const
+
+export const underlyingsResponse = {
+  type: 'object',
+  properties: {
+    underlyings: {
+      type: 'array',
+      items: { type: 'object', properties: { underlying: { type: 'string' }, spot: { type: 'number' }, vol: { type: 'number' }, status: underlyingStatus } },
+    },
+    transitions: {
+      type: 'array',
+      description: 'the latest trading-state transitions, newest last',
+      items: { type: 'object', properties: { underlying: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, at: { type: 'string' } } },
+    },
+  },
+} as const
