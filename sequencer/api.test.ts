@@ -12,13 +12,14 @@ import { ApiError, SequencerClient, buildOrder, deriveL2Key, signOrder, signWith
 import { startEmbedded, type EmbeddedNode } from './embedded.js'
 import { BODY_LIMIT_BYTES } from './api/app.js'
 
+const ADMIN_TOKEN = 'operator-secret-for-tests'
 let embedded: EmbeddedNode
 let client: SequencerClient
 const keys: L2Key[] = []
 const validUntil = BigInt(Math.floor(Date.now() / 1000) + 3600)
 
 beforeAll(async () => {
-  embedded = await startEmbedded({ node: { batchTimeoutMs: 3_600_000, pollIntervalMs: 3_600_000 } })
+  embedded = await startEmbedded({ node: { batchTimeoutMs: 3_600_000, pollIntervalMs: 3_600_000, adminToken: ADMIN_TOKEN } })
   client = new SequencerClient({ baseUrl: embedded.node.url })
   for (const key of [ANVIL_KEYS[1], ANVIL_KEYS[2]]) {
     const l1 = await connectL1(embedded.anvil.rpcUrl, key)
@@ -134,5 +135,35 @@ describe('sequencer API: bad input changes nothing', () => {
     const w = signWithdrawal({ accountIndex: 2n, nonce: 0n, amount: 1_000_000n }, keys[1]!.privateKey)
     expect((await client.requestWithdrawal(w)).status).toBe('accepted')
     await expectRefused(409, 'NONCE_MISMATCH', () => viaClient(() => client.requestWithdrawal(w)))
+  })
+})
+
+describe('sequencer API: the operator sets the volatility surface', () => {
+  const put = (body: unknown, token?: string) =>
+    fetch(`${embedded.node.url}/v1/admin/surface`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code: string; reason: string; details?: Record<string, string> } }))
+  const expiry = () => embedded.node.feed.slices('ETH')[0]!.expiry.toString()
+  const mark = async () => Number(((await client.getSeries()).series[0] as { mark?: string }).mark)
+
+  it('refuses without the token, and refuses an arbitrageable slice leaving the surface and marks as they were', async () => {
+    const before = await mark()
+    expect((await put({ slices: [{ underlying: 'ETH', expiry: expiry(), params: { a: 0.04, b: 0.1, rho: -0.3, m: 0, sigma: 0.2 } }] })).status).toBe(401)
+    expect((await put({ slices: [] }, 'wrong-token-of-same-size!')).status).toBe(401)
+    // Axel Vogt's slice: a textbook butterfly arbitrage.
+    const vogt = { a: -0.0410, b: 0.1331, rho: 0.3060, m: 0.3586, sigma: 0.4153 }
+    const refused = await put({ slices: [{ underlying: 'ETH', expiry: expiry(), params: vogt }] }, ADMIN_TOKEN)
+    expect(refused.status).toBe(422)
+    expect(refused.body).toMatchObject({ code: 'SURFACE_ARBITRAGE', details: { check: 'butterfly', underlying: 'ETH' } })
+    expect(await mark()).toBe(before)
+  })
+
+  it('moves the marks when a valid slice raises the vol', async () => {
+    const before = await mark()
+    const res = await put({ slices: [{ underlying: 'ETH', expiry: expiry(), params: { a: 0.9, b: 0.1, rho: -0.2, m: 0, sigma: 0.3 } }] }, ADMIN_TOKEN)
+    expect(res.status).toBe(200)
+    expect(await mark()).toBeGreaterThan(before)
   })
 })

@@ -23,6 +23,9 @@ export type SequencerCode =
   | 'MARKET_HALTED'
   | 'MARKET_DEGRADED'
   | 'REDUCE_ONLY'
+  | 'UNAUTHORIZED'
+  | 'SURFACE_ARBITRAGE'
+  | 'BAD_SURFACE'
   | 'INTERNAL'
 
 /** A refused request. `details` carries figures such as required and available margin. */

@@ -14,6 +14,7 @@
  *   PROVER           in-process (default) or bullmq (workers: npx tsx prover/worker.ts)
  *   REDIS_URL        Redis of the bullmq prover (redis://127.0.0.1:6379)
  *   BATCH_TIMEOUT_MS a partial batch is cut after this long (5000)
+ *   ADMIN_TOKEN      bearer token of the operator routes (/v1/admin/*: volatility surface); off without
  *   DATA_DIR         where the write-ahead journal lives with RPC_URL (./data); the embedded
  *                    chain starts afresh each time, so the embedded node keeps none
  */
@@ -34,6 +35,7 @@ function common(): Partial<NodeConfig> {
     port: Number(env.PORT ?? 8080),
     batchTimeoutMs: Number(env.BATCH_TIMEOUT_MS ?? 5000),
     prover,
+    ...(env.ADMIN_TOKEN ? { adminToken: env.ADMIN_TOKEN } : {}),
     logger: { level: env.LOG_LEVEL ?? 'info' },
     log,
   }

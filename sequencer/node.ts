@@ -8,7 +8,7 @@ import { connectL1, type L1Context } from '../l1/clients.js'
 import { submitBatch } from '../l1/rollupCalls.js'
 import { readListedSeries, readQueueEntries, readRollupStatus } from '../l1/rollupReaders.js'
 import { RollupState, type BatchTrace, type ParamSet } from '../state/index.js'
-import { validateSeries } from '../risk/index.js'
+import { validateSeries, type VolSurface } from '../risk/index.js'
 import { inProcessProver, queueProver, type Prover } from '../prover/queue.js'
 import { rebuildStateFromL1 } from '../escape/rebuild.js'
 import { Engine } from './engine.js'
@@ -17,6 +17,7 @@ import { BatchPipeline } from './pipeline.js'
 import { buildApi } from './api/app.js'
 import type { ModeTransition } from './api/context.js'
 import { Journal } from './journal.js'
+import { MarketFeed, defaultSurface } from './marketFeed.js'
 import { Recorder, replayJournal } from './recorder.js'
 import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
 
@@ -39,6 +40,10 @@ export type NodeConfig = {
   readonly prover?: { readonly kind: 'in-process' } | { readonly kind: 'bullmq'; readonly redisUrl: string }
   /** Unix seconds; defaults to the wall clock. */
   readonly now?: () => bigint
+  /** The operator's volatility surface (default: a mild skew around `market.volByUnderlying`). */
+  readonly surface?: VolSurface
+  /** Bearer token of the operator's admin routes; without one they are off. */
+  readonly adminToken?: string
   /** Write-ahead journal file; without one, a restart recovers only what L1 holds. */
   readonly journalPath?: string
   readonly logger?: FastifyServerOptions['logger']
@@ -52,6 +57,7 @@ export type RollupNode = {
   readonly recorder: Recorder
   readonly pipeline: BatchPipeline
   readonly market: Market
+  readonly feed: MarketFeed
   readonly api: FastifyInstance
   readonly l1: L1Context
   /** Polls L1 once now (queue entries, series) and cuts an overdue batch. */
@@ -120,11 +126,14 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   onBatch = (batch) => void pipeline.enqueue(batch)
   const recorder = new Recorder(engine, market, journal, now)
   const transitions: ModeTransition[] = []
+  const feed = new MarketFeed(market, recorder, { surface: config.surface ?? defaultSurface(config.market.volByUnderlying, wall()), ratePerYear: config.market.ratePerYear, now })
+  feed.refresh()
 
   const batchTimeoutMs = config.batchTimeoutMs ?? 5_000
   let pendingSince: number | undefined
   const sync = async () => {
     await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
+    feed.refresh()
     for (const { queueIndex, entry } of await readQueueEntries(l1.publicClient, config.rollup, { fromBlock, fromIndex: engine.nextQueueIndex })) {
       const { accountIndex } = recorder.applyQueueEntry(queueIndex, entry)
       log(`L1 queue entry ${queueIndex} applied to account ${accountIndex}`)
@@ -138,7 +147,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   await sync()
 
-  const api = await buildApi({ engine, recorder, pipeline, market, now, transitions: () => transitions, info: { rollup: config.rollup, chainId, prover: prover.kind } }, { logger: config.logger ?? false })
+  const api = await buildApi({ engine, recorder, pipeline, market, feed, adminToken: config.adminToken, now, transitions: () => transitions, info: { rollup: config.rollup, chainId, prover: prover.kind } }, { logger: config.logger ?? false })
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
 
   let running = true
@@ -162,6 +171,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     recorder,
     pipeline,
     market,
+    feed,
     api,
     l1,
     sync,

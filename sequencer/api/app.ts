@@ -12,6 +12,7 @@ import { withdrawalsRoutes } from './withdrawals.js'
 import { accountsRoutes } from './accounts.js'
 import { marketRoutes } from './market.js'
 import { statusRoutes } from './status.js'
+import { adminRoutes } from './admin.js'
 import type { ApiContext } from './context.js'
 
 /** Largest request body accepted: a signed order is about 600 bytes. */
@@ -37,5 +38,6 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   await app.register(accountsRoutes, ctx)
   await app.register(marketRoutes, ctx)
   await app.register(statusRoutes, ctx)
+  await app.register(adminRoutes, ctx)
   return app
 }

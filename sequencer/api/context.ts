@@ -2,6 +2,7 @@
 import type { Address } from 'viem'
 import type { Engine } from '../engine.js'
 import type { Recorder } from '../recorder.js'
+import type { MarketFeed } from '../marketFeed.js'
 import type { BatchPipeline } from '../pipeline.js'
 import type { Market, TradingMode } from '../market.js'
 
@@ -15,6 +16,9 @@ export type ApiContext = {
   readonly recorder: Recorder
   readonly pipeline: BatchPipeline
   readonly market: Market
+  readonly feed: MarketFeed
+  /** Bearer token of the admin routes; undefined turns them off. */
+  readonly adminToken: string | undefined
   readonly now: () => bigint
   /** Recent trading-state transitions, oldest first. */
   readonly transitions: () => readonly ModeTransition[]
