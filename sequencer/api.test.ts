@@ -11,15 +11,23 @@ import { terminateCurves } from '../prover/curves.js'
 import { ApiError, SequencerClient, buildOrder, deriveL2Key, signOrder, signWithdrawal, signedOrderToJSON, type L2Key } from '../sdk/index.js'
 import { startEmbedded, type EmbeddedNode } from './embedded.js'
 import { BODY_LIMIT_BYTES } from './api/app.js'
+import { OracleService } from '../oracle/oracleService.js'
+import { PricePath, simulatedFeeds } from '../oracle/simulatedFeed.js'
 
 const ADMIN_TOKEN = 'operator-secret-for-tests'
+// Index feeds the tests control: a flat path at 3000, three noiseless feeds, a clock to advance.
+let clockOffset = 0
+const clock = () => Math.floor(Date.now() / 1000) + clockOffset
+const path = new PricePath({ seed: 1, startPrice: 3000, startTime: clock(), clock, volPerStep: 0 })
+const feeds = simulatedFeeds('test-ETH', 3, path, { startTime: clock(), noiseBps: 0 })
+const oracle = new OracleService({ underlyings: { ETH: { feeds } }, clock })
 let embedded: EmbeddedNode
 let client: SequencerClient
 const keys: L2Key[] = []
 const validUntil = BigInt(Math.floor(Date.now() / 1000) + 3600)
 
 beforeAll(async () => {
-  embedded = await startEmbedded({ node: { batchTimeoutMs: 3_600_000, pollIntervalMs: 3_600_000, adminToken: ADMIN_TOKEN } })
+  embedded = await startEmbedded({ node: { batchTimeoutMs: 3_600_000, pollIntervalMs: 3_600_000, adminToken: ADMIN_TOKEN, oracle } })
   client = new SequencerClient({ baseUrl: embedded.node.url })
   for (const key of [ANVIL_KEYS[1], ANVIL_KEYS[2]]) {
     const l1 = await connectL1(embedded.anvil.rpcUrl, key)
@@ -165,5 +173,39 @@ describe('sequencer API: the operator sets the volatility surface', () => {
     const res = await put({ slices: [{ underlying: 'ETH', expiry: expiry(), params: { a: 0.9, b: 0.1, rho: -0.2, m: 0, sigma: 0.3 } }] }, ADMIN_TOKEN)
     expect(res.status).toBe(200)
     expect(await mark()).toBeGreaterThan(before)
+  })
+})
+
+describe('sequencer API: oracle and circuit-breaker states', () => {
+  type Underlyings = { underlyings: { underlying: string; spot: number; status: { mode: string; reason?: string } }[]; transitions: { from: string; to: string; reason: string }[] }
+  const underlyings = () => client.request<Underlyings>('GET', '/v1/underlyings')
+  const open = (orderId: bigint) => signOrder(order({ orderId, accountIndex: 2n, side: 'sell', size: 10n, limitPrice: 9_000_000n }), keys[1]!.privateKey)
+
+  it('shows the index price from the median of three feeds, trading normally', async () => {
+    expect((await underlyings()).underlyings).toMatchObject([{ underlying: 'ETH', spot: 3000, status: { mode: 'normal' } }])
+  })
+
+  it('halts matching on a 20% jump, visibly, and resumes after the cool-down', async () => {
+    path.jump(0.2)
+    await embedded.node.sync()
+    const halted = await underlyings()
+    expect(halted.underlyings[0]!.status.mode).toBe('halted')
+    expect(halted.transitions.at(-1)).toMatchObject({ from: 'normal', to: 'halted' })
+    await expectRefused(503, 'MARKET_HALTED', () => viaClient(() => client.placeOrder(open(20n))))
+    clockOffset += 301
+    await embedded.node.sync()
+    expect((await underlyings()).underlyings[0]!.status.mode).toBe('normal')
+  })
+
+  it('goes reduce-only when two of three feeds fail: no new exposure', async () => {
+    feeds[0]!.fail()
+    feeds[1]!.fail()
+    await embedded.node.sync()
+    expect((await underlyings()).underlyings[0]!.status).toMatchObject({ mode: 'reduce-only' })
+    await expectRefused(422, 'REDUCE_ONLY', () => viaClient(() => client.placeOrder(open(21n))))
+    feeds[0]!.recover()
+    feeds[1]!.recover()
+    await embedded.node.sync()
+    expect((await underlyings()).underlyings[0]!.status.mode).toBe('normal')
   })
 })

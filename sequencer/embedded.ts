@@ -9,6 +9,8 @@ import { deployRollup, type Deployment } from '../l1/deploy.js'
 import { listSeries, underlyingToBytes32 } from '../l1/rollupCalls.js'
 import { DEFAULT_MARKET, DEFAULT_PARAMS, defaultSeries } from './defaults.js'
 import { startNode, type NodeConfig, type RollupNode } from './node.js'
+import { OracleService } from '../oracle/oracleService.js'
+import { PricePath, simulatedFeeds } from '../oracle/simulatedFeed.js'
 
 export type EmbeddedNode = {
   readonly node: RollupNode
@@ -29,6 +31,22 @@ export async function deployWithDefaults(rpcUrl: string, operatorKey: Hex): Prom
   return { deployment, seriesId }
 }
 
+/**
+ * Three independent simulated index feeds per underlying around the default spots (a seeded
+ * random walk with per-feed noise): the local stand-in for Chainlink-style feeds, which
+ * `RPC_URL` deployments read with `oracle/chainlinkFeed.ts`.
+ */
+export function simulatedOracle(spotByUnderlying: Readonly<Record<string, number>>): OracleService {
+  const clock = () => Math.floor(Date.now() / 1000)
+  const underlyings = Object.fromEntries(
+    Object.entries(spotByUnderlying).map(([underlying, spot], i) => {
+      const path = new PricePath({ seed: 7 + i, startPrice: spot, startTime: clock(), clock, volPerStep: 0.0002 })
+      return [underlying, { feeds: simulatedFeeds(`sim-${underlying}`, 3, path, { startTime: clock() }) }]
+    }),
+  )
+  return new OracleService({ underlyings, clock })
+}
+
 /** Starts anvil, deploys, and starts a node on it. */
 export async function startEmbedded(
   options: { anvilPort?: number; node?: Partial<Omit<NodeConfig, 'rpcUrl' | 'operatorKey' | 'rollup' | 'deployBlock' | 'params'>> } = {},
@@ -40,6 +58,7 @@ export async function startEmbedded(
     const node = await startNode({
       params: DEFAULT_PARAMS,
       market: DEFAULT_MARKET,
+      oracle: simulatedOracle(DEFAULT_MARKET.spotByUnderlying),
       ...options.node,
       rpcUrl: anvil.rpcUrl,
       operatorKey,

@@ -14,6 +14,8 @@
  *   PROVER           in-process (default) or bullmq (workers: npx tsx prover/worker.ts)
  *   REDIS_URL        Redis of the bullmq prover (redis://127.0.0.1:6379)
  *   BATCH_TIMEOUT_MS a partial batch is cut after this long (5000)
+ *   ORACLE_FEEDS     with RPC_URL: Chainlink-style feeds per underlying, `ETH=0xA,0xB,0xC;BTC=…`
+ *                    (at least 3 each); simulated feeds otherwise
  *   ADMIN_TOKEN      bearer token of the operator routes (/v1/admin/*: volatility surface); off without
  *   DATA_DIR         where the write-ahead journal lives with RPC_URL (./data); the embedded
  *                    chain starts afresh each time, so the embedded node keeps none
@@ -22,7 +24,10 @@ import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
 import { ensureArtifacts } from '../prover/artifacts.js'
 import { DEFAULT_MARKET, DEFAULT_PARAMS } from './defaults.js'
-import { deployWithDefaults, startEmbedded } from './embedded.js'
+import { deployWithDefaults, simulatedOracle, startEmbedded } from './embedded.js'
+import { createPublicClient, http } from 'viem'
+import { chainlinkFeed } from '../oracle/chainlinkFeed.js'
+import { OracleService } from '../oracle/oracleService.js'
 import { startNode, type NodeConfig, type RollupNode } from './node.js'
 
 const env = process.env
@@ -41,6 +46,18 @@ function common(): Partial<NodeConfig> {
   }
 }
 
+/** `ETH=0xfeed1,0xfeed2,0xfeed3;BTC=...`: Chainlink-style aggregators per underlying. */
+async function chainlinkOracle(rpcUrl: string, spec: string): Promise<OracleService> {
+  const client = createPublicClient({ transport: http(rpcUrl) })
+  const underlyings: Record<string, { feeds: ReturnType<typeof chainlinkFeed>[] }> = {}
+  for (const part of spec.split(';').filter(Boolean)) {
+    const [underlying, addresses] = part.split('=')
+    if (!underlying || !addresses) throw new Error(`ORACLE_FEEDS: cannot read "${part}" (want SYMBOL=0xaddr,0xaddr,0xaddr)`)
+    underlyings[underlying] = { feeds: addresses.split(',').map((address, i) => chainlinkFeed({ id: `${underlying}-${i}`, client, address: address as Address })) }
+  }
+  return new OracleService({ underlyings })
+}
+
 async function main(): Promise<void> {
   log('checking circuit artifacts (the first run compiles and sets up the circuit, ~2 min)')
   await ensureArtifacts(DEFAULT_PARAMS, { log })
@@ -57,8 +74,10 @@ async function main(): Promise<void> {
       deployBlock = deployment.deployBlock
       log(`deployed Rollup ${rollup}, token ${deployment.token}, verifier ${deployment.verifier} at block ${deployBlock}`)
     }
+    const oracle = env.ORACLE_FEEDS ? await chainlinkOracle(env.RPC_URL, env.ORACLE_FEEDS) : simulatedOracle(DEFAULT_MARKET.spotByUnderlying)
+    if (!env.ORACLE_FEEDS) log('ORACLE_FEEDS not set: using simulated index feeds')
     const journalPath = join(env.DATA_DIR ?? 'data', `${rollup.toLowerCase()}.journal.jsonl`)
-    node = await startNode({ ...common(), params: DEFAULT_PARAMS, market: DEFAULT_MARKET, rpcUrl: env.RPC_URL, operatorKey, rollup, journalPath, ...(deployBlock !== undefined ? { deployBlock } : {}) })
+    node = await startNode({ ...common(), params: DEFAULT_PARAMS, market: DEFAULT_MARKET, rpcUrl: env.RPC_URL, operatorKey, rollup, journalPath, oracle, ...(deployBlock !== undefined ? { deployBlock } : {}) })
     log(`journal ${journalPath}: a restart replays it, so nothing acknowledged is lost`)
     stopAll = node.stop
   } else {

@@ -18,6 +18,8 @@ import { buildApi } from './api/app.js'
 import type { ModeTransition } from './api/context.js'
 import { Journal } from './journal.js'
 import { MarketFeed, defaultSurface } from './marketFeed.js'
+import type { UnderlyingStatus } from './market.js'
+import type { OracleService } from '../oracle/oracleService.js'
 import { Recorder, replayJournal } from './recorder.js'
 import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
 
@@ -44,6 +46,8 @@ export type NodeConfig = {
   readonly surface?: VolSurface
   /** Bearer token of the operator's admin routes; without one they are off. */
   readonly adminToken?: string
+  /** Index prices and trading states; without one, `market`'s static spots stand and trading is always normal. */
+  readonly oracle?: OracleService
   /** Write-ahead journal file; without one, a restart recovers only what L1 holds. */
   readonly journalPath?: string
   readonly logger?: FastifyServerOptions['logger']
@@ -126,6 +130,20 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   onBatch = (batch) => void pipeline.enqueue(batch)
   const recorder = new Recorder(engine, market, journal, now)
   const transitions: ModeTransition[] = []
+  const oracle = config.oracle
+  const pollOracle = async () => {
+    if (!oracle) return
+    const snapshot = await oracle.poll()
+    const spots: Record<string, number> = {}
+    const statuses: Record<string, UnderlyingStatus> = {}
+    for (const [underlying, u] of Object.entries(snapshot.underlyings)) {
+      const price = u.price ?? u.lastGoodPrice
+      if (price !== undefined) spots[underlying] = price
+      statuses[underlying] = { mode: u.tradingMode, liquidationsAllowed: u.liquidationsAllowed, ...(u.restrictions.length > 0 ? { reason: u.restrictions.join('; ') } : {}) }
+    }
+    feed.onOracle(spots, statuses)
+    transitions.splice(0, transitions.length, ...snapshot.events.filter((e) => e.source === 'effective').map((e) => ({ underlying: e.underlying, from: e.from, to: e.to, reason: e.reason, at: BigInt(e.at) })))
+  }
   const feed = new MarketFeed(market, recorder, { surface: config.surface ?? defaultSurface(config.market.volByUnderlying, wall()), ratePerYear: config.market.ratePerYear, now })
   feed.refresh()
 
@@ -134,6 +152,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const sync = async () => {
     await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
     feed.refresh()
+    await pollOracle()
     for (const { queueIndex, entry } of await readQueueEntries(l1.publicClient, config.rollup, { fromBlock, fromIndex: engine.nextQueueIndex })) {
       const { accountIndex } = recorder.applyQueueEntry(queueIndex, entry)
       log(`L1 queue entry ${queueIndex} applied to account ${accountIndex}`)
