@@ -77,6 +77,17 @@ export class Market {
       })
   }
 
+  /** The pricing inputs at `now` (what the market table and the Greeks are computed from). */
+  inputsAt(now: bigint) {
+    return {
+      spotByUnderlying: Object.fromEntries(this.#spot),
+      volByUnderlying: Object.fromEntries(this.#vol),
+      volBySeries: new Map(this.#volBySeries),
+      ratePerYear: this.#ratePerYear,
+      nowUnixSeconds: now,
+    }
+  }
+
   /** The series with this id, if listed. */
   seriesById(id: bigint): Series | undefined {
     return this.#series.get(id)
@@ -118,12 +129,6 @@ export class Market {
     const ids = new Set(this.liveSeries(now).map((s) => s.id))
     for (const id of held) if (this.#series.has(id)) ids.add(id)
     const series = [...ids].map((id) => this.#series.get(id)!).filter((s) => this.#priced(s))
-    return buildMarketTable(series, {
-      spotByUnderlying: Object.fromEntries(this.#spot),
-      volByUnderlying: Object.fromEntries(this.#vol),
-      volBySeries: this.#volBySeries,
-      ratePerYear: this.#ratePerYear,
-      nowUnixSeconds: now,
-    })
+    return buildMarketTable(series, this.inputsAt(now))
   }
 }

@@ -79,7 +79,13 @@ describe('a signed option trade, proven and verified on L1', () => {
     const a = await client.getAccount(alice.index)
     expect(a.collateral).toBe((DEPOSIT - SIZE * PRICE - WITHDRAWAL).toString())
     expect(a.positions).toMatchObject([{ seriesId: embedded.seriesId.toString(), size: SIZE.toString() }])
-    expect((await client.getAccount(bob.index)).positions).toMatchObject([{ size: (-SIZE).toString() }])
+    const bobView = (await client.getAccount(bob.index)) as { positions: unknown; greeks?: { byUnderlying: { underlying: string; delta: number; vegaPerVolPoint: number }[] } }
+    expect(bobView.positions).toMatchObject([{ size: (-SIZE).toString() }])
+    // Short one call: negative delta (between -1 and 0 per contract) and negative vega.
+    const eth = bobView.greeks!.byUnderlying.find((g) => g.underlying === 'ETH')!
+    expect(eth.delta).toBeLessThan(0)
+    expect(eth.delta).toBeGreaterThan(-1)
+    expect(eth.vegaPerVolPoint).toBeLessThan(0)
   })
 
   it('proves every batch and the Rollup verifies each one and moves its root', async () => {

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { toHex } from 'viem'
 import { SequencerError } from '../errors.js'
+import { accountGreeks } from '../../risk/greeks.js'
 import type { ApiContext } from './context.js'
 import { accountParams, accountQuery, accountResponse, errorResponses } from './schemas.js'
 
@@ -10,6 +11,11 @@ function view(ctx: ApiContext, index: bigint) {
   if (!engine.state.inRange(index) || !engine.state.exists(index)) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${index} does not exist`)
   const a = engine.state.account(index)
   const m = engine.margin(index)
+  const risk = accountGreeks(
+    engine.state.positions(index).map((p) => p.position),
+    ctx.market.series(),
+    ctx.market.inputsAt(ctx.now()),
+  )
   return {
     index: index.toString(),
     pubKey: { x: a.pubKey.x.toString(), y: a.pubKey.y.toString() },
@@ -29,6 +35,10 @@ function view(ctx: ApiContext, index: bigint) {
       initialMargin: m.initialMargin.toString(),
       maintenanceMargin: m.maintenanceMargin.toString(),
       freeCollateral: m.freeCollateral.toString(),
+    },
+    greeks: {
+      byUnderlying: risk.byUnderlying,
+      total: risk.total,
     },
   }
 }

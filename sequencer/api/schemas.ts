@@ -95,6 +95,33 @@ export const accountResponse = {
       type: 'object',
       properties: { equity: signedInt, initialMargin: uint, maintenanceMargin: uint, freeCollateral: signedInt },
     },
+    greeks: {
+      type: 'object',
+      description: 'net Greeks: delta in units of the underlying, gamma per unit of spot, vega per vol point, theta per day, rho per rate point; value and deltaValue in collateral',
+      properties: {
+        byUnderlying: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              underlying: { type: 'string' },
+              spot: { type: 'number' },
+              delta: { type: 'number' },
+              deltaValue: { type: 'number' },
+              gamma: { type: 'number' },
+              vegaPerVolPoint: { type: 'number' },
+              thetaPerDay: { type: 'number' },
+              rhoPerRatePoint: { type: 'number' },
+              value: { type: 'number' },
+            },
+          },
+        },
+        total: {
+          type: 'object',
+          properties: { deltaValue: { type: 'number' }, vegaPerVolPoint: { type: 'number' }, thetaPerDay: { type: 'number' }, rhoPerRatePoint: { type: 'number' }, value: { type: 'number' } },
+        },
+      },
+    },
   },
 } as const
 
