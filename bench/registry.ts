@@ -4,5 +4,7 @@ import { constraintsTest } from './constraintsTest.js'
 import { constraintsRealistic } from './constraintsRealistic.js'
 import { proveBatchTest } from './proveBatch.js'
 import { l1Gas } from './l1Gas.js'
+import { riskMargin } from './riskMargin.js'
+import { riskPricing } from './riskPricing.js'
 
-export const benchmarks: Benchmark[] = [constraintsTest, constraintsRealistic, proveBatchTest, l1Gas]
+export const benchmarks: Benchmark[] = [constraintsTest, constraintsRealistic, proveBatchTest, l1Gas, riskMargin, riskPricing]

@@ -25,7 +25,10 @@
  *   into its no-arbitrage bounds, so rounding can never produce an arbitrageable value.
  */
 import { RiskInputError } from './errors.js'
-import { normCdf, normPdf } from './normal.js'
+import { expHalfSquare, normCdfFromGaussian } from './normal.js'
+
+/** 1 / sqrt(2 pi) = φ(0). */
+const INV_SQRT_2PI = 0.3989422804014327
 
 /** Inputs of a Black-Scholes-Merton valuation. */
 export type OptionInputs = {
@@ -100,17 +103,89 @@ export function noArbitrageBounds(inputs: Omit<OptionInputs, 'volPerSqrtYear'>):
     : { lower: Math.max(discountedStrike - prepaidForward, 0), upper: discountedStrike }
 }
 
-const clamp = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi)
-
 /**
  * Price and Greeks of a European option under Black-Scholes-Merton (see the module header
  * for the formulas, units and edge cases). Throws `RiskInputError` on invalid inputs.
+ *
+ * The common case (T > 0, K > 0, σ√T > 0, all inputs finite) takes a fast path that checks
+ * the inputs with plain comparisons and shares every transcendental between the price and
+ * the Greeks: one log, one sqrt, the two discount factors and one exponential for φ(d1),
+ * which also serves N(d1) and, through F φ(d1) = K e^{-rT} φ(d2), N(d2). Anything else goes
+ * through `validateOptionInputs` and the edge-case branches.
  *
  * @example
  * // Hull, Options Futures and Other Derivatives, example 15.6: call 4.7594, put 0.8086
  * valueOption({ isCall: true, spot: 42, strike: 40, yearsToExpiry: 0.5, volPerSqrtYear: 0.2, ratePerYear: 0.1 }).price
  */
 export function valueOption(inputs: OptionInputs): OptionValuation {
+  const isCall = inputs.isCall
+  const S = inputs.spot
+  const K = inputs.strike
+  const T = inputs.yearsToExpiry
+  const sigma = inputs.volPerSqrtYear
+  const r = inputs.ratePerYear
+  const qIn = inputs.dividendYieldPerYear
+  const q = qIn === undefined ? 0 : qIn
+  // Finite and in the regular domain; NaN fails every comparison, x - x is NaN for ±∞.
+  if (
+    typeof isCall === 'boolean' &&
+    typeof S === 'number' && S > 0 && S < Infinity &&
+    typeof K === 'number' && K > 0 && K < Infinity &&
+    typeof T === 'number' && T > 0 && T < Infinity &&
+    typeof sigma === 'number' && sigma > 0 && sigma < Infinity &&
+    typeof r === 'number' && r - r === 0 &&
+    typeof q === 'number' && q - q === 0
+  ) {
+    const sqrtT = Math.sqrt(T)
+    const sigmaSqrtT = sigma * sqrtT
+    if (sigmaSqrtT > 0) return regularValuation(isCall, S, K, T, sigma, r, q, sqrtT, sigmaSqrtT)
+  }
+  return edgeValuation(inputs)
+}
+
+/**
+ * The closed forms for T > 0, K > 0, σ√T > 0 (finite inputs, already checked). Shares work
+ * between price and Greeks: g1 = exp(-d1²/2) gives φ(d1) and N(±d1); N(±d2) needs
+ * exp(-d2²/2) = g1 F / (K e^{-rT}) (exact in exact arithmetic, since d1² - d2² = 2 ln(F/K e^{-rT})),
+ * computed directly instead when g1 is too small for the ratio to be safe.
+ */
+function regularValuation(isCall: boolean, S: number, K: number, T: number, sigma: number, r: number, q: number, sqrtT: number, sigmaSqrtT: number): OptionValuation {
+  const sign = isCall ? 1 : -1
+  const dq = q === 0 ? 1 : Math.exp(-q * T)
+  const dr = r === 0 ? 1 : Math.exp(-r * T)
+  const prepaidForward = S * dq
+  const discountedStrike = K * dr
+
+  const d1 = (Math.log(S / K) + (r - q) * T) / sigmaSqrtT + 0.5 * sigmaSqrtT
+  const d2 = d1 - sigmaSqrtT
+  const g1 = expHalfSquare(d1)
+  const g2 = Math.abs(d1) < 30 ? (g1 * prepaidForward) / discountedStrike : expHalfSquare(d2)
+  const nd1 = normCdfFromGaussian(sign * d1, g1)
+  const nd2 = normCdfFromGaussian(sign * d2, g2)
+  const pdf1 = INV_SQRT_2PI * g1
+
+  const forwardTerm = prepaidForward * nd1
+  const strikeTerm = discountedStrike * nd2
+  const raw = sign * (forwardTerm - strikeTerm)
+  const intrinsic = sign * (prepaidForward - discountedStrike)
+  const lower = intrinsic > 0 ? intrinsic : 0
+  const upper = isCall ? prepaidForward : discountedStrike
+  // Clamped into the bounds (written so that a -0 from the subtraction becomes the bound's +0).
+  const price = raw > lower ? (raw < upper ? raw : upper) : lower
+
+  const vegaPerUnitVol = prepaidForward * pdf1 * sqrtT
+  return {
+    price,
+    delta: sign * dq * nd1,
+    gamma: (dq * pdf1) / (S * sigmaSqrtT),
+    vegaPerUnitVol,
+    thetaPerYear: (-vegaPerUnitVol * sigma) / (2 * T) + sign * (q * forwardTerm - r * strikeTerm),
+    rhoPerUnitRate: sign * T * strikeTerm,
+  }
+}
+
+/** Validation (throws `RiskInputError`) and the edge cases T = 0, K = 0, σ√T = 0. */
+function edgeValuation(inputs: OptionInputs): OptionValuation {
   validateOptionInputs(inputs)
   const { isCall, spot: S, strike: K, yearsToExpiry: T, volPerSqrtYear: sigma, ratePerYear: r } = inputs
   const q = inputs.dividendYieldPerYear ?? 0
@@ -147,31 +222,12 @@ export function valueOption(inputs: OptionInputs): OptionValuation {
       price: Math.max(moneyness, 0),
       delta: sign * w * dq,
       gamma: 0,
-      vegaPerUnitVol: moneyness === 0 ? prepaidForward * sqrtT * normPdf(0) : 0,
+      vegaPerUnitVol: moneyness === 0 ? prepaidForward * sqrtT * INV_SQRT_2PI : 0,
       thetaPerYear: sign * w * (q * prepaidForward - r * discountedStrike),
       rhoPerUnitRate: sign * w * K * T * dr,
     }
   }
-
-  const d1 = (Math.log(S / K) + (r - q) * T) / sigmaSqrtT + 0.5 * sigmaSqrtT
-  const d2 = d1 - sigmaSqrtT
-  const nd1 = normCdf(sign * d1)
-  const nd2 = normCdf(sign * d2)
-  const pdf1 = normPdf(d1)
-
-  const raw = sign * (prepaidForward * nd1 - discountedStrike * nd2)
-  const lower = Math.max(sign * (prepaidForward - discountedStrike), 0)
-  const upper = isCall ? prepaidForward : discountedStrike
-  const price = clamp(raw, lower, upper)
-
-  return {
-    price,
-    delta: sign * dq * nd1,
-    gamma: (dq * pdf1) / (S * sigmaSqrtT),
-    vegaPerUnitVol: prepaidForward * pdf1 * sqrtT,
-    thetaPerYear: (-prepaidForward * pdf1 * sigma) / (2 * sqrtT) + sign * (q * prepaidForward * nd1 - r * discountedStrike * nd2),
-    rhoPerUnitRate: sign * K * T * dr * nd2,
-  }
+  return regularValuation(isCall, S, K, T, sigma, r, q, sqrtT, sigmaSqrtT)
 }
 
 /**

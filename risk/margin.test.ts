@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { accountMargin, checkInitialMargin, DEFAULT_MARGIN_PARAMS, type PositionSize } from './margin.js'
 import { buildMarketTable, type MarketInputs, type MarketRow, type MarketTable } from './marketTable.js'
-import { BASE_SCENARIO_INDEX, SCENARIO_COUNT, VOL_SHOCK_COUNT } from './scenarios.js'
+import { BASE_SCENARIO_INDEX, SCENARIO_COUNT, SPOT_SHOCK_COUNT, VOL_SHOCK_COUNT } from './scenarios.js'
 import type { Series } from './series.js'
 import { RiskInputError } from './errors.js'
 
@@ -28,8 +28,9 @@ const table = buildMarketTable(series, inputs)
 const row = (id: bigint) => table.rows.get(id) as MarketRow
 
 describe('buildMarketTable', () => {
-  it('has K = 21 scenarios per row, the unshocked one equal to the mark', () => {
-    expect(SCENARIO_COUNT).toBe(21)
+  it('has K = 27 scenarios per row, the unshocked one equal to the mark', () => {
+    expect(SCENARIO_COUNT).toBe(27)
+    expect(BASE_SCENARIO_INDEX).toBe(13)
     expect(table.scenarioCount).toBe(SCENARIO_COUNT)
     for (const r of table.rows.values()) {
       expect(r.scenarioValues).toHaveLength(SCENARIO_COUNT)
@@ -52,17 +53,18 @@ describe('buildMarketTable', () => {
 
   it('moves calls up and puts down with spot, both up with vol', () => {
     for (let v = 0; v < VOL_SHOCK_COUNT; v++)
-      for (let s = 1; s < 7; s++) {
+      for (let s = 1; s < SPOT_SHOCK_COUNT; s++) {
         const k = s * VOL_SHOCK_COUNT + v
         expect(row(1n).scenarioValues[k]!).toBeGreaterThanOrEqual(row(1n).scenarioValues[k - VOL_SHOCK_COUNT]!)
         expect(row(2n).scenarioValues[k]!).toBeLessThanOrEqual(row(2n).scenarioValues[k - VOL_SHOCK_COUNT]!)
       }
-    for (let s = 0; s < 7; s++) expect(row(4n).scenarioValues[s * 3 + 2]!).toBeGreaterThan(row(4n).scenarioValues[s * 3]!)
+    for (let s = 0; s < SPOT_SHOCK_COUNT; s++) expect(row(4n).scenarioValues[s * 3 + 2]!).toBeGreaterThan(row(4n).scenarioValues[s * 3]!)
   })
 
   it('values an expired series at intrinsic', () => {
     expect(row(6n).mark).toBe(50_000_000n) // (95000 - 90000) per option = 5000 * 10^4
-    expect(row(6n).scenarioValues[0]).toBe(0n) // 95000 * 0.85 < 90000
+    expect(row(6n).scenarioValues[0]).toBe(0n) // 95000 * 0.85 < 90000 (BTC grid: ±15 %)
+    expect(row(6n).scenarioValues[SCENARIO_COUNT - 1]).toBe(192_500_000n) // 95000 * 1.15 - 90000 = 19250 per option
   })
 
   it('rejects missing market data and duplicate ids', () => {
@@ -80,7 +82,7 @@ describe('accountMargin', () => {
     expect(accountMargin(5n, [{ seriesId: 1n, size: 10n }, { seriesId: 1n, size: -10n }], table).initialMargin).toBe(0n)
   })
 
-  it('a short call is worst at spot +15 %, vol +45 %', () => {
+  it('a short call is worst at spot +15 % (ETH grid), vol +45 %', () => {
     const m = accountMargin(10_000_000_000n, [{ seriesId: 1n, size: -100n }], table)
     expect(m.worstScenarioIndex).toBe(SCENARIO_COUNT - 1)
     expect(m.worstScenarioLoss).toBe(100n * (row(1n).scenarioValues[SCENARIO_COUNT - 1]! - row(1n).mark))
@@ -127,6 +129,34 @@ describe('accountMargin', () => {
         expect(mab.maintenanceMargin <= ma.maintenanceMargin + mb.maintenanceMargin).toBe(true)
         expect(mab.worstScenarioLoss <= ma.worstScenarioLoss + mb.worstScenarioLoss).toBe(true)
         expect(mab.equity).toBe(ma.equity + mb.equity)
+      }),
+    )
+  })
+
+  it('a flat account has zero margin, however its positions cancel (property)', () => {
+    fc.assert(
+      fc.property(positions, fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.nat(), (p, c, seed) => {
+        // p plus its negation, in an order drawn from the seed: every series nets to zero.
+        const legs = [...p, ...p.map((x) => ({ seriesId: x.seriesId, size: -x.size }))]
+        const shuffled = legs.map((x, i) => ({ x, key: (i * 2654435761 + seed) % 1000003 })).sort((a, b) => a.key - b.key).map((e) => e.x)
+        const m = accountMargin(c, shuffled, table)
+        expect(m).toEqual({ equity: c, initialMargin: 0n, maintenanceMargin: 0n, worstScenarioLoss: 0n, worstScenarioIndex: 0, shortMinimum: 0n, freeCollateral: c })
+      }),
+    )
+  })
+
+  it('a portfolio never needs more than the sum of its positions held apart (property)', () => {
+    fc.assert(
+      fc.property(positions, (p) => {
+        const whole = accountMargin(0n, p, table)
+        let im = 0n
+        let mm = 0n
+        for (const x of p) {
+          const part = accountMargin(0n, [x], table)
+          im += part.initialMargin
+          mm += part.maintenanceMargin
+        }
+        expect(whole.initialMargin <= im && whole.maintenanceMargin <= mm).toBe(true)
       }),
     )
   })

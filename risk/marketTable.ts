@@ -16,7 +16,7 @@
 import { valueOption } from './blackScholes.js'
 import { RiskInputError } from './errors.js'
 import { baseUnitsToStrike, pricePerContractToPerSizeUnit, decimalToScaled, PRICE_DECIMALS } from './fixedPoint.js'
-import { DEFAULT_SCENARIO_GRID, SCENARIO_COUNT, scenarios, shockedVol, type ScenarioGrid } from './scenarios.js'
+import { defaultScenarioGrid, SCENARIO_COUNT, scenarios, shockedVol, type Scenario, type ScenarioGrid } from './scenarios.js'
 import { validateSeries, type Series } from './series.js'
 
 /** Seconds in the year used for time to expiry (365 days, Deribit's convention). */
@@ -37,7 +37,7 @@ export type MarketInputs = {
   readonly ratePerYear: number
   /** Valuation time, unix seconds. Series at or past expiry are valued at intrinsic. */
   readonly nowUnixSeconds: bigint
-  /** Scenario grid per underlying; `DEFAULT_SCENARIO_GRID` when absent. */
+  /** Scenario grid per underlying; `defaultScenarioGrid(underlying)` when absent (BTC and ETH ±15 %, others ±20 %). */
   readonly gridByUnderlying?: Readonly<Record<string, ScenarioGrid>>
   /** Short-option minimum as a fraction of spot per option; default 0.01. */
   readonly shortMinimumFractionOfSpot?: number
@@ -76,6 +76,7 @@ export function buildMarketTable(series: readonly Series[], inputs: MarketInputs
   if (!Number.isFinite(minimumFraction) || minimumFraction < 0) throw new RiskInputError('shortMinimumFractionOfSpot', 'must be finite and >= 0')
   const sorted = [...series].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   const rows = new Map<bigint, MarketRow>()
+  const scenariosByUnderlying = new Map<string, readonly Scenario[]>()
   for (const s of sorted) {
     validateSeries(s)
     if (rows.has(s.id)) throw new RiskInputError('seriesId', `duplicate series id ${s.id}`)
@@ -85,7 +86,12 @@ export function buildMarketTable(series: readonly Series[], inputs: MarketInputs
     if (vol === undefined) throw new RiskInputError('vol', `no vol for series ${s.id} (${s.underlying})`)
     if (!Number.isFinite(vol) || vol < 0) throw new RiskInputError('vol', `vol of series ${s.id} must be finite and >= 0, got ${vol}`)
     if (!Number.isFinite(spot) || spot <= 0) throw new RiskInputError('spotByUnderlying', `spot of ${s.underlying} must be finite and > 0`)
-    const grid = inputs.gridByUnderlying?.[s.underlying] ?? DEFAULT_SCENARIO_GRID
+    let shocks: readonly Scenario[] | undefined = scenariosByUnderlying.get(s.underlying)
+    if (shocks === undefined) {
+      const own: ScenarioGrid | undefined = inputs.gridByUnderlying && Object.hasOwn(inputs.gridByUnderlying, s.underlying) ? inputs.gridByUnderlying[s.underlying] : undefined
+      shocks = scenarios(own ?? defaultScenarioGrid(s.underlying))
+      scenariosByUnderlying.set(s.underlying, shocks)
+    }
 
     const secondsLeft = s.expiry > inputs.nowUnixSeconds ? s.expiry - inputs.nowUnixSeconds : 0n
     const base = {
@@ -95,16 +101,41 @@ export function buildMarketTable(series: readonly Series[], inputs: MarketInputs
       ratePerYear: inputs.ratePerYear,
     }
     const priceAt = (spotShock: number, volShock: number) =>
-      pricePerContractToPerSizeUnit(
-        valueOption({ ...base, spot: spot * (1 + spotShock), volPerSqrtYear: shockedVol(vol, volShock) }).price,
-        'nearest',
+      nearestPricePerSizeUnit(
+        valueOption({ isCall: base.isCall, strike: base.strike, yearsToExpiry: base.yearsToExpiry, ratePerYear: base.ratePerYear, spot: spot * (1 + spotShock), volPerSqrtYear: shockedVol(vol, volShock) }).price,
       )
     rows.set(s.id, {
       seriesId: s.id,
       mark: priceAt(0, 0),
-      scenarioValues: scenarios(grid).map((sc) => priceAt(sc.spotShock, sc.volShock)),
+      scenarioValues: shocks.map((sc) => priceAt(sc.spotShock, sc.volShock)),
       shortMinimum: decimalToScaled(spot * minimumFraction, PRICE_DECIMALS, 'up'),
     })
   }
   return { asOfUnixSeconds: inputs.nowUnixSeconds, scenarioCount: SCENARIO_COUNT, rows }
+}
+
+/** Below 2^40 base units per size unit, y = price * 10^4 is within 3e-4 of the exact decimal product (see below). */
+const FAST_PRICE_LIMIT = 2 ** 40
+
+/**
+ * `pricePerContractToPerSizeUnit(price, 'nearest')` (the exact rounding of the price's
+ * shortest decimal form), without strings or bigints in the common case.
+ *
+ * Why it is exact: let d be the shortest decimal form of the double x >= 0, so
+ * |d - x| <= ulp(x) / 2, and y = fl(x * 10^4). For y < 2^40, ulp(y) <= 2^-12 and
+ * x < 2^27, ulp(x) <= 2^-25, so |y - d * 10^4| <= 2^-13 + 10^4 * 2^-26 < 3e-4. When y is
+ * more than 10^-3 away from the nearest half-integer, d * 10^4 lies on the same side of it,
+ * so both round to the same integer (and no tie arises). Otherwise, and for negative,
+ * large or non-finite prices, the exact conversion of fixedPoint.ts runs.
+ *
+ * @example nearestPricePerSizeUnit(4.7594) // 47594n
+ */
+export function nearestPricePerSizeUnit(price: number): bigint {
+  const y = price * 10_000
+  if (y >= 0 && y < FAST_PRICE_LIMIT) {
+    const floor = Math.floor(y)
+    const fraction = y - floor // exact: y and floor are close doubles
+    if (Math.abs(fraction - 0.5) > 1e-3) return BigInt(fraction > 0.5 ? floor + 1 : floor)
+  }
+  return pricePerContractToPerSizeUnit(price, 'nearest')
 }

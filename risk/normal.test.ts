@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { normCdf, normPdf, normSf } from './normal.js'
+import { expHalfSquare, normCdf, normCdfFromGaussian, normPdf, normSf } from './normal.js'
 
 /**
  * [x, N(x), φ(x)] at the exact double x, from mpmath with 50 digits
@@ -92,5 +92,31 @@ describe('normPdf', () => {
     expect(normPdf(Infinity)).toBe(0)
     expect(normPdf(-Infinity)).toBe(0)
     expect(normPdf(NaN)).toBeNaN()
+  })
+})
+
+describe('expHalfSquare and normCdfFromGaussian', () => {
+  it('normCdfFromGaussian(x, expHalfSquare(x)) is exactly normCdf(x), for x and -x (property)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -45, max: 45, noNaN: true }), (x) => {
+        const g = expHalfSquare(x)
+        expect(normCdfFromGaussian(x, g)).toBe(normCdf(x))
+        expect(normCdfFromGaussian(-x, g)).toBe(normCdf(-x))
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('expHalfSquare is exp(-x²/2) to a few ulps, without the exponent rounding error growing with x', () => {
+    // 50-digit values: exp(-x^2/2) at the exact doubles.
+    const ref: [number, number][] = [
+      [1, 0.60653065971263342360379953499118045344191813548719],
+      [-6.0000001, 1.5229970606727421228747072757554393264862505685395e-8],
+      [37.5, 4.332039538514401100488092432400437359309943871037e-306],
+    ]
+    for (const [x, want] of ref) expect(Math.abs(expHalfSquare(x) - want) / want).toBeLessThan(5e-16)
+    expect(expHalfSquare(38.6)).toBe(0)
+    expect(expHalfSquare(-Infinity)).toBe(0)
+    expect(expHalfSquare(NaN)).toBeNaN()
   })
 })

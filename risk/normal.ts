@@ -7,8 +7,11 @@
  * near 1e-15 deep in the lower tail, where naive code loses digits:
  * - the lower tail is computed directly as `0.5 * erfc(y)`, never as `1 - N(-x)`;
  * - the Gaussian factor `exp(-x^2 / 2)` is evaluated on `x` itself (not on the rounded
- *   `y^2`), split Cody's way as `exp(-xr^2/2) * exp(-(x - xr)(x + xr)/2)` with `xr` = x
- *   truncated to 1/16, so that the large exponent is exact.
+ *   `y^2`), with `x^2` split exactly into a double and its rounding error (Dekker's product),
+ *   so that the large exponent is exact: `exp(-h/2) * (1 - l/2)` with `x^2 = h + l`.
+ *
+ * `normCdfFromGaussian` takes that factor from the caller, who often needs it anyway for the
+ * density (Black-Scholes needs N(d1) and φ(d1)): one exponential serves both.
  *
  * Pure, no I/O; deterministic for a given JavaScript engine (`Math.exp` is the only
  * transcendental call).
@@ -43,12 +46,27 @@ const Q = [2.56852019228982242e0, 1.87295284992346047e0, 5.27905102951428412e-1,
 /** Below this |x| the lower tail underflows to 0 in double precision. */
 const X_UNDERFLOW = 38.5
 
-/** exp(-x^2 / 2), with Cody's split so that the exponent's rounding error does not grow with x. */
+/** Veltkamp's splitter for doubles, 2^27 + 1. */
+const SPLITTER = 134217729
+/** Above this |x|, exp(-x^2 / 2) is below the smallest subnormal double. */
+const X_GAUSSIAN_ZERO = 38.6
+
+/**
+ * exp(-x^2 / 2), relative error about 2e-16 for every x: x^2 = h + l exactly (Dekker's
+ * product), and exp(-(h + l)/2) = exp(-h/2) (1 - l/2) since |l| <= ulp(h) is tiny. The
+ * exponent's rounding error therefore does not grow with x. 0 for |x| >= 38.6 and ±∞.
+ *
+ * @example expHalfSquare(1) // ≈ 0.6065306597126334
+ */
 export function expHalfSquare(x: number): number {
   const ax = Math.abs(x)
-  const xr = Math.trunc(ax * 16) / 16
-  const del = (ax - xr) * (ax + xr)
-  return Math.exp((-xr * xr) / 2) * Math.exp(-del / 2)
+  if (!(ax < X_GAUSSIAN_ZERO)) return ax === ax ? 0 : NaN
+  const h = ax * ax
+  const c = SPLITTER * ax
+  const hi = c - (c - ax)
+  const lo = ax - hi
+  const l = hi * hi - h + 2 * hi * lo + lo * lo
+  return Math.exp(-0.5 * h) * (1 - 0.5 * l)
 }
 
 /**
@@ -58,22 +76,15 @@ export function expHalfSquare(x: number): number {
 function scaledUpperTail(ax: number): number {
   const y = ax * INV_SQRT2
   if (y <= 4) {
-    let num = C[8] * y
-    let den = y
-    for (let i = 0; i < 7; i++) {
-      num = (num + C[i]!) * y
-      den = (den + D[i]!) * y
-    }
-    return (num + C[7]) / (den + D[7])
+    // Horner, unrolled; the same operations in the same order as CALERF's loop.
+    const num = ((((((((C[8] * y + C[0]) * y + C[1]) * y + C[2]) * y + C[3]) * y + C[4]) * y + C[5]) * y + C[6]) * y + C[7])
+    const den = ((((((((y + D[0]) * y + D[1]) * y + D[2]) * y + D[3]) * y + D[4]) * y + D[5]) * y + D[6]) * y + D[7])
+    return num / den
   }
   const ysq = 1 / (y * y)
-  let num = P[5] * ysq
-  let den = ysq
-  for (let i = 0; i < 4; i++) {
-    num = (num + P[i]!) * ysq
-    den = (den + Q[i]!) * ysq
-  }
-  const r = (ysq * (num + P[4])) / (den + Q[4])
+  const num = (((((P[5] * ysq + P[0]) * ysq + P[1]) * ysq + P[2]) * ysq + P[3]) * ysq + P[4])
+  const den = (((((ysq + Q[0]) * ysq + Q[1]) * ysq + Q[2]) * ysq + Q[3]) * ysq + Q[4])
+  const r = (ysq * num) / den
   return (INV_SQRT_PI - r) / y
 }
 
@@ -81,14 +92,13 @@ function scaledUpperTail(ax: number): number {
 function erfCentral(x: number): number {
   const y = x * INV_SQRT2
   const ysq = y * y
-  let num = A[4] * ysq
-  let den = ysq
-  for (let i = 0; i < 3; i++) {
-    num = (num + A[i]!) * ysq
-    den = (den + B[i]!) * ysq
-  }
-  return (y * (num + A[3])) / (den + B[3])
+  const num = (((A[4] * ysq + A[0]) * ysq + A[1]) * ysq + A[2]) * ysq + A[3]
+  const den = (((ysq + B[0]) * ysq + B[1]) * ysq + B[2]) * ysq + B[3]
+  return (y * num) / den
 }
+
+/** |x| at or below which N(x) uses the central approximation (Cody's y <= 0.46875). */
+const X_CENTRAL = 0.46875 / INV_SQRT2
 
 /**
  * Standard normal cumulative distribution N(x) = P(Z <= x), relative error about 1e-15
@@ -99,9 +109,25 @@ function erfCentral(x: number): number {
 export function normCdf(x: number): number {
   if (Number.isNaN(x)) return NaN
   const ax = Math.abs(x)
-  if (ax * INV_SQRT2 <= 0.46875) return 0.5 + 0.5 * erfCentral(x)
+  if (ax <= X_CENTRAL) return 0.5 + 0.5 * erfCentral(x)
   if (ax >= X_UNDERFLOW) return x < 0 ? 0 : 1
   const lowerTail = 0.5 * expHalfSquare(ax) * scaledUpperTail(ax)
+  return x < 0 ? lowerTail : 1 - lowerTail
+}
+
+/**
+ * N(x) when the caller already has `gaussian` = exp(-x^2 / 2) (`expHalfSquare(x)`, which is
+ * even in x): the same value as `normCdf(x)` without a second exponential. `gaussian` is only
+ * read in the tails (|x| > 0.6629), so a caller may pass anything there when it knows |x| is
+ * central. x must not be NaN.
+ *
+ * @example const g = expHalfSquare(-3); normCdfFromGaussian(-3, g) === normCdf(-3) // true
+ */
+export function normCdfFromGaussian(x: number, gaussian: number): number {
+  const ax = Math.abs(x)
+  if (ax <= X_CENTRAL) return 0.5 + 0.5 * erfCentral(x)
+  if (ax >= X_UNDERFLOW) return x < 0 ? 0 : 1
+  const lowerTail = 0.5 * gaussian * scaledUpperTail(ax)
   return x < 0 ? lowerTail : 1 - lowerTail
 }
 

@@ -225,8 +225,8 @@ describe('Engine: withdrawals', () => {
     expectRefusal(engine, 'BAD_SIGNATURE', () => engine.requestWithdrawal(sign(keys[1]!, 1n, 1n, USDC)))
     expectRefusal(engine, 'UNKNOWN_ACCOUNT', () => engine.requestWithdrawal(sign(keys[0]!, 12n, 0n, USDC)))
     expectRefusal(engine, 'INSUFFICIENT_COLLATERAL', () => engine.requestWithdrawal(sign(keys[0]!, 1n, 1n, 10_000n * USDC)))
-    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 1_000n, limitPrice: 2_000_000n }))
-    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 1_000n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 500n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 500n, limitPrice: 2_000_000n }))
     const short = engine.state.account(3n).collateral
     expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.requestWithdrawal(sign(keys[2]!, 3n, 0n, short)))
   })
