@@ -88,6 +88,10 @@ describe('sequencer API: reads', () => {
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/withdrawals', '/v1/accounts/{index}', '/v1/batches', '/v1/health']))
   })
 
+  it('previews liquidations: none while every account is above maintenance margin', async () => {
+    expect(await client.request('GET', '/v1/risk/liquidations')).toMatchObject({ plans: [], skipped: [], deferred: [], socializedLoss: '0' })
+  })
+
   it('answers 404 with a code for an unknown account and an unknown route', async () => {
     await expectRefused(404, 'UNKNOWN_ACCOUNT', () => viaClient(() => client.getAccount(9n)))
     await expectRefused(404, 'NOT_FOUND', () => viaClient(() => client.request('GET', '/v1/nothing')))

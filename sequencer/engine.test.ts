@@ -278,3 +278,23 @@ describe('Engine: trading states of an underlying', () => {
     expect(e.requestWithdrawal(w(keys[2]!, 3n)).amountOut).toBe(USDC) // flat: always free to leave
   })
 })
+
+describe('Engine: liquidation preview', () => {
+  it('finds an account below maintenance after a spot move, and defers it while prices are untrusted', () => {
+    const { engine, keys } = setup(20_000n * USDC)
+    const market = new Market(DEFAULT_MARKET, [SERIES])
+    const e = new Engine(engine.state, { market, now: () => NOW, onBatch: () => {} })
+    e.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 2_000n, limitPrice: 2_000_000n }))
+    e.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 2_000n, limitPrice: 2_000_000n }))
+    expect(e.liquidationPreview([1n]).round.plans).toEqual([])
+    market.update({ spotByUnderlying: { ETH: 4_500 } }) // the short calls of account 3 lose far more than its margin
+    const { round, deferred } = e.liquidationPreview([1n])
+    expect(deferred).toEqual([])
+    expect(round.plans.map((p) => [p.accountIndex, p.liquidatorIndex])).toEqual([[3n, 1n]])
+    expect(round.plans[0]!.transfers[0]).toMatchObject({ seriesId: 1n })
+    market.update({ statusByUnderlying: { ETH: { mode: 'reduce-only', reason: 'oracle quorum lost', liquidationsAllowed: false } } })
+    const stale = e.liquidationPreview([1n])
+    expect(stale.round.plans).toEqual([])
+    expect(stale.deferred).toMatchObject([{ accountIndex: 3n }])
+  })
+})

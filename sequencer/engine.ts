@@ -9,6 +9,7 @@
 import {
   applyTx,
   assembleBatch,
+  INSURANCE_ACCOUNT_INDEX,
   checkTx,
   orderMessage,
   positionIndexFor,
@@ -25,7 +26,7 @@ import {
   type SlotTrace,
   type Tx,
 } from '../state/index.js'
-import { accountMargin, checkInitialMargin, DEFAULT_MARGIN_PARAMS, type MarginParams, type MarketTable } from '../risk/index.js'
+import { accountMargin, checkInitialMargin, DEFAULT_MARGIN_PARAMS, liquidate, type LiquidationRound, type MarginParams, type MarketTable } from '../risk/index.js'
 import { OrderBook, crosses, type RestingOrder } from './orderBook.js'
 import { SequencerError, fromRejection } from './errors.js'
 import type { Market } from './market.js'
@@ -113,6 +114,34 @@ export class Engine {
 
   #positionSizes(accountIndex: bigint) {
     return this.state.positions(accountIndex).map((p) => p.position)
+  }
+
+  /**
+   * The liquidation round the risk engine would run now (a preview: executing it needs the
+   * circuit's liquidation transaction). Accounts exposed to an underlying whose prices are not
+   * trusted are deferred, never liquidated on stale prices.
+   */
+  liquidationPreview(liquidators: readonly bigint[] = []): { readonly round: LiquidationRound; readonly deferred: readonly { readonly accountIndex: bigint; readonly reason: string }[] } {
+    const market = this.#options.market
+    const users = this.state.accountIndices().filter((i) => i !== BigInt(INSURANCE_ACCOUNT_INDEX))
+    const table = this.marketTable(...this.state.accountIndices())
+    const deferred: { accountIndex: bigint; reason: string }[] = []
+    const accounts = users.flatMap((index) => {
+      const positions = this.#positionSizes(index)
+      const untrusted = positions
+        .map((p) => market.seriesById(p.seriesId)?.underlying)
+        .find((u) => u !== undefined && !market.status(u).liquidationsAllowed)
+      const collateral = this.state.account(index).collateral
+      if (untrusted) {
+        const m = accountMargin(collateral, positions, table, this.#marginParams)
+        if (m.equity < m.maintenanceMargin) deferred.push({ accountIndex: index, reason: `${untrusted} prices are not trusted now: no liquidation on them` })
+        return []
+      }
+      return [{ index, collateral, positions }]
+    })
+    const fund = BigInt(INSURANCE_ACCOUNT_INDEX)
+    const round = liquidate({ accounts, insuranceFund: { collateral: this.state.account(fund).collateral, positions: this.#positionSizes(fund) }, table, margin: this.#marginParams, liquidators: liquidators.filter((l) => accounts.some((a) => a.index === l)) })
+    return { round, deferred }
   }
 
   /** Applies a checked transaction; the slot joins the pending batch. */

@@ -13,6 +13,7 @@ import { accountsRoutes } from './accounts.js'
 import { marketRoutes } from './market.js'
 import { statusRoutes } from './status.js'
 import { adminRoutes } from './admin.js'
+import { riskRoutes } from './risk.js'
 import type { ApiContext } from './context.js'
 
 /** Largest request body accepted: a signed order is about 600 bytes. */
@@ -38,6 +39,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   await app.register(accountsRoutes, ctx)
   await app.register(marketRoutes, ctx)
   await app.register(statusRoutes, ctx)
+  await app.register(riskRoutes, ctx)
   await app.register(adminRoutes, ctx)
   return app
 }
