@@ -142,7 +142,10 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       statuses[underlying] = { mode: u.tradingMode, liquidationsAllowed: u.liquidationsAllowed, ...(u.restrictions.length > 0 ? { reason: u.restrictions.join('; ') } : {}) }
     }
     feed.onOracle(spots, statuses)
-    transitions.splice(0, transitions.length, ...snapshot.events.filter((e) => e.source === 'effective').map((e) => ({ underlying: e.underlying, from: e.from, to: e.to, reason: e.reason, at: BigInt(e.at) })))
+    const effective = snapshot.events.filter((e) => e.source === 'effective').map((e) => ({ underlying: e.underlying, from: e.from, to: e.to, reason: e.reason, at: BigInt(e.at) }))
+    const seen = new Set(transitions.map((t) => `${t.underlying}/${t.at}/${t.to}`))
+    for (const t of effective) if (!seen.has(`${t.underlying}/${t.at}/${t.to}`)) log(`${t.underlying}: trading ${t.from} -> ${t.to} (${t.reason})`)
+    transitions.splice(0, transitions.length, ...effective)
   }
   const feed = new MarketFeed(market, recorder, { surface: config.surface ?? defaultSurface(config.market.volByUnderlying, wall()), ratePerYear: config.market.ratePerYear, now })
   feed.refresh()
