@@ -1,14 +1,14 @@
 /**
- * Deploys the collateral token, the Poseidon libraries, the generated Groth16 verifier and
- * the Rollup, from forge's build output (`npm run build` first).
+ * Deploys the collateral token, the Poseidon libraries, the generated Groth16 verifier, the
+ * settlement oracle and the Rollup, from forge's build output (`npm run build` first).
  */
 import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Address, Hex } from 'viem'
+import { parseAbi, type Address, type Hex } from 'viem'
 import { ROOT } from '../prover/paths.js'
 import { RollupState } from '../state/rollupState.js'
-import type { ParamSet } from '../state/params.js'
-import { ArtifactError, TransactionError } from './errors.js'
+import { COLLATERAL_DECIMALS, type ParamSet } from '../state/params.js'
+import { ArtifactError, L1Error, TransactionError } from './errors.js'
 import type { L1Context } from './clients.js'
 
 type LinkReferences = Record<string, Record<string, { start: number; length: number }[]>>
@@ -19,7 +19,19 @@ export type Deployment = {
   readonly token: Address
   readonly verifier: Address
   readonly rollup: Address
+  /** The SettlementOracle the Rollup fixes settlement prices from (feeds: l1/settlement.ts). */
+  readonly settlementOracle: Address
   readonly deployBlock: bigint
+}
+
+/** Options of `deployRollup`. */
+export type DeployRollupOptions = {
+  /** An existing collateral token (must have COLLATERAL_DECIMALS decimals) instead of the test one. */
+  readonly token?: Address
+  /** The sequencer's address; defaults to `ctx`'s account. */
+  readonly operator?: Address
+  /** Who configures the settlement feeds; defaults to `ctx`'s account. */
+  readonly oracleOwner?: Address
 }
 
 function artifact(name: string): Artifact {
@@ -53,20 +65,27 @@ async function deployContract(ctx: L1Context, name: string, args: readonly unkno
 
 /**
  * Deploys everything for `params` with `ctx`'s account as operator. `token` reuses an
- * existing collateral token instead of deploying the test one.
+ * existing collateral token instead of deploying the test one. The settlement oracle starts
+ * with no feeds: its owner configures them per underlying (`configureSettlementFeeds`)
+ * before the first expiry.
  */
-export async function deployRollup(ctx: L1Context, params: ParamSet, options: { token?: Address; operator?: Address } = {}): Promise<Deployment> {
+export async function deployRollup(ctx: L1Context, params: ParamSet, options: DeployRollupOptions = {}): Promise<Deployment> {
   const deployBlock = await ctx.publicClient.getBlockNumber()
+  if (options.token) {
+    const decimals = await ctx.publicClient.readContract({ address: options.token, abi: parseAbi(['function decimals() view returns (uint8)']), functionName: 'decimals' })
+    if (decimals !== COLLATERAL_DECIMALS) throw new L1Error(`collateral token ${options.token} has ${decimals} decimals, the protocol expects ${COLLATERAL_DECIMALS}`)
+  }
   const token = options.token ?? (await deployContract(ctx, 'CollateralToken'))
   const libraries: Record<string, Address> = {}
   for (const lib of ['PoseidonT3', 'PoseidonT4', 'PoseidonT6']) libraries[lib] = await deployContract(ctx, lib)
   const verifier = await deployContract(ctx, 'Groth16Verifier')
+  const settlementOracle = await deployContract(ctx, 'SettlementOracle', [options.oracleOwner ?? ctx.account.address, COLLATERAL_DECIMALS])
   const genesisRoot = new RollupState(params).root
   const rollup = await deployContract(
     ctx,
     'Rollup',
-    [token, verifier, options.operator ?? ctx.account.address, BigInt(params.batchSize), BigInt(params.accountsDepth), BigInt(params.forcedTimeoutSeconds), genesisRoot],
+    [token, verifier, options.operator ?? ctx.account.address, BigInt(params.batchSize), BigInt(params.accountsDepth), BigInt(params.forcedTimeoutSeconds), genesisRoot, settlementOracle],
     libraries,
   )
-  return { token, verifier, rollup, deployBlock }
+  return { token, verifier, rollup, settlementOracle, deployBlock }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ROOT } from '../prover/paths.js'
 
-const CONTRACTS = ['Rollup', 'CollateralToken'] as const
+const CONTRACTS = ['Rollup', 'CollateralToken', 'SettlementOracle'] as const
 
 /** The source of l1/abi.ts. */
 export function abiModule(): string {

@@ -12,7 +12,8 @@ import type { SolidityProof } from '../prover/prove.js'
 /** The outcome of a mined transaction. */
 export type Mined = { readonly hash: Hash; readonly gasUsed: bigint; readonly receipt: TransactionReceipt }
 
-async function mined(ctx: L1Context, hash: Hash, what: string): Promise<Mined> {
+/** Waits for `hash` and throws `TransactionError` when it reverted. */
+export async function mined(ctx: L1Context, hash: Hash, what: string): Promise<Mined> {
   const receipt = await ctx.publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') throw new TransactionError(`${what} reverted (${hash})`)
   return { hash, gasUsed: receipt.gasUsed, receipt }

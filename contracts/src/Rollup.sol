@@ -7,12 +7,14 @@ import {PoseidonT6} from "poseidon-solidity/PoseidonT6.sol";
 import {RollupConstants as C} from "./generated/RollupConstants.sol";
 import {IERC20} from "./IERC20.sol";
 import {IGroth16Verifier} from "./IGroth16Verifier.sol";
+import {ISettlementOracle} from "./ISettlementOracle.sol";
 
 /// @title Rollup
 /// @notice L1 contract of the options rollup: holds the collateral, keeps the priority queue
 ///         of deposits and forced withdrawals, verifies each batch's Groth16 proof, pays
-///         withdrawals, and runs the escape hatch once the operator stops serving forced
-///         withdrawals. The rules are those of docs/protocol.md.
+///         withdrawals, runs the escape hatch once the operator stops serving forced
+///         withdrawals, and fixes each expired series' settlement price from the settlement
+///         oracle. The rules are those of docs/protocol.md.
 contract Rollup {
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
@@ -40,6 +42,9 @@ contract Rollup {
     error DepositProcessed(uint256 queueIndex);
     error InvalidQueueEntry(uint256 queueIndex);
     error InvalidSeries();
+    error UnknownSeries(uint256 seriesId);
+    error NotExpired(uint256 seriesId, uint64 expiry);
+    error AlreadyFixed(uint256 seriesId, uint256 price);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -63,6 +68,8 @@ contract Rollup {
     event DepositRefunded(uint256 indexed queueIndex, address indexed recipient, uint256 amount);
     /// @notice The operator listed an option series.
     event SeriesListed(uint256 indexed seriesId, bytes32 underlying, uint64 expiry, uint256 strike, bool isCall);
+    /// @notice The settlement price of an expired series was fixed from the feeds `feedsUsed`.
+    event SettlementPriceFixed(uint256 indexed seriesId, uint256 price, address[] feedsUsed);
 
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
@@ -88,6 +95,8 @@ contract Rollup {
     uint256 public immutable accountsDepth;
     /// @notice Seconds a forced withdrawal may wait before anyone may freeze the rollup.
     uint256 public immutable forcedTimeout;
+    /// @notice Where settlement prices come from (median of several feeds per underlying).
+    ISettlementOracle public immutable settlementOracle;
 
     /// @notice The last verified state root.
     uint256 public stateRoot;
@@ -110,6 +119,8 @@ contract Rollup {
     mapping(uint256 queueIndex => bool) public refunded;
     /// @notice Listed series, ids from 1.
     Series[] internal _series;
+    /// @dev Fixed settlement price of each series; 0 until fixed (a fixed price is > 0).
+    mapping(uint256 seriesId => uint256) internal _settlementPrice;
 
     /*//////////////////////////////////////////////////////////////
                                CONSTRUCTOR
@@ -122,6 +133,7 @@ contract Rollup {
     /// @param accountsDepth_ Accounts tree depth, as the circuit.
     /// @param forcedTimeout_ Seconds before an unserved forced withdrawal allows a freeze.
     /// @param genesisRoot The root of the empty state.
+    /// @param settlementOracle_ The settlement oracle (SettlementOracle.sol).
     constructor(
         IERC20 token_,
         IGroth16Verifier verifier_,
@@ -129,7 +141,8 @@ contract Rollup {
         uint256 batchSize_,
         uint256 accountsDepth_,
         uint256 forcedTimeout_,
-        uint256 genesisRoot
+        uint256 genesisRoot,
+        ISettlementOracle settlementOracle_
     ) {
         token = token_;
         verifier = verifier_;
@@ -137,6 +150,7 @@ contract Rollup {
         batchSize = batchSize_;
         accountsDepth = accountsDepth_;
         forcedTimeout = forcedTimeout_;
+        settlementOracle = settlementOracle_;
         stateRoot = genesisRoot;
         _queueHash.push(0);
     }
@@ -231,6 +245,33 @@ contract Rollup {
     }
 
     /*//////////////////////////////////////////////////////////////
+                               SETTLEMENT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Fixes the settlement price of series `seriesId` at the settlement oracle's
+    ///         current aggregate of its underlying: the median of the fresh feeds within the
+    ///         deviation bound, if a quorum of them is left (docs/protocol.md). Anyone may
+    ///         call it once `block.timestamp >= expiry`; the first success is final. Works
+    ///         after a freeze too.
+    /// @dev The oracle's refusals (`QuorumNotReached`, `FeedsDisagree`,
+    ///      `UnderlyingNotConfigured`, `PriceRoundsToZero`, `InsufficientGas`) revert this
+    ///      call with the oracle's error. The price is in collateral base units per unit
+    ///      of underlying, rounded down, and > 0.
+    /// @return price The fixed price.
+    function fixSettlementPrice(uint256 seriesId) external returns (uint256 price) {
+        if (seriesId == 0 || seriesId > _series.length) revert UnknownSeries(seriesId);
+        Series storage s = _series[seriesId - 1];
+        uint64 expiry = s.expiry;
+        if (block.timestamp < expiry) revert NotExpired(seriesId, expiry);
+        uint256 fixedPrice = _settlementPrice[seriesId];
+        if (fixedPrice != 0) revert AlreadyFixed(seriesId, fixedPrice);
+        address[] memory feedsUsed;
+        (price, feedsUsed) = settlementOracle.aggregate(s.underlying);
+        _settlementPrice[seriesId] = price;
+        emit SettlementPriceFixed(seriesId, price, feedsUsed);
+    }
+
+    /*//////////////////////////////////////////////////////////////
                                ESCAPE HATCH
     //////////////////////////////////////////////////////////////*/
 
@@ -304,6 +345,12 @@ contract Rollup {
     /// @notice Number of listed series.
     function seriesCount() external view returns (uint256) {
         return _series.length;
+    }
+
+    /// @notice The settlement price of `seriesId` and whether it is fixed (price 0 if not).
+    function settlementPrice(uint256 seriesId) external view returns (uint256 price, bool isFixed) {
+        price = _settlementPrice[seriesId];
+        isFixed = price != 0;
     }
 
     /// @notice The batch data hash the circuit binds (exposed for tooling and tests).

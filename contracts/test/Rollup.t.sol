@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {TestBase} from "./TestBase.sol";
 import {TestVectors as V} from "./generated/TestVectors.sol";
 import {Rollup} from "../src/Rollup.sol";
+import {SettlementOracle} from "../src/SettlementOracle.sol";
 import {CollateralToken} from "../src/CollateralToken.sol";
 import {IGroth16Verifier} from "../src/IGroth16Verifier.sol";
 import {Groth16Verifier} from "../generated/Groth16Verifier.sol";
@@ -35,7 +36,8 @@ contract RollupTest is TestBase {
             C.TEST_BATCH_SIZE,
             C.TEST_ACCOUNTS_DEPTH,
             C.TEST_FORCED_TIMEOUT,
-            genesisRoot
+            genesisRoot,
+            new SettlementOracle(OPERATOR, token.decimals())
         );
     }
 
