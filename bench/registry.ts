@@ -6,5 +6,7 @@ import { proveBatchTest } from './proveBatch.js'
 import { l1Gas } from './l1Gas.js'
 import { riskMargin } from './riskMargin.js'
 import { riskPricing } from './riskPricing.js'
+import { proveSlotTest } from './circuitCost.js'
+import { l1GasPerTrade } from './l1GasPerTrade.js'
 
-export const benchmarks: Benchmark[] = [constraintsTest, constraintsRealistic, proveBatchTest, l1Gas, riskMargin, riskPricing]
+export const benchmarks: Benchmark[] = [constraintsTest, constraintsRealistic, proveBatchTest, proveSlotTest, l1Gas, l1GasPerTrade, riskMargin, riskPricing]
