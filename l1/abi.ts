@@ -1111,6 +1111,17 @@ export const rollupAbi = [
   },
   {
     "type": "error",
+    "name": "ReservedAccount",
+    "inputs": [
+      {
+        "name": "accountIndex",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "TimeoutNotReached",
     "inputs": [
       {

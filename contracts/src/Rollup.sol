@@ -26,6 +26,7 @@ contract Rollup {
     error AmountOutOfRange(uint256 amount);
     error InvalidPubKey();
     error AccountOutOfRange(uint256 accountIndex);
+    error ReservedAccount(uint256 accountIndex);
     error BadDataLength(uint256 length, uint256 expected);
     error NotAFieldElement(uint256 value);
     error QueueOverrun(uint256 requested, uint256 available);
@@ -295,6 +296,9 @@ contract Rollup {
     function escapeExit(uint256 accountIndex, uint256[7] calldata fields, uint256[] calldata siblings) external {
         if (!frozen) revert NotFrozen();
         if (accountIndex >> accountsDepth != 0) revert AccountOutOfRange(accountIndex);
+        // Account 0 is the insurance fund (fees, penalties): it has no owner to pay, and its
+        // l1Address field is 0; its balance stays in the contract to back the other exits.
+        if (accountIndex == 0) revert ReservedAccount(accountIndex);
         if (exited[accountIndex]) revert AlreadyExited(accountIndex);
         if (siblings.length != accountsDepth) revert BadSiblingsLength(siblings.length, accountsDepth);
         uint256 leaf = PoseidonT6.hash(

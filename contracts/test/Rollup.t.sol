@@ -239,6 +239,12 @@ contract RollupTest is TestBase {
         assertEq(token.balanceOf(address(rollup)), 0, "custody emptied");
     }
 
+    function test_RevertWhen_EscapeExitOfTheInsuranceFund() public {
+        _frozenWithAccounts();
+        vm.expectRevert(abi.encodeWithSelector(Rollup.ReservedAccount.selector, uint256(0)));
+        rollup.escapeExit(0, _fields(V.aliceFields()), V.aliceSiblings());
+    }
+
     function test_RevertWhen_EscapeExitBeforeFreeze() public {
         vm.expectRevert(Rollup.NotFrozen.selector);
         rollup.escapeExit(1, _fields(V.aliceFields()), V.aliceSiblings());
@@ -253,8 +259,8 @@ contract RollupTest is TestBase {
     }
 
     function testFuzz_RevertWhen_EscapeExitAtAnotherIndex(uint256 index) public {
-        index = bound(index, 0, (uint256(1) << C.TEST_ACCOUNTS_DEPTH) - 1);
-        if (index == 1) index = 0;
+        // Any user index but Alice's own (1); account 0 has its own refusal (ReservedAccount).
+        index = bound(index, 2, (uint256(1) << C.TEST_ACCOUNTS_DEPTH) - 1);
         _frozenWithAccounts();
         vm.expectRevert(Rollup.InvalidMerkleProof.selector);
         rollup.escapeExit(index, _fields(V.aliceFields()), V.aliceSiblings());
