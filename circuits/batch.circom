@@ -3,19 +3,27 @@ pragma circom 2.1.0;
 include "circomlib/circuits/poseidon.circom";
 include "./slot.circom";
 
-// A batch of `batchSize` slots applied in order. Its single public signal is
-// inputHash = H(oldRoot, newRoot, queueHashBefore, queueHashAfter, dataHash), with
-// dataHash = d[batchSize], d[0] = 0, d[i+1] = H(d[i], e1[i], e2[i]) (docs/protocol.md).
+// A batch of `batchSize` slots applied in order, then one last step: the fee account
+// (FEE_ACCOUNT_INDEX(), the insurance fund) is credited the fees of every trade of the batch,
+// two per trade (one per side), proven against the root after the last slot. Its single
+// public signal is inputHash = H(oldRoot, newRoot, queueHashBefore, queueHashAfter, dataHash),
+// with newRoot the root after the fee credit, dataHash = d[batchSize], d[0] = 0,
+// d[i+1] = H(d[i], e1[i], e2[i]) (docs/protocol.md).
 // The L1 contract supplies oldRoot and both queue hashes from its own storage and computes
 // dataHash from the calldata, so every private input is bound through this one hash.
-template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth) {
+// Inputs of the fee step: feeAccountFields[7] (as accountAFields) and feeAccountSiblings,
+// the fee account's leaf and path under the root after the last slot.
+template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     assert(batchSize >= 1);
     signal input oldRoot;
     signal input queueHashBefore;
     signal output inputHash;
 
+    signal input feeAccountFields[7];
+    signal input feeAccountSiblings[accountsDepth];
+
     signal input type[batchSize];
-    signal input typeFlags[batchSize][5];
+    signal input typeFlags[batchSize][TX_KINDS()];
     signal input amount[batchSize];
     signal input l1Address[batchSize];
     signal input entryPubKeyX[batchSize];
@@ -57,11 +65,11 @@ template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth) {
     component slots[batchSize];
     component dataChain[batchSize];
     for (var s = 0; s < batchSize; s++) {
-        slots[s] = Slot(accountsDepth, positionsDepth, orderSlotsDepth);
+        slots[s] = Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps);
         slots[s].rootIn <== s == 0 ? oldRoot : slots[s - 1].rootOut;
         slots[s].queueHashIn <== s == 0 ? queueHashBefore : slots[s - 1].queueHashOut;
         slots[s].type <== type[s];
-        for (var k = 0; k < 5; k++) slots[s].typeFlags[k] <== typeFlags[s][k];
+        for (var k = 0; k < TX_KINDS(); k++) slots[s].typeFlags[k] <== typeFlags[s][k];
         slots[s].amount <== amount[s];
         slots[s].l1Address <== l1Address[s];
         slots[s].entryPubKeyX <== entryPubKeyX[s];
@@ -116,9 +124,34 @@ template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth) {
         dataChain[s].inputs[2] <== slots[s].e2;
     }
 
+    // ---- fee credit: one account update per batch, not one per trade ----
+    // Each slot's fee is the exact ceiling (Slot), below 2^64 as collateral it was paid from,
+    // so the sum of 2 * batchSize of them cannot wrap; the credited collateral stays below 2^64.
+    var fees = 0;
+    for (var s = 0; s < batchSize; s++) fees += 2 * slots[s].fee;
+    signal newFeeAccount[7];
+    for (var i = 0; i < 7; i++) newFeeAccount[i] <== feeAccountFields[i] + (i == 4 ? fees : 0);
+    component feeCollateral = Num2Bits(64);
+    feeCollateral.in <== newFeeAccount[4];
+    component oldFeeLeaf = AccountLeaf();
+    component newFeeLeaf = AccountLeaf();
+    for (var i = 0; i < 7; i++) {
+        oldFeeLeaf.fields[i] <== feeAccountFields[i];
+        newFeeLeaf.fields[i] <== newFeeAccount[i];
+    }
+    component feeUpdate = MerkleUpdate(accountsDepth);
+    feeUpdate.enabled <== 1;
+    feeUpdate.rootIn <== slots[batchSize - 1].rootOut;
+    feeUpdate.oldLeaf <== oldFeeLeaf.out;
+    feeUpdate.newLeaf <== newFeeLeaf.out;
+    for (var i = 0; i < accountsDepth; i++) {
+        feeUpdate.bits[i] <== (FEE_ACCOUNT_INDEX() >> i) & 1;
+        feeUpdate.siblings[i] <== feeAccountSiblings[i];
+    }
+
     component publicHash = Poseidon(5);
     publicHash.inputs[0] <== oldRoot;
-    publicHash.inputs[1] <== slots[batchSize - 1].rootOut;
+    publicHash.inputs[1] <== feeUpdate.rootOut;
     publicHash.inputs[2] <== queueHashBefore;
     publicHash.inputs[3] <== slots[batchSize - 1].queueHashOut;
     publicHash.inputs[4] <== dataChain[batchSize - 1].out;

@@ -17,16 +17,17 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as snarkjs from 'snarkjs'
-import { TEST_PARAMS, TxType } from '../state/params.js'
+import { CANCELLED_FILLED, FEE_ACCOUNT_INDEX, TEST_PARAMS, TxType } from '../state/params.js'
 import { RollupState } from '../state/rollupState.js'
 import { applyBatch, applyTx, checkTx, type ApplyOptions } from '../state/batch.js'
 import { buildWitnessInput, type WitnessInput } from '../state/witness.js'
 import { dataHash, inputHash } from '../state/batchData.js'
 import { emptySubtreeRoot } from '../state/leaves.js'
-import { forcedWithdrawalEntry } from '../state/queue.js'
+import { depositEntry, forcedWithdrawalEntry } from '../state/queue.js'
 import { signField } from '../state/eddsa.js'
-import { withdrawMessage } from '../state/messages.js'
-import { depositTx, order, signedOrder, testKey, withdrawTx, type TestKey } from '../state/testing.js'
+import { cancelMessage, withdrawMessage } from '../state/messages.js'
+import { tradeFee } from '../state/fees.js'
+import { cancelTx, depositTx, order, signedOrder, testKey, withdrawTx, type TestKey } from '../state/testing.js'
 import type { BatchTrace, Signature, Tx } from '../state/types.js'
 import { circuitPaths } from '../prover/paths.js'
 import { proveBatch, type BatchProof, type SolidityProof } from '../prover/prove.js'
@@ -103,9 +104,9 @@ function tradeTx(s: TradeSpec = {}): Tx {
   }
 }
 
-/** Applies txs that happened in earlier batches. */
+/** Applies txs that happened in earlier batches (whole batches, so that their fees are credited). */
 function history(state: RollupState, ...txs: Tx[]): RollupState {
-  for (const tx of txs) applyTx(state, tx)
+  for (let i = 0; i < txs.length; i += P.batchSize) applyBatch(state, txs.slice(i, i + P.batchSize))
   state.commit()
   return state
 }
@@ -147,6 +148,13 @@ const twoDeposits = once(async () => accepted(batch(new RollupState(P), [deposit
 // Account 1 (near the collateral limit, 2^64 - 10) is credited 5 by its own key; slot 1 is a noop.
 const credit = once(async () => accepted(batch(stateWith(MAX_U64 - 9n), [depositTx(key(1), 1n, 5n)])))
 
+// Slot 0: account 1 cancels its partly filled order 1 (6 of 10 filled earlier); slot 1: a trade
+// of its order 2 (slot 2) against account 2's order 1, which pays fees.
+const cancelAndTrade = once(async () => {
+  const state = history(stateWith(10_000n, 10_000n), tradeTx({ fill: 6n }))
+  return accepted(batch(state, [cancelTx(key(1), 1n, 1n), tradeTx({ buyId: 2n, fill: 4n })]))
+})
+
 // ---------------------------------------------------------------------------------------
 // Tamper helpers
 // ---------------------------------------------------------------------------------------
@@ -159,7 +167,7 @@ const inside = (template: string): { template: string } => ({ template })
 // Where each sub-component of a Slot is triggered (its last input assignment): a failure in
 // that component reports this Slot line, which tells e.g. the buyer's check from the seller's.
 const AT = {
-  sigA: () => slotLine('sigA.M <== messageATrade + messageAWithdraw;'),
+  sigA: () => slotLine('sigA.M <== messageATrade + messageAWithdraw + messageACancel;'),
   sigB: () => slotLine('sigB.M <== sellMessage.out;'),
   slotA: () => slotLine('slotA.siblings[i] <== orderSlotASiblings[i]'),
   moveA: () => slotLine('moveA.siblings[i] <== positionASiblings[i]'),
@@ -168,6 +176,9 @@ const AT = {
   collateralB: () => slotLine('collateralB.in <== newB[4];'),
   updateA: () => slotLine('updateA.siblings[i] <== accountASiblings[i];'),
   updateB: () => slotLine('updateB.siblings[i] <== accountBSiblings[i];'),
+  feeUpdate: () => ({ template: 'Batch', line: sourceLine('batch.circom', 'feeUpdate.siblings[i] <== feeAccountSiblings[i];') }),
+  feeCollateral: () => ({ template: 'Batch', line: sourceLine('batch.circom', 'feeCollateral.in <== newFeeAccount[4];') }),
+  withinSize: () => libLine('OrderSlotFill', 'subtreeUpdates.circom', '(enabled - cancel) * (1 - withinSize.out) === 0;'),
   merkleOldLeaf: () => libLine('MerkleUpdate', 'merkle.circom', 'enabled * (oldRoot.root - rootIn) === 0;'),
 }
 
@@ -196,6 +207,15 @@ function withSignature(input: WitnessInput, which: 'A' | 'B', slot: number, sig:
   return withSignal(out, `sig${which}S`, slot, sig.S)
 }
 
+/**
+ * The fee account is proven against the root after the last slot, so a witness tampered to
+ * end at another root needs that root's fee-account leaf and path: those of `alt`, the batch
+ * (built by the core) whose slots the tampered witness amounts to.
+ */
+function withFeePathOf(input: WitnessInput, alt: Base): WitnessInput {
+  return { ...structuredClone(input), feeAccountFields: alt.input.feeAccountFields!, feeAccountSiblings: alt.input.feeAccountSiblings! }
+}
+
 function withRow(input: WitnessInput, name: string, slot: number, values: readonly bigint[]): WitnessInput {
   return values.reduce((acc, v, i) => withSignal(acc, name, slot, v, i), input)
 }
@@ -221,6 +241,7 @@ function fromSolidityProof(p: SolidityProof): object {
 }
 
 const tradeProof = once(async (): Promise<BatchProof> => proveBatch((await tradeAndWithdraw()).trace, P))
+const cancelProof = once(async (): Promise<BatchProof> => proveBatch((await cancelAndTrade()).trace, P))
 
 describe('batch circuit: valid batches prove (real Groth16, verified locally)', () => {
   it('two deposits that create accounts 1 and 2', async () => {
@@ -234,6 +255,15 @@ describe('batch circuit: valid batches prove (real Groth16, verified locally)', 
   it('a trade between two funded accounts plus a withdrawal', async () => {
     const { trace } = await tradeAndWithdraw()
     const proof = await tradeProof()
+    expect(proof.inputHash).toBe(trace.inputHash)
+  })
+
+  it("a cancel and a trade; the trade's fees are credited to the fee account at the end", async () => {
+    const { trace } = await cancelAndTrade()
+    expect(trace.slots.map((s) => s.tx.type)).toEqual([TxType.cancel, TxType.trade])
+    expect(trace.feeCredit.amount).toBe(2n * tradeFee(P, 110n, 4n))
+    expect(trace.feeCredit.account.index).toBe(BigInt(FEE_ACCOUNT_INDEX))
+    const proof = await cancelProof()
     expect(proof.inputHash).toBe(trace.inputHash)
   })
 
@@ -296,7 +326,7 @@ describe('batch circuit: trade rules', () => {
     // Orders of size 10; the core refuses fill 11 (ORDER_OVERFILLED), so tamper the witness.
     const { input } = await tradeAndWithdraw()
     const outcome = await calculate(withSignal(input, 'fill', 0, 11n))
-    expectRefused(outcome, libLine('OrderSlotFill', 'subtreeUpdates.circom', 'enabled * (1 - withinSize.out) === 0;'), AT.slotA())
+    expectRefused(outcome, AT.withinSize(), AT.slotA())
   })
 
   const partlyFilled = once(async () => {
@@ -310,7 +340,7 @@ describe('batch circuit: trade rules', () => {
     expect(signalOf(input, 'orderSlotAOld', 0, 1)).toBe(6n)
     expectRefused(
       await calculate(withSignal(input, 'fill', 0, 5n)),
-      libLine('OrderSlotFill', 'subtreeUpdates.circom', 'enabled * (1 - withinSize.out) === 0;'),
+      AT.withinSize(),
       AT.slotA(),
     )
   })
@@ -363,13 +393,14 @@ describe('batch circuit: trade rules', () => {
   })
 
   it("refuses a premium larger than the buyer's collateral", async () => {
-    // Buyer holds exactly the premium 4 * 110; one more per unit (within the limit 120) overdraws.
-    const { input } = await accepted(batch(stateWith(440n, 10_000n), [tradeTx()]))
+    // Buyer holds exactly the premium 4 * 110 plus the fee 2; one more per unit (within the limit 120) overdraws.
+    const { input } = await accepted(batch(stateWith(442n, 10_000n), [tradeTx()]))
     expectRefused(await calculate(withSignal(input, 'price', 0, 111n)), inside('Num2Bits'), AT.collateralA())
   })
 
   it("refuses a premium that overflows the seller's collateral (2^64)", async () => {
-    const { input } = await accepted(batch(stateWith(10_000n, MAX_U64 - 440n), [tradeTx()]))
+    // The seller ends at exactly 2^64 - 1 (premium 440 less the fee 2); price 111 takes it past.
+    const { input } = await accepted(batch(stateWith(10_000n, MAX_U64 - 438n), [tradeTx()]))
     expectRefused(await calculate(withSignal(input, 'price', 0, 111n)), inside('Num2Bits'), AT.collateralB())
   })
 
@@ -421,7 +452,7 @@ describe('batch circuit: trade rules', () => {
     const filled = (held.orderId === buy.order.orderId ? held.filled : 0n) + fill
     const orderSlotsRoot = state.setOrderSlot(a, slot.orderSlotA!.index, { orderId: buy.order.orderId, filled })
     const before = state.account(a)
-    state.setAccount(a, { ...before, collateral: before.collateral - price * fill, positionsRoot, orderSlotsRoot })
+    state.setAccount(a, { ...before, collateral: before.collateral - price * fill - tradeFee(P, price, fill), positionsRoot, orderSlotsRoot })
     return withRow(withSignal(base.input, 'fill', 0, fill), 'accountBSiblings', 0, state.accountProof(slot.accountB!.index))
   }
 
@@ -500,19 +531,171 @@ describe('batch circuit: withdraw rules', () => {
 })
 
 // ---------------------------------------------------------------------------------------
+// Cancels (slot 0 of cancelAndTrade: account 1 cancels its order 1, slot 1 of its order slots)
+// ---------------------------------------------------------------------------------------
+
+describe('batch circuit: cancel rules', () => {
+  it('writes (orderId, 2^64 - 1) into the order slot', async () => {
+    const { trace } = await cancelAndTrade()
+    expect(trace.slots[0]!.orderSlotA?.before).toEqual({ orderId: 1n, filled: 6n })
+    expect(trace.slots[0]!.orderSlotA?.after).toEqual({ orderId: 1n, filled: CANCELLED_FILLED })
+  })
+
+  it('refuses a cancel signed with another key (forged)', async () => {
+    const base = batch(stateWith(10_000n, 10_000n), [cancelTx(key(9), 1n, 1n)], { verifySignatures: false })
+    expectRefused(await calculate(base.input), inside('EdDSAPoseidonVerifier'), AT.sigA())
+  })
+
+  it("refuses a cancel of another account's order (signed by account 1 for account 2)", async () => {
+    const base = batch(stateWith(10_000n, 10_000n), [cancelTx(key(1), 2n, 1n)], { verifySignatures: false })
+    expectRefused(await calculate(base.input), inside('EdDSAPoseidonVerifier'), AT.sigA())
+  })
+
+  it("refuses moving an account's own cancel onto another account (the account index is signed)", async () => {
+    // Account 1's valid cancel of order 1, pointed at account 2 with account 2's correct leaf and path.
+    const state = stateWith(10_000n, 10_000n)
+    const other = state.account(2n)
+    const fields = [other.pubKey.x, other.pubKey.y, other.l1Address, other.nonce, other.collateral, other.positionsRoot, other.orderSlotsRoot]
+    const { input } = await accepted(batch(stateWith(10_000n, 10_000n), [cancelTx(key(1), 1n, 1n)]))
+    let tampered = withSignal(input, 'accountA', 0, 2n)
+    tampered = withRow(tampered, 'accountAFields', 0, fields)
+    tampered = withRow(tampered, 'accountASiblings', 0, state.accountProof(2n))
+    expectRefused(await calculate(tampered), inside('EdDSAPoseidonVerifier'), AT.sigA())
+  })
+
+  it('refuses a trade of a cancelled order (its slot is full: 2^64 - 1 filled)', async () => {
+    // A valid trade of account 1's order 2 in the batch after the cancel; the owner once signed
+    // order 1 (cancelled): filling it instead, with its slot's true leaf and path, must fail.
+    const state = history(stateWith(10_000n, 10_000n), tradeTx({ fill: 6n }), cancelTx(key(1), 1n, 1n))
+    expect(state.orderSlot(1n, 1n)).toEqual({ orderId: 1n, filled: CANCELLED_FILLED })
+    const slotSiblings = state.orderSlotProof(1n, 1n)
+    const { input } = await accepted(batch(state, [tradeTx({ buyId: 2n, sellId: 2n, fill: 1n })]))
+    const cancelled = signedOrder(key(1), order({ accountIndex: 1n, orderId: 1n, side: 0, limitPrice: 120n }))
+    let tampered = withSignature(withSignal(input, 'buyOrderId', 0, 1n), 'A', 0, cancelled.signature)
+    tampered = withRow(tampered, 'orderSlotAOld', 0, [1n, CANCELLED_FILLED])
+    tampered = withRow(tampered, 'orderSlotASiblings', 0, slotSiblings)
+    expectRefused(await calculate(tampered), AT.withinSize(), AT.slotA())
+  })
+
+  it('refuses a tampered order id (the signature binds the id that is published and bumped)', async () => {
+    const { input } = await cancelAndTrade()
+    expectRefused(await calculate(withSignal(input, 'buyOrderId', 0, 5n)), inside('EdDSAPoseidonVerifier'), AT.sigA())
+  })
+
+  it('binds the published order id: L1 data naming another order does not verify', async () => {
+    // The contract hashes the calldata itself; the proof of "cancel order 1" does not verify
+    // against data that says order 5 (same slot), nor against data that drops the cancel.
+    const { trace } = await cancelAndTrade()
+    const proof = fromSolidityProof((await cancelProof()).proof)
+    const vkey = JSON.parse(readFileSync(paths.vkey, 'utf8'))
+    const withE1 = (e1: bigint) => {
+      const data = trace.data.map((d, j) => (j === 0 ? e1 : d))
+      return inputHash(trace.oldRoot, trace.newRoot, trace.queueHashBefore, trace.queueHashAfter, dataHash(data))
+    }
+    const verify = (publicInput: bigint) => snarkjs.groth16.verify(vkey, [publicInput.toString()], proof) as Promise<boolean>
+    expect(trace.data[0]).toBe(BigInt(TxType.cancel) + (1n << 4n) + (1n << 36n))
+    expect(await verify(trace.inputHash)).toBe(true)
+    expect(await verify(withE1(BigInt(TxType.cancel) + (1n << 4n) + (5n << 36n)))).toBe(false)
+    expect(await verify(withE1(0n))).toBe(false)
+  })
+
+  it('refuses a cancel of an order whose slot a newer order id holds', async () => {
+    // Account 1's slot 1 holds order 5; cancelling order 1 (signed) is refused by the slot rule.
+    const state = history(stateWith(10_000n, 10_000n), tradeTx({ buyId: 5n, sellId: 5n, fill: 1n }))
+    const { input } = await accepted(batch(state, [cancelTx(key(1), 1n, 9n)]))
+    const one = signField(key(1).privateKey, cancelMessage(1n, 1n))
+    const tampered = withSignature(withSignal(input, 'buyOrderId', 0, 1n), 'A', 0, one)
+    expectRefused(await calculate(tampered), libLine('OrderSlotFill', 'subtreeUpdates.circom', 'enabled * neither === 0;'), AT.slotA())
+  })
+
+  it('refuses a cancel of order id 0', async () => {
+    const { input } = await accepted(batch(stateWith(10_000n), [cancelTx(key(1), 1n, 4n)]))
+    const zero = signField(key(1).privateKey, cancelMessage(1n, 0n))
+    const tampered = withSignature(withSignal(input, 'buyOrderId', 0, 0n), 'A', 0, zero)
+    expectRefused(await calculate(tampered), libLine('OrderSlotFill', 'subtreeUpdates.circom', 'enabled * idIsZero.out === 0;'), AT.slotA())
+  })
+})
+
+// ---------------------------------------------------------------------------------------
+// Fees
+// ---------------------------------------------------------------------------------------
+
+describe('batch circuit: fee rules', () => {
+  /** The same trade built by a core that charges no fee: what a prover leaving fees out would prove. */
+  const feeless = (collateral: bigint) => {
+    const state = new RollupState({ ...P, feeBps: 0 })
+    ;[collateral, 10_000n].forEach((c, i) => applyTx(state, depositTx(key(i + 1), BigInt(i + 1), c)))
+    state.commit()
+    return batch(state, [tradeTx()])
+  }
+
+  it('refuses a buyer who has the premium but not the fee', async () => {
+    // 440 pays the premium 4 * 110 but not the fee 2.
+    expectRefused(await calculate(feeless(440n).input), inside('Num2Bits'), AT.collateralA())
+  })
+
+  it('refuses a trade that leaves the fee out (the circuit computes it)', async () => {
+    // The buyer can pay it, so the slot goes on with its own (fee-paying) balance: the seller's
+    // path from the fee-less core no longer matches.
+    expectRefused(await calculate(feeless(10_000n).input), AT.merkleOldLeaf(), AT.updateB())
+  })
+
+  it('refuses a misstated fee account (its leaf is proven against the root after the last slot)', async () => {
+    const { input } = await cancelAndTrade()
+    const tampered = structuredClone(input)
+    ;(tampered.feeAccountFields as string[])[4] = '1000'
+    expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.feeUpdate())
+  })
+
+  it('refuses a fee credit that takes the fee account to 2^64', async () => {
+    const { input } = await cancelAndTrade()
+    const tampered = structuredClone(input)
+    // Fees of 4 on a claimed 2^64 - 4: the range check fires before the Merkle proof.
+    ;(tampered.feeAccountFields as string[])[4] = (MAX_U64 - 3n).toString()
+    expectRefused(await calculate(tampered), inside('Num2Bits'), AT.feeCollateral())
+  })
+
+  it('credits the fee account even when a batch has no trade (an unchanged leaf, proven)', async () => {
+    const { trace } = await tradeAndWithdraw()
+    expect(trace.feeCredit.amount).toBe(4n)
+    const noTrade = await accepted(batch(stateWith(10_000n), [withdrawTx(key(1), 1n, 0n, 1n)]))
+    expect(noTrade.trace.feeCredit.amount).toBe(0n)
+    const tampered = structuredClone(noTrade.input)
+    ;(tampered.feeAccountSiblings as string[])[0] = '7'
+    expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.feeUpdate())
+  })
+})
+
+// ---------------------------------------------------------------------------------------
 // Deposits
 // ---------------------------------------------------------------------------------------
 
 describe('batch circuit: deposit rules', () => {
   it('binds the deposited amount to the L1 queue (another amount, another public input)', async () => {
     const { input, trace } = await twoDeposits()
-    // Slot 1, the last: a change in slot 0 would already break slot 1's Merkle proof.
-    expectOtherPublicInput(await calculate(withSignal(input, 'amount', 1, 1_000_000n)), trace)
+    // Slot 1, the last: a change in slot 0 would already break slot 1's Merkle proof. The
+    // witness then proves a deposit of 1_000_000 from a queue entry L1 does not have.
+    const alt = batch(new RollupState(P), [depositTx(key(1), 1n, 1_000n), depositTx(key(2), 2n, 1_000_000n)])
+    const outcome = await calculate(withFeePathOf(withSignal(input, 'amount', 1, 1_000_000n), alt))
+    expectOtherPublicInput(outcome, trace)
+    expect(outcome.ok && outcome.inputHash).toBe(alt.trace.inputHash)
   })
 
   it('binds the new account’s key to the L1 queue entry', async () => {
     const { input, trace } = await twoDeposits()
-    expectOtherPublicInput(await calculate(withSignal(input, 'entryPubKeyX', 1, key(9).pubKey.x)), trace)
+    const entry = depositEntry(key(2).l1Address, { x: key(9).pubKey.x, y: key(2).pubKey.y }, 2_000n)
+    const alt = batch(new RollupState(P), [depositTx(key(1), 1n, 1_000n), { type: TxType.deposit, accountIndex: 2n, entry }])
+    const outcome = await calculate(withFeePathOf(withSignal(input, 'entryPubKeyX', 1, key(9).pubKey.x), alt))
+    expectOtherPublicInput(outcome, trace)
+    expect(outcome.ok && outcome.inputHash).toBe(alt.trace.inputHash)
+  })
+
+  it('refuses a deposit into account 0 (the insurance fund and fee account)', async () => {
+    // Creating account 0 under a user key would hand that user every fee credited to it.
+    const { input } = await twoDeposits()
+    const state = new RollupState(P)
+    const tampered = withRow(withSignal(input, 'accountA', 0, 0n), 'accountASiblings', 0, state.accountProof(0n))
+    expectRefused(await calculate(tampered), slotLine('isDeposit * aIsZero.out === 0;'))
   })
 
   it('refuses creating an account that is not empty', async () => {
@@ -568,8 +751,9 @@ describe('batch circuit: forced withdrawal rules', () => {
 
   it('cannot be skipped: a noop in its place consumes no queue entry, so the public input differs', async () => {
     const { input, trace } = await forced()
-    const skipped = withRow(withSignal(input, 'type', 0, 0n), 'typeFlags', 0, [1n, 0n, 0n, 0n, 0n])
-    expectOtherPublicInput(await calculate(skipped), trace)
+    const skipped = withRow(withSignal(input, 'type', 0, 0n), 'typeFlags', 0, [1n, 0n, 0n, 0n, 0n, 0n])
+    // The account keeps its collateral: the fee account's path is the one of an all-noop batch.
+    expectOtherPublicInput(await calculate(withFeePathOf(skipped, batch(stateWith(10_000n), []))), trace)
   })
 
   it('refuses faking open positions to avoid paying out', async () => {
@@ -589,9 +773,10 @@ describe('batch circuit: roots, queue range, type', () => {
     expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.updateA())
   })
 
-  it('binds the old root of an all-noop batch through the public input', async () => {
-    const { input, trace } = await accepted(batch(stateWith(10_000n), []))
-    expectOtherPublicInput(await calculate({ ...structuredClone(input), oldRoot: '12345' }), trace)
+  it('refuses a wrong old root of an all-noop batch (the fee account is proven against it)', async () => {
+    // Also bound through the public input; the fee step refuses it first.
+    const { input } = await accepted(batch(stateWith(10_000n), []))
+    expectRefused(await calculate({ ...structuredClone(input), oldRoot: '12345' }), AT.merkleOldLeaf(), AT.feeUpdate())
   })
 
   it('binds the queue position it starts from through the public input', async () => {
@@ -645,6 +830,16 @@ describe('batch circuit: every witness wire is pinned by the r1cs', () => {
     expect(await checkWitness(paths.r1cs, withWire(wtns, free!, 12345n))).toBe(true)
   })
 
+  it('wtns.check refuses a flipped fee, fee rounding, and cancel sentinel', async () => {
+    const wtns = await witnessOf(await cancelAndTrade())
+    expect(await checkWitness(paths.r1cs, wtns)).toBe(true)
+    // (main.slots[1].fee itself is folded by the optimiser into the collateral range checks.)
+    for (const name of ['main.slots[1].feeHint', 'main.slots[0].slotA.newFilled']) {
+      const wire = symbols.wireOf(name)
+      expect(await checkWitness(paths.r1cs, withWire(wtns, wire, readWire(wtns, wire) + 1n)), name).toBe(false)
+    }
+  })
+
   it('wtns.check refuses a created account with a flipped key', async () => {
     const wtns = await witnessOf(await twoDeposits())
     for (const name of ['main.slots[0].creates', 'main.slots[0].newA[0]']) {
@@ -673,6 +868,7 @@ describe('batch circuit: every witness wire is pinned by the r1cs', () => {
     ['two deposits', () => twoDeposits()],
     ['a trade and a withdrawal', () => tradeAndWithdraw()],
     ['a credit deposit and a noop', () => credit()],
+    ['a cancel and a trade paying fees', () => cancelAndTrade()],
     ['a forced withdrawal', async () => accepted(batch(stateWith(10_000n), [{ type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(key(1).l1Address, 1n) }]))],
   ] as const)('no wire is free in the witness of %s, beyond IsZero hints and gated queue keys', async (_, build) => {
     const base = await build()

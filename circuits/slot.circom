@@ -19,12 +19,19 @@ include "./lib/subtreeUpdates.circom";
 //   l1Address: uint160      deposit depositor / forced-withdrawal requester (from the queue)
 //   entryPubKeyX/Y          deposit key (from the queue)
 //   account{A,B}Fields[7]   [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsRoot, orderSlotsRoot]
-//   sigA*                   buy-order signature (trade) or withdraw signature
+//   buyOrderId: uint32      buy order id (trade) or the cancelled order's id (cancel)
+//   sigA*                   buy-order signature (trade), withdraw or cancel signature
 //   sigB*                   sell-order signature (trade)
 // Account A is updated by every kind but noop; account B by trades only, proven against the
 // root after account A's update.
-template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
+// Output `fee`: what each side of a trade pays, ceil(price * fill * feeBps / 10000) (0 in
+// other kinds); the Batch credits twice the sum over its slots to the fee account.
+// Parameters: feeBps in [0, 10000] (state/params.ts).
+template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     assert(accountsDepth >= 2 && accountsDepth <= 32);
+    assert(feeBps >= 0 && feeBps <= 10000);
+    // The kinds this template implements; a TxType added in state/params.ts fails here.
+    assert(TX_KINDS() == 6);
 
     signal input rootIn;
     signal input queueHashIn;
@@ -32,9 +39,10 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     signal output queueHashOut;
     signal output e1;
     signal output e2;
+    signal output fee;
 
     signal input type;
-    signal input typeFlags[5];
+    signal input typeFlags[TX_KINDS()];
 
     signal input amount;
     signal input l1Address;
@@ -78,14 +86,15 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     signal input orderSlotBSiblings[orderSlotsDepth];
 
     // ---- kind ----
-    component kind = TxTypeFlags();
+    component kind = TxTypeFlags(TX_KINDS());
     kind.type <== type;
-    for (var k = 0; k < 5; k++) kind.flags[k] <== typeFlags[k];
-    signal isNoop <== typeFlags[0];
-    signal isDeposit <== typeFlags[1];
-    signal isTrade <== typeFlags[2];
-    signal isWithdraw <== typeFlags[3];
-    signal isForced <== typeFlags[4];
+    for (var k = 0; k < TX_KINDS(); k++) kind.flags[k] <== typeFlags[k];
+    signal isNoop <== typeFlags[TX_NOOP()];
+    signal isDeposit <== typeFlags[TX_DEPOSIT()];
+    signal isTrade <== typeFlags[TX_TRADE()];
+    signal isWithdraw <== typeFlags[TX_WITHDRAW()];
+    signal isForced <== typeFlags[TX_FORCED_WITHDRAWAL()];
+    signal isCancel <== typeFlags[TX_CANCEL()];
 
     // ---- ranges of the shared scalars ----
     component amountBits = Num2Bits(64);
@@ -115,7 +124,10 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     component sellValidBits = Num2Bits(32);
     sellValidBits.in <== sellValidUntil;
 
-    // ---- deposit: create or credit ----
+    // ---- deposit: create or credit, never account 0 (the insurance fund and fee account) ----
+    component aIsZero = IsZero();
+    aIsZero.in <== accountA;
+    isDeposit * aIsZero.out === 0;
     component pkXZero = IsZero();
     pkXZero.in <== accountAFields[0];
     component pkYZero = IsZero();
@@ -177,18 +189,23 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     withdrawMessage.inputs[1] <== accountA;
     withdrawMessage.inputs[2] <== accountAFields[3];
     withdrawMessage.inputs[3] <== amount;
+    component cancelMessage = Poseidon(3);
+    cancelMessage.inputs[0] <== TAG_CANCEL();
+    cancelMessage.inputs[1] <== accountA;
+    cancelMessage.inputs[2] <== buyOrderId;
 
-    // Signature A: the buy order (trade) or the withdrawal, under account A's key.
+    // Signature A: the buy order (trade), the withdrawal or the cancel, under account A's key.
     signal messageATrade <== isTrade * buyMessage.out;
     signal messageAWithdraw <== isWithdraw * withdrawMessage.out;
+    signal messageACancel <== isCancel * cancelMessage.out;
     component sigA = EdDSAPoseidonVerifier();
-    sigA.enabled <== isTrade + isWithdraw;
+    sigA.enabled <== isTrade + isWithdraw + isCancel;
     sigA.Ax <== accountAFields[0];
     sigA.Ay <== accountAFields[1];
     sigA.R8x <== sigAR8x;
     sigA.R8y <== sigAR8y;
     sigA.S <== sigAS;
-    sigA.M <== messageATrade + messageAWithdraw;
+    sigA.M <== messageATrade + messageAWithdraw + messageACancel;
     // Signature B: the sell order, under account B's key.
     component sigB = EdDSAPoseidonVerifier();
     sigB.enabled <== isTrade;
@@ -199,9 +216,11 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     sigB.S <== sigBS;
     sigB.M <== sellMessage.out;
 
-    // Order slots and positions of both sides (trade only).
+    // Order slots: both sides' of a trade; account A's for a cancel (the cancelled order's slot
+    // becomes (buyOrderId, 2^64 - 1)). Positions: both sides' of a trade.
     component slotA = OrderSlotFill(orderSlotsDepth);
-    slotA.enabled <== isTrade;
+    slotA.enabled <== isTrade + isCancel;
+    slotA.cancel <== isCancel;
     slotA.rootIn <== accountAFields[6];
     slotA.orderId <== buyOrderId;
     slotA.size <== buySize;
@@ -211,6 +230,7 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     for (var i = 0; i < orderSlotsDepth; i++) slotA.siblings[i] <== orderSlotASiblings[i];
     component slotB = OrderSlotFill(orderSlotsDepth);
     slotB.enabled <== isTrade;
+    slotB.cancel <== 0;
     slotB.rootIn <== accountBFields[6];
     slotB.orderId <== sellOrderId;
     slotB.size <== sellSize;
@@ -241,6 +261,24 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
 
     signal premium <== price * tradeFill;
 
+    // ---- trading fee, paid by each side: fee = ceil(premium * feeBps / 10000) ----
+    // The hint is pinned by 0 <= 10000 * feeHint - premium * feeBps <= 9999 together with
+    // collateralA's range check below. In a trade, account A's leaf is proven (updateA), so
+    // its collateral is below 2^64 and newA[4] = collateral - premium - fee in [0, 2^64)
+    // makes fee an integer t with |t| < 2^129; then 10000 * t - premium * feeBps (premium
+    // < 2^128, feeBps < 2^14, so below 2^144 in absolute value) cannot wrap around the field,
+    // the bound holds over the integers, and its only solution is the ceiling. Other kinds
+    // pay no fee: the gate keeps a hint they do not pin (e.g. 1/2 in a noop, whose account
+    // fields are not proven) out of every balance.
+    signal feeHint;
+    feeHint <-- (premium * feeBps + 9999) \ 10000;
+    signal feeRounding <== 10000 * feeHint - premium * feeBps;
+    component feeRoundingLow = Num2Bits(14);
+    feeRoundingLow.in <== feeRounding;
+    component feeRoundingHigh = Num2Bits(14);
+    feeRoundingHigh.in <== 9999 - feeRounding;
+    fee <== isTrade * feeHint;
+
     // ---- forced withdrawal: pays all collateral of a flat account to its owner ----
     component ownerMatches = IsEqual();
     ownerMatches.in[0] <== accountAFields[2];
@@ -260,10 +298,10 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     newA[1] <== accountAFields[1] + creates * entryPubKeyY;
     newA[2] <== accountAFields[2] + creates * l1Address;
     newA[3] <== accountAFields[3] + isWithdraw;
-    newA[4] <== accountAFields[4] + depositAmount - withdrawAmount - premium - paid;
+    newA[4] <== accountAFields[4] + depositAmount - withdrawAmount - premium - fee - paid;
     newA[5] <== moveA.rootOut;
     newA[6] <== slotA.rootOut;
-    // Collateral stays in [0, 2^64): no withdrawal, premium or deposit can overdraw or overflow it.
+    // Collateral stays in [0, 2^64): no withdrawal, premium, fee or deposit can overdraw or overflow it.
     component collateralA = Num2Bits(64);
     collateralA.in <== newA[4];
 
@@ -289,7 +327,8 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
     newB[1] <== accountBFields[1];
     newB[2] <== accountBFields[2];
     newB[3] <== accountBFields[3];
-    newB[4] <== accountBFields[4] + premium;
+    // fee <= premium (feeBps <= 10000): the seller's collateral can only grow, and not past 2^64.
+    newB[4] <== accountBFields[4] + premium - fee;
     newB[5] <== moveB.rootOut;
     newB[6] <== slotB.rootOut;
     component collateralB = Num2Bits(64);
@@ -326,7 +365,9 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth) {
 
     // ---- published data (SlotLayout), every term gated by its kind ----
     signal accountTerm <== (1 - isNoop) * accountA;
-    signal amountTerm <== depositAmount + withdrawAmount + paid;
+    // At bit 36: the amount (deposit, withdraw, forced withdrawal) or the order id (cancel).
+    signal cancelTerm <== isCancel * buyOrderId;
+    signal amountTerm <== depositAmount + withdrawAmount + paid + cancelTerm;
     signal tradeTerm <== isTrade * (accountB * (1 << 36) + seriesId * (1 << 68) + fill * (1 << 100) + price * (1 << 164));
     e1 <== type + accountTerm * (1 << 4) + amountTerm * (1 << 36) + tradeTerm;
     signal tradeIds <== isTrade * (buyOrderId + sellOrderId * (1 << 32) + positionA * (1 << 64) + positionB * (1 << 72));

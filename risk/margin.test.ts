@@ -223,6 +223,13 @@ describe('checkInitialMargin', () => {
     expect(r).toMatchObject({ ok: false, code: 'INSUFFICIENT_COLLATERAL', required: 101n, available: 100n })
   })
 
+  it('takes the trading fee from the collateral on either side', () => {
+    const buy = checkInitialMargin({ collateral: 101n, positions: [] }, { seriesId: 1n, size: 1n, price: 100n, fee: 2n }, table)
+    expect(buy).toMatchObject({ ok: false, code: 'INSUFFICIENT_COLLATERAL', required: 102n, available: 101n })
+    const covered = checkInitialMargin({ collateral: 1_000_000_000n, positions: [] }, { seriesId: 1n, size: -100n, price: mark, fee: 7n }, table)
+    expect(covered.ok && covered.after.equity).toBe(1_000_000_000n - 7n)
+  })
+
   it('rejects an unknown series as a value, not an exception', () => {
     expect(checkInitialMargin({ collateral: 100n, positions: [] }, { seriesId: 42n, size: 1n, price: 1n }, table)).toMatchObject({ ok: false, code: 'UNKNOWN_SERIES' })
   })

@@ -142,6 +142,11 @@ export type TradeDelta = {
   readonly size: bigint
   /** Price in base units per size unit; the account pays size * price (receives when selling). */
   readonly price: bigint
+  /**
+   * Trading fee the account pays on this fill, base units, >= 0 (default 0): taken from its
+   * collateral whatever the side (state/fees.ts `tradeFee`).
+   */
+  readonly fee?: bigint
 }
 
 /** Catalogue of margin rejection codes. */
@@ -162,7 +167,7 @@ export type MarginCheck =
 
 /**
  * Checks that an account still meets initial margin after a trade: collateral after the
- * premium >= 0 (the circuit's rule) and equity after >= initial margin after.
+ * premium and the fee >= 0 (the circuit's rule) and equity after >= initial margin after.
  *
  * @example
  * const r = checkInitialMargin({ collateral: 500_000_000n, positions: [] }, { seriesId: 1n, size: -100n, price: 1_200_000n }, table)
@@ -177,14 +182,16 @@ export function checkInitialMargin(
   if (!table.rows.has(tradeDelta.seriesId))
     return { ok: false, code: 'UNKNOWN_SERIES', reason: `series ${tradeDelta.seriesId} is not live`, required: 0n, available: 0n }
   if (tradeDelta.price < 0n) throw new RiskInputError('price', 'must be >= 0')
+  const fee = tradeDelta.fee ?? 0n
+  if (fee < 0n) throw new RiskInputError('fee', 'must be >= 0')
   const premium = tradeDelta.size * tradeDelta.price
-  const collateral = accountBefore.collateral - premium
+  const collateral = accountBefore.collateral - premium - fee
   if (collateral < 0n)
     return {
       ok: false,
       code: 'INSUFFICIENT_COLLATERAL',
-      reason: `premium ${premium} exceeds collateral ${accountBefore.collateral}`,
-      required: premium,
+      reason: fee > 0n ? `premium ${premium} plus fee ${fee} exceeds collateral ${accountBefore.collateral}` : `premium ${premium} exceeds collateral ${accountBefore.collateral}`,
+      required: premium + fee,
       available: accountBefore.collateral,
     }
   const after = accountMargin(collateral, [...accountBefore.positions, { seriesId: tradeDelta.seriesId, size: tradeDelta.size }], table, params)

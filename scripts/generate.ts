@@ -8,12 +8,16 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   Bits,
+  CANCELLED_FILLED,
+  FEE_ACCOUNT_INDEX,
+  FEE_BPS_DENOMINATOR,
   PARAM_SETS,
   QueueKind,
   QueueLayout,
   SlotLayout,
   SNARK_FIELD,
   Tag,
+  TX_KINDS,
   TxType,
   assertParamSet,
   type ParamSet,
@@ -32,8 +36,8 @@ pragma circom 2.1.0;
 
 include "../batch.circom";
 
-// Parameter set "${p.name}": batchSize, accountsDepth, positionsDepth, orderSlotsDepth.
-component main = Batch(${p.batchSize}, ${p.accountsDepth}, ${p.positionsDepth}, ${p.orderSlotsDepth});
+// Parameter set "${p.name}": batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps.
+component main = Batch(${p.batchSize}, ${p.accountsDepth}, ${p.positionsDepth}, ${p.orderSlotsDepth}, ${p.feeBps});
 `
 }
 
@@ -57,6 +61,21 @@ function TAG_ORDER() { return ${Tag.order}; }
 
 // Tag of the withdraw message (Tag.withdraw).
 function TAG_WITHDRAW() { return ${Tag.withdraw}; }
+
+// Tag of the cancel message (Tag.cancel).
+function TAG_CANCEL() { return ${Tag.cancel}; }
+
+// The \`filled\` a cancel writes into the order's slot (CANCELLED_FILLED = 2^64 - 1).
+function CANCELLED_FILLED() { return ${CANCELLED_FILLED}; }
+
+// The account credited with the batch's trading fees (FEE_ACCOUNT_INDEX).
+function FEE_ACCOUNT_INDEX() { return ${FEE_ACCOUNT_INDEX}; }
+
+// Transaction kinds (TxType): a slot's \`type\`, and the index of its one-hot flag.
+function TX_KINDS() { return ${TX_KINDS}; }
+${Object.entries(TxType)
+  .map(([k, v]) => `function TX_${snake(k)}() { return ${v}; }`)
+  .join('\n')}
 `
 }
 
@@ -72,6 +91,10 @@ export function solidityConstants(): string {
   for (const [k, v] of Object.entries(QueueKind)) c(`QUEUE_${snake(k)}`, v)
   c('TAG_ORDER', Tag.order)
   c('TAG_WITHDRAW', Tag.withdraw)
+  c('TAG_CANCEL', Tag.cancel)
+  c('FEE_ACCOUNT_INDEX', FEE_ACCOUNT_INDEX, 'Credited with every trading fee, once per batch (the insurance fund).')
+  c('FEE_BPS_DENOMINATOR', FEE_BPS_DENOMINATOR)
+  c('CANCELLED_FILLED', CANCELLED_FILLED, 'The filled amount a cancel writes into an order slot.')
   for (const [k, v] of Object.entries(Bits)) c(`BITS_${snake(k)}`, v)
   for (const [k, v] of Object.entries(SlotLayout)) c(`SLOT_${snake(k)}_OFFSET`, v)
   for (const [k, v] of Object.entries(QueueLayout)) c(`QUEUE_${snake(k)}_OFFSET`, v)
@@ -82,6 +105,7 @@ export function solidityConstants(): string {
     c(`${n}_POSITIONS_DEPTH`, p.positionsDepth)
     c(`${n}_ORDER_SLOTS_DEPTH`, p.orderSlotsDepth)
     c(`${n}_FORCED_TIMEOUT`, p.forcedTimeoutSeconds)
+    c(`${n}_FEE_BPS`, p.feeBps)
   }
   return `// SPDX-License-Identifier: MIT
 // ${HEADER}

@@ -1,7 +1,7 @@
 /**
  * A small typed REST client for the sequencer API.
  *
- * Routes (the sequencer owns their schemas): POST /v1/orders, GET /v1/accounts/:index,
+ * Routes (the sequencer owns their schemas): POST /v1/orders, POST /v1/cancels, GET /v1/accounts/:index,
  * GET /v1/accounts?l1Address=0x.. (provisional), POST /v1/withdrawals, GET /v1/batches,
  * GET /v1/series, GET /v1/health. Request bodies use the SDK's JSON formats (orders.ts);
  * responses are returned as decoded JSON with bigints as decimal strings, typed below by
@@ -11,7 +11,7 @@
 import type { Address } from 'viem'
 import { ApiError } from './errors.js'
 import type { PointJSON } from './json.js'
-import { signedOrderToJSON, signedWithdrawalToJSON, type SignedWithdrawal } from './orders.js'
+import { signedCancelToJSON, signedOrderToJSON, signedWithdrawalToJSON, type SignedCancel, type SignedWithdrawal } from './orders.js'
 import type { SignedOrder } from '../state/types.js'
 
 /** Options of `SequencerClient`. */
@@ -28,6 +28,8 @@ export type SequencerClientOptions = {
 
 /** Response of POST /v1/orders. */
 export type PlaceOrderResponse = { readonly status: string } & Readonly<Record<string, unknown>>
+/** Response of POST /v1/cancels. */
+export type CancelOrderResponse = { readonly status: string; readonly removedFromBook: string } & Readonly<Record<string, unknown>>
 /** Response of GET /v1/accounts/:index. */
 export type AccountResponse = {
   readonly index: string
@@ -76,6 +78,16 @@ export class SequencerClient {
    */
   placeOrder(signed: SignedOrder): Promise<PlaceOrderResponse> {
     return this.request('POST', '/v1/orders', signedOrderToJSON(signed))
+  }
+
+  /**
+   * Cancels an order for good (POST /v1/cancels): it leaves the book, and its order slot is
+   * bumped in the next batch so that it can never fill.
+   *
+   * @example await client.cancelOrder(signCancel({ accountIndex: 1n, orderId: 7n }, key.privateKey))
+   */
+  cancelOrder(signed: SignedCancel): Promise<CancelOrderResponse> {
+    return this.request('POST', '/v1/cancels', signedCancelToJSON(signed))
   }
 
   /**

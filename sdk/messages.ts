@@ -4,10 +4,27 @@
  *
  *   order    = H(Tag.order, accountIndex, orderId, seriesId, side, size, limitPrice, validUntil)
  *   withdraw = H(Tag.withdraw, accountIndex, nonce, amount)
+ *   cancel   = H(Tag.cancel, accountIndex, orderId)
  */
-import { orderMessage, withdrawMessage } from '../state/messages.js'
+import { cancelMessage, orderMessage, withdrawMessage } from '../state/messages.js'
 
 export { orderMessage }
+
+/** The fields of a cancel the owner signs. */
+export type CancelRequest = {
+  readonly accountIndex: bigint
+  /** The order that must never fill again (uint32, >= 1). */
+  readonly orderId: bigint
+}
+
+/**
+ * Poseidon hash of a cancel request, the field element its owner signs.
+ *
+ * @example cancelRequestMessage({ accountIndex: 3n, orderId: 7n })
+ */
+export function cancelRequestMessage(c: CancelRequest): bigint {
+  return cancelMessage(c.accountIndex, c.orderId)
+}
 
 /** The fields of a withdrawal the owner signs. */
 export type WithdrawalRequest = {

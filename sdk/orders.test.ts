@@ -3,9 +3,14 @@ import fc from 'fast-check'
 import { buildEddsa, buildPoseidon } from 'circomlibjs'
 import { privateKeyToAccount } from 'viem/accounts'
 import { deriveL2Key } from './keys.js'
-import { orderMessage, withdrawalMessage } from './messages.js'
+import { cancelRequestMessage, orderMessage, withdrawalMessage } from './messages.js'
 import {
+  buildCancel,
   buildOrder,
+  parseSignedCancel,
+  serializeSignedCancel,
+  signCancel,
+  verifyCancel,
   buildWithdrawal,
   parseSignedOrder,
   parseSignedWithdrawal,
@@ -33,6 +38,7 @@ describe('messages', () => {
     const H = (xs: bigint[]) => poseidon.F.toObject(poseidon(xs)) as bigint
     expect(orderMessage(order)).toBe(H([1n, 1n, 7n, 3n, 1n, 150n, 47_594n, 1_790_000_000n]))
     expect(withdrawalMessage({ accountIndex: 4n, nonce: 2n, amount: 9n })).toBe(H([2n, 4n, 2n, 9n]))
+    expect(cancelRequestMessage({ accountIndex: 4n, orderId: 7n })).toBe(H([3n, 4n, 7n]))
   })
 })
 
@@ -149,5 +155,33 @@ describe('withdrawals', () => {
     expect(() => parseSignedWithdrawal(JSON.stringify({ ...j, amount: (2n ** 64n).toString() }))).toThrow(SdkValidationError)
     expect(() => parseSignedWithdrawal(JSON.stringify({ ...j, to: '0x' }))).toThrow(SdkValidationError)
     expect(() => buildWithdrawal({ accountIndex: 1n, nonce: 2n ** 32n, amount: 1n })).toThrow(SdkValidationError)
+  })
+})
+
+describe('cancels', () => {
+  const c = buildCancel({ accountIndex: 1n, orderId: 7n })
+
+  it('signs, verifies (circomlibjs too) and round-trips through JSON', async () => {
+    const signed = signCancel(c, key.privateKey)
+    expect(verifyCancel(signed, key.publicKey)).toBe(true)
+    expect(verifyCancel(signed, other.publicKey)).toBe(false)
+    const eddsa = await buildEddsa()
+    const F = eddsa.F
+    const sig = { R8: [F.e(signed.signature.R8.x), F.e(signed.signature.R8.y)], S: signed.signature.S }
+    expect(eddsa.verifyPoseidon(F.e(cancelRequestMessage(c)), sig, [F.e(key.publicKey.x), F.e(key.publicKey.y)])).toBe(true)
+    const text = serializeSignedCancel(signed)
+    expect(JSON.parse(text)).toMatchObject({ accountIndex: '1', orderId: '7' })
+    expect(parseSignedCancel(text, { publicKey: key.publicKey })).toEqual(signed)
+  })
+
+  it('rejects tampered and malformed JSON and out-of-range ids', () => {
+    const j = JSON.parse(serializeSignedCancel(signCancel(c, key.privateKey)))
+    expect(() => parseSignedCancel(JSON.stringify({ ...j, orderId: '8' }), { publicKey: key.publicKey })).toThrow(/does not verify/)
+    expect(() => parseSignedCancel(JSON.stringify({ ...j, accountIndex: '2' }), { publicKey: key.publicKey })).toThrow(/does not verify/)
+    expect(() => parseSignedCancel(JSON.stringify({ ...j, orderId: '0' }))).toThrow(SdkValidationError)
+    expect(() => parseSignedCancel(JSON.stringify({ ...j, orderId: (2n ** 32n).toString() }))).toThrow(SdkValidationError)
+    expect(() => parseSignedCancel(JSON.stringify({ ...j, orderId: 7 }))).toThrow(SdkValidationError)
+    expect(() => parseSignedCancel(JSON.stringify({ ...j, extra: '1' }))).toThrow(SdkValidationError)
+    expect(() => buildCancel({ accountIndex: 1n, orderId: 0n })).toThrow(SdkValidationError)
   })
 })

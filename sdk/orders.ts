@@ -1,6 +1,6 @@
 /**
- * Orders and withdrawal requests: build (with range checks), sign with the L2 key, verify,
- * and convert to and from JSON (bigints as decimal strings, points as `{ x, y }`).
+ * Orders, withdrawal and cancel requests: build (with range checks), sign with the L2 key,
+ * verify, and convert to and from JSON (bigints as decimal strings, points as `{ x, y }`).
  *
  * JSON of a signed order:
  *   { "order": { "accountIndex": "1", "orderId": "7", "seriesId": "1", "side": 0, "size": "100",
@@ -8,6 +8,8 @@
  *     "signature": { "R8": { "x": "...", "y": "..." }, "S": "..." } }
  * JSON of a signed withdrawal:
  *   { "accountIndex": "1", "nonce": "0", "amount": "1000000", "signature": { ... } }
+ * JSON of a signed cancel:
+ *   { "accountIndex": "1", "orderId": "7", "signature": { ... } }
  *
  * The parsers check every field's range (docs/protocol.md bit widths), that R8 is on the
  * curve and S below the subgroup order, and, when given the account's public key, that the
@@ -26,9 +28,9 @@ import {
   signatureToJSON,
   type SignatureJSON,
 } from './json.js'
-import { orderMessage, withdrawalMessage, type WithdrawalRequest } from './messages.js'
+import { cancelRequestMessage, orderMessage, withdrawalMessage, type CancelRequest, type WithdrawalRequest } from './messages.js'
 
-export type { WithdrawalRequest } from './messages.js'
+export type { CancelRequest, WithdrawalRequest } from './messages.js'
 
 const max = (bits: number) => (1n << BigInt(bits)) - 1n
 
@@ -37,6 +39,16 @@ export type OrderParams = Omit<Order, 'side'> & { readonly side: Order['side'] |
 
 /** A withdrawal request with its owner's signature. */
 export type SignedWithdrawal = WithdrawalRequest & { readonly signature: Signature }
+
+/** A cancel request with its owner's signature. */
+export type SignedCancel = CancelRequest & { readonly signature: Signature }
+
+/** A signed cancel as JSON. */
+export type SignedCancelJSON = {
+  readonly accountIndex: string
+  readonly orderId: string
+  readonly signature: SignatureJSON
+}
 
 /** A signed order as JSON. */
 export type SignedOrderJSON = {
@@ -249,4 +261,82 @@ export function serializeSignedWithdrawal(s: SignedWithdrawal): string {
  */
 export function parseSignedWithdrawal(text: string, options: ParseOptions = {}): SignedWithdrawal {
   return signedWithdrawalFromJSON(parseJsonText(text, '$'), options)
+}
+
+function checkCancel(c: CancelRequest, path: string): CancelRequest {
+  checkRange(c.accountIndex, `${path}.accountIndex`, 0n, max(Bits.accountIndex))
+  checkRange(c.orderId, `${path}.orderId`, 1n, max(Bits.orderId))
+  return c
+}
+
+/**
+ * Builds a cancel request with range checks (order id in [1, 2^32)). Any order id of the
+ * account may be cancelled, also one never sent: it can then never fill.
+ *
+ * @example const c = buildCancel({ accountIndex: 1n, orderId: 7n })
+ */
+export function buildCancel(c: CancelRequest): CancelRequest {
+  return checkCancel({ accountIndex: c.accountIndex, orderId: c.orderId }, 'cancel')
+}
+
+/**
+ * Signs a cancel request with the L2 private key.
+ *
+ * @example const signed = signCancel(buildCancel({ accountIndex: 1n, orderId: 7n }), key.privateKey)
+ */
+export function signCancel(c: CancelRequest, privateKey: Uint8Array): SignedCancel {
+  const req = buildCancel(c)
+  return { ...req, signature: fromLib(signMessage(privateKey, cancelRequestMessage(req))) }
+}
+
+/**
+ * True when the cancel's signature verifies under `publicKey`.
+ *
+ * @example verifyCancel(signed, key.publicKey) // true
+ */
+export function verifyCancel(s: SignedCancel, publicKey: Point): boolean {
+  return verifySignature(cancelRequestMessage(s), toLib(s.signature), [publicKey.x, publicKey.y])
+}
+
+/**
+ * Signed cancel -> JSON object.
+ *
+ * @example JSON.stringify(signedCancelToJSON(signed))
+ */
+export function signedCancelToJSON(s: SignedCancel): SignedCancelJSON {
+  return { accountIndex: s.accountIndex.toString(), orderId: s.orderId.toString(), signature: signatureToJSON(s.signature) }
+}
+
+/**
+ * JSON value -> signed cancel, validated; with `publicKey` the signature must verify.
+ *
+ * @example const c = signedCancelFromJSON(body, { publicKey })
+ */
+export function signedCancelFromJSON(value: unknown, options: ParseOptions = {}): SignedCancel {
+  const j = expectObject(value, '$', ['accountIndex', 'orderId', 'signature'])
+  const signed: SignedCancel = {
+    accountIndex: parseUint(j.accountIndex, '$.accountIndex', 0n, max(Bits.accountIndex)),
+    orderId: parseUint(j.orderId, '$.orderId', 1n, max(Bits.orderId)),
+    signature: signatureFromJSON(j.signature, '$.signature'),
+  }
+  if (options.publicKey && !verifyCancel(signed, options.publicKey)) throw new SdkValidationError('$.signature', 'does not verify under the account key')
+  return signed
+}
+
+/**
+ * Signed cancel -> JSON text.
+ *
+ * @example const body = serializeSignedCancel(signed)
+ */
+export function serializeSignedCancel(s: SignedCancel): string {
+  return JSON.stringify(signedCancelToJSON(s))
+}
+
+/**
+ * JSON text -> signed cancel (see `signedCancelFromJSON`).
+ *
+ * @example const c = parseSignedCancel(text, { publicKey })
+ */
+export function parseSignedCancel(text: string, options: ParseOptions = {}): SignedCancel {
+  return signedCancelFromJSON(parseJsonText(text, '$'), options)
 }

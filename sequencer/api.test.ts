@@ -8,7 +8,7 @@ import { ANVIL_KEYS } from '../l1/anvil.js'
 import { connectL1 } from '../l1/clients.js'
 import { deposit, mintTestTokens } from '../l1/rollupCalls.js'
 import { terminateCurves } from '../prover/curves.js'
-import { ApiError, SequencerClient, buildOrder, deriveL2Key, signOrder, signWithdrawal, signedOrderToJSON, type L2Key } from '../sdk/index.js'
+import { ApiError, SequencerClient, buildOrder, deriveL2Key, signCancel, signOrder, signWithdrawal, signedCancelToJSON, signedOrderToJSON, type L2Key } from '../sdk/index.js'
 import { startEmbedded, type EmbeddedNode } from './embedded.js'
 import { BODY_LIMIT_BYTES } from './api/app.js'
 import { OracleService } from '../oracle/oracleService.js'
@@ -85,7 +85,7 @@ describe('sequencer API: reads', () => {
     expect(Number((series[0] as { mark?: string }).mark)).toBeGreaterThan(0)
     expect(await client.getAccount(1n)).toMatchObject({ index: '1', collateral: '1000000000', nonce: '0', positions: [] })
     const openapi = (await (await fetch(`${embedded.node.url}/docs/json`)).json()) as { paths: Record<string, unknown> }
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/withdrawals', '/v1/accounts/{index}', '/v1/batches', '/v1/health']))
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/cancels', '/v1/withdrawals', '/v1/accounts/{index}', '/v1/batches', '/v1/health']))
   })
 
   it('previews liquidations: none while every account is above maintenance margin', async () => {
@@ -128,6 +128,25 @@ describe('sequencer API: bad input changes nothing', () => {
     const signed = signOrder(order({ orderId: 3n }), keys[0]!.privateKey)
     expect((await client.placeOrder(signed)).status).toBe('resting')
     await expectRefused(409, 'ORDER_REPLAYED', () => viaClient(() => client.placeOrder(signed)))
+  })
+
+  it('cancels a resting order; refuses malformed, forged and repeated cancels', async () => {
+    // Order 6 of account 1 lives in order slot 2, which no other resting order of it uses.
+    expect((await client.placeOrder(signOrder(order({ orderId: 6n }), keys[0]!.privateKey))).status).toBe('resting')
+    const good = signedCancelToJSON(signCancel({ accountIndex: 1n, orderId: 6n }, keys[0]!.privateKey))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/cancels', JSON.stringify({ accountIndex: '1', orderId: '6' })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/cancels', JSON.stringify({ ...good, extra: 1 })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/cancels', JSON.stringify({ ...good, orderId: '0' })))
+    await expectRefused(400, 'MALFORMED_REQUEST', () => post('/v1/cancels', JSON.stringify({ ...good, orderId: 6 })))
+    await expectRefused(401, 'BAD_SIGNATURE', () => post('/v1/cancels', JSON.stringify({ ...good, orderId: '10' })))
+    await expectRefused(401, 'BAD_SIGNATURE', () => viaClient(() => client.cancelOrder(signCancel({ accountIndex: 1n, orderId: 6n }, keys[1]!.privateKey))))
+    await expectRefused(404, 'UNKNOWN_ACCOUNT', () => viaClient(() => client.cancelOrder(signCancel({ accountIndex: 7n, orderId: 6n }, keys[0]!.privateKey))))
+    const pending = (await client.health()).pendingSlots as number
+    expect(await client.cancelOrder(signCancel({ accountIndex: 1n, orderId: 6n }, keys[0]!.privateKey))).toMatchObject({ status: 'cancelled', accountIndex: '1', orderId: '6', removedFromBook: '10' })
+    expect((await client.health()).pendingSlots).toBe(pending + 1)
+    expect(((await client.getAccount(1n)).openOrders as { orderId: string }[]).map((o) => o.orderId)).not.toContain('6')
+    await expectRefused(409, 'ALREADY_CANCELLED', () => post('/v1/cancels', JSON.stringify(good)))
+    await expectRefused(409, 'ORDER_REPLAYED', () => viaClient(() => client.placeOrder(signOrder(order({ orderId: 6n }), keys[0]!.privateKey))))
   })
 
   it('refuses an order beyond initial margin, saying what is required and available', async () => {

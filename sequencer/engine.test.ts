@@ -3,7 +3,22 @@ import { Engine } from './engine.js'
 import { Market } from './market.js'
 import { SequencerError } from './errors.js'
 import { DEFAULT_MARKET, defaultSeries } from './defaults.js'
-import { depositEntry, forcedWithdrawalEntry, RollupState, Side, signField, TEST_PARAMS, TxType, withdrawMessage, type BatchTrace, type Order } from '../state/index.js'
+import {
+  CANCELLED_FILLED,
+  cancelMessage,
+  depositEntry,
+  FEE_ACCOUNT_INDEX,
+  forcedWithdrawalEntry,
+  RollupState,
+  Side,
+  signField,
+  TEST_PARAMS,
+  tradeFee,
+  TxType,
+  withdrawMessage,
+  type BatchTrace,
+  type Order,
+} from '../state/index.js'
 import { order as orderWith, signedOrder, testKey, type TestKey } from '../state/testing.js'
 
 const NOW = 1_790_000_000n
@@ -81,8 +96,11 @@ describe('Engine: matching', () => {
     expect(engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, limitPrice: 2_100_000n })).status).toBe('resting')
     const outcome = engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, limitPrice: 2_300_000n }))
     expect(outcome).toMatchObject({ status: 'filled', resting: 0n, fills: [{ makerAccount: 2n, makerOrderId: 1n, size: 100n, price: 2_100_000n }] })
-    expect(engine.state.account(1n).collateral).toBe(5_000n * USDC - 100n * 2_100_000n)
-    expect(engine.state.account(2n).collateral).toBe(5_000n * USDC + 100n * 2_100_000n)
+    // Each side pays the fee ceil(210 USDC * 30 / 10000) = 0.63 USDC.
+    const fee = tradeFee(TEST_PARAMS, 2_100_000n, 100n)
+    expect(fee).toBe(630_000n)
+    expect(engine.state.account(1n).collateral).toBe(5_000n * USDC - 100n * 2_100_000n - fee)
+    expect(engine.state.account(2n).collateral).toBe(5_000n * USDC + 100n * 2_100_000n - fee)
     expect(engine.state.positions(1n).map((p) => p.position)).toEqual([{ seriesId: 1n, size: 100n }])
     expect(engine.state.positions(2n).map((p) => p.position)).toEqual([{ seriesId: 1n, size: -100n }])
     expect(engine.pendingSlots).toBe(1)
@@ -204,6 +222,85 @@ describe('Engine: refused orders change nothing', () => {
     const { engine, keys } = setup(300n * USDC)
     engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 100n, limitPrice: 2_000_000n }))
     expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.sell, size: 100n, limitPrice: 2_000_000n })))
+  })
+})
+
+describe('Engine: fees', () => {
+  it('credits both sides\' fees to the fee account when the batch is cut', () => {
+    const { engine, keys, batches } = setup()
+    const fund = BigInt(FEE_ACCOUNT_INDEX)
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy }))
+    const fee = tradeFee(TEST_PARAMS, 2_100_000n, 100n)
+    expect(engine.state.pendingFees).toBe(2n * fee)
+    expect(engine.state.account(fund).collateral).toBe(0n)
+    engine.flush()
+    expect(engine.state.account(fund).collateral).toBe(2n * fee)
+    expect(batches[0]!.feeCredit.amount).toBe(2n * fee)
+    expect(batches[0]!.newRoot).toBe(engine.state.root)
+    const total = [0n, 1n, 2n, 3n].reduce((sum, i) => sum + engine.state.account(i).collateral, 0n)
+    expect(total).toBe(3n * 5_000n * USDC)
+  })
+
+  it('refuses a buy that the collateral pays but not with its fee', () => {
+    // 210 USDC pays the premium of 100 at 2.1 but not the fee of 0.63.
+    const { engine, keys } = setup()
+    const amount = 4_790n * USDC
+    engine.requestWithdrawal({ accountIndex: 1n, nonce: 0n, amount, signature: signField(keys[0]!.privateKey, withdrawMessage(1n, 0n, amount)) })
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, limitPrice: 2_100_000n }))
+    const error = expectRefusal(engine, 'INSUFFICIENT_COLLATERAL', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })))
+    expect(error.details).toMatchObject({ required: (210n * USDC + 630_000n).toString(), available: (210n * USDC).toString() })
+  })
+})
+
+describe('Engine: cancels', () => {
+  const cancel = (key: TestKey, accountIndex: bigint, orderId: bigint) => ({ accountIndex, orderId, signature: signField(key.privateKey, cancelMessage(accountIndex, orderId)) })
+
+  it('removes a resting order from the book and bumps its slot in the next batch', () => {
+    const { engine, keys, cancelled, batches } = setup()
+    const resting = order(keys[1]!, { accountIndex: 2n, orderId: 3n, side: Side.sell, size: 70n })
+    engine.placeOrder(resting)
+    expect(engine.cancelOrder(cancel(keys[1]!, 2n, 3n))).toEqual({ status: 'cancelled', removedFromBook: 70n })
+    expect(engine.restingOrders(2n)).toEqual([])
+    expect(cancelled).toEqual(['2/3: cancelled by its owner'])
+    expect(engine.state.orderSlot(2n, 3n)).toEqual({ orderId: 3n, filled: CANCELLED_FILLED })
+    engine.flush()
+    expect(batches[0]!.slots.map((s) => s.tx.type)).toEqual([TxType.cancel, TxType.noop])
+    // Nothing trades with it any more, and it cannot be sent again.
+    expect(engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })).status).toBe('resting')
+    expectRefusal(engine, 'ORDER_REPLAYED', () => engine.placeOrder(resting))
+  })
+
+  it('cancels an order id never sent, which can then never be placed', () => {
+    const { engine, keys } = setup()
+    expect(engine.cancelOrder(cancel(keys[0]!, 1n, 5n))).toEqual({ status: 'cancelled', removedFromBook: 0n })
+    expectRefusal(engine, 'ORDER_REPLAYED', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 5n, side: Side.buy })))
+    expectRefusal(engine, 'ORDER_ID_REUSED', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy })))
+  })
+
+  it('is allowed while the underlying is halted', () => {
+    const { engine, keys } = setup()
+    const market = new Market(DEFAULT_MARKET, [SERIES])
+    const e = new Engine(engine.state, { market, now: () => NOW, onBatch: () => {} })
+    e.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell }))
+    market.update({ statusByUnderlying: { ETH: { mode: 'halted', reason: 'circuit breaker', liquidationsAllowed: true } } })
+    expect(e.cancelOrder(cancel(keys[1]!, 2n, 1n)).removedFromBook).toBe(100n)
+  })
+
+  it('refuses a forged cancel, one of another account, an unknown account, a repeat, a retired order and a busy slot', () => {
+    const { engine, keys } = setup()
+    const slots = 1n << BigInt(TEST_PARAMS.orderSlotsDepth)
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell }))
+    expectRefusal(engine, 'BAD_SIGNATURE', () => engine.cancelOrder(cancel(keys[0]!, 2n, 1n)))
+    expectRefusal(engine, 'BAD_SIGNATURE', () => engine.cancelOrder({ ...cancel(keys[1]!, 2n, 1n), orderId: 2n }))
+    expectRefusal(engine, 'UNKNOWN_ACCOUNT', () => engine.cancelOrder(cancel(keys[0]!, 9n, 1n)))
+    expectRefusal(engine, 'BAD_ORDER_ID', () => engine.cancelOrder(cancel(keys[0]!, 1n, 0n)))
+    // Cancelling 1 + slots would retire the resting order 1 of the same slot.
+    expectRefusal(engine, 'ORDER_SLOT_BUSY', () => engine.cancelOrder(cancel(keys[1]!, 2n, 1n + slots)))
+    engine.cancelOrder(cancel(keys[1]!, 2n, 1n))
+    expectRefusal(engine, 'ALREADY_CANCELLED', () => engine.cancelOrder(cancel(keys[1]!, 2n, 1n)))
+    engine.cancelOrder(cancel(keys[1]!, 2n, 1n + slots))
+    expectRefusal(engine, 'ORDER_ID_REUSED', () => engine.cancelOrder(cancel(keys[1]!, 2n, 1n)))
   })
 })
 

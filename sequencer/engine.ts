@@ -9,6 +9,9 @@
 import {
   applyTx,
   assembleBatch,
+  Bits,
+  CANCELLED_FILLED,
+  cancelMessage,
   INSURANCE_ACCOUNT_INDEX,
   checkTx,
   orderMessage,
@@ -17,6 +20,7 @@ import {
   Side,
   StateError,
   TxType,
+  tradeFee,
   verifyField,
   withdrawMessage,
   type BatchTrace,
@@ -47,6 +51,16 @@ export type OrderOutcome = {
 
 /** A withdrawal request with its owner's signature. */
 export type SignedWithdrawal = { readonly accountIndex: bigint; readonly nonce: bigint; readonly amount: bigint; readonly signature: Signature }
+
+/** A cancel request with its owner's signature (over `cancelMessage(accountIndex, orderId)`). */
+export type SignedCancel = { readonly accountIndex: bigint; readonly orderId: bigint; readonly signature: Signature }
+
+/** What an accepted cancel did. */
+export type CancelOutcome = {
+  readonly status: 'cancelled'
+  /** Size of the order that was resting in the book and is now removed (0 when it was not resting). */
+  readonly removedFromBook: bigint
+}
 
 /** A maker order removed from the book, and why. */
 export type CancelledOrder = { readonly accountIndex: bigint; readonly orderId: bigint; readonly reason: string }
@@ -315,12 +329,12 @@ export class Engine {
     return undefined
   }
 
-  /** The refusal when `accountIndex` would fall below initial margin after a fill, else undefined. */
+  /** The refusal when `accountIndex` would fall below initial margin after a fill (its fee paid), else undefined. */
   #marginAfterTrade(accountIndex: bigint, seriesId: bigint, side: Side, size: bigint, price: bigint): SequencerError | undefined {
     const a = this.state.account(accountIndex)
     const check = checkInitialMargin(
       { collateral: a.collateral, positions: this.#positionSizes(accountIndex) },
-      { seriesId, size: side === Side.buy ? size : -size, price },
+      { seriesId, size: side === Side.buy ? size : -size, price, fee: tradeFee(this.state.params, price, size) },
       this.marketTable(accountIndex),
       this.#marginParams,
     )
@@ -342,6 +356,38 @@ export class Engine {
     for (const book of this.#books.values()) {
       for (const o of book.removeWhere(predicate)) this.#options.onCancel?.({ accountIndex: o.signed.order.accountIndex, orderId: o.signed.order.orderId, reason })
     }
+  }
+
+  /**
+   * Admits a signed cancel: the order can never fill afterwards (its slot is bumped in the
+   * next batch) and, if it rests in the book, it leaves the book now. An order id the
+   * account never sent may be cancelled too. Allowed in every trading state. Refused when
+   * there is nothing left to cancel (already cancelled, or retired by a newer id in its slot)
+   * and when it would also retire another resting order of the account (one sharing the slot
+   * with a lower id: cancel that one first).
+   */
+  cancelOrder(c: SignedCancel): CancelOutcome {
+    if (!this.state.inRange(c.accountIndex) || !this.state.exists(c.accountIndex))
+      throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${c.accountIndex} does not exist`)
+    if (c.orderId < 1n || c.orderId >= 1n << BigInt(Bits.orderId)) throw new SequencerError(400, 'BAD_ORDER_ID', `order id ${c.orderId} is outside [1, 2^32)`)
+    const account = this.state.account(c.accountIndex)
+    if (!verifyField(cancelMessage(c.accountIndex, c.orderId), c.signature, account.pubKey))
+      throw new SequencerError(401, 'BAD_SIGNATURE', `the cancel signature does not verify under the key of account ${c.accountIndex}`)
+    const slotIndex = this.state.slotIndexOf(c.orderId)
+    const slot = this.state.orderSlot(c.accountIndex, slotIndex)
+    if (slot.orderId === c.orderId && slot.filled === CANCELLED_FILLED)
+      throw new SequencerError(409, 'ALREADY_CANCELLED', `order ${c.orderId} of account ${c.accountIndex} is already cancelled`)
+    if (slot.orderId > c.orderId)
+      throw new SequencerError(409, 'ORDER_ID_REUSED', `order ${c.orderId} can no longer fill: order slot ${slotIndex} holds the newer order id ${slot.orderId}`)
+    const resting = this.restingOrders(c.accountIndex)
+    const retired = resting.find((o) => o.signed.order.orderId < c.orderId && this.state.slotIndexOf(o.signed.order.orderId) === slotIndex)
+    if (retired)
+      throw new SequencerError(409, 'ORDER_SLOT_BUSY', `cancelling order ${c.orderId} would also retire the resting order ${retired.signed.order.orderId} in order slot ${slotIndex}; cancel that one first`)
+    this.#apply({ type: TxType.cancel, accountIndex: c.accountIndex, orderId: c.orderId, signature: c.signature })
+    const target = resting.find((o) => o.signed.order.orderId === c.orderId)
+    if (!target) return { status: 'cancelled', removedFromBook: 0n }
+    this.#cancel(this.book(target.signed.order.seriesId), target, 'cancelled by its owner')
+    return { status: 'cancelled', removedFromBook: target.remaining }
   }
 
   /**

@@ -9,7 +9,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { SignedOrderJSON, SignedWithdrawalJSON } from '../sdk/orders.js'
+import type { SignedCancelJSON, SignedOrderJSON, SignedWithdrawalJSON } from '../sdk/orders.js'
 import type { MarketUpdate } from './market.js'
 
 /** A queue entry as JSON (bigints as decimal strings). */
@@ -21,6 +21,7 @@ export type JournalEntry =
   | { readonly t: 'queue'; readonly index: string; readonly entry: QueueEntryJSON }
   | { readonly t: 'order'; readonly now: string; readonly signed: SignedOrderJSON; readonly outcome: string }
   | { readonly t: 'withdrawal'; readonly now: string; readonly signed: SignedWithdrawalJSON }
+  | { readonly t: 'cancel'; readonly now: string; readonly signed: SignedCancelJSON }
   | { readonly t: 'flush' }
   /** New market inputs (oracle prices, vols, trading states): later decisions depend on them. */
   | { readonly t: 'market'; readonly update: MarketUpdate }

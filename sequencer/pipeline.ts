@@ -17,7 +17,7 @@ export type BatchRecord = {
   readonly number: number
   status: BatchStatus
   readonly trace: BatchTrace
-  readonly txCounts: Readonly<Record<'deposit' | 'trade' | 'withdraw' | 'forcedWithdrawal' | 'noop', number>>
+  readonly txCounts: Readonly<Record<'deposit' | 'trade' | 'withdraw' | 'forcedWithdrawal' | 'cancel' | 'noop', number>>
   readonly createdAt: string
   provingMs?: number
   l1TxHash?: `0x${string}`
@@ -29,13 +29,14 @@ export type BatchRecord = {
 export type Submitter = (trace: BatchTrace, proof: SolidityProof) => Promise<Mined>
 
 function countTxs(trace: BatchTrace): BatchRecord['txCounts'] {
-  const counts = { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, noop: 0 }
+  const counts = { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 0 }
   for (const s of trace.slots) {
     const t = s.tx.type
     if (t === TxType.deposit) counts.deposit++
     else if (t === TxType.trade) counts.trade++
     else if (t === TxType.withdraw) counts.withdraw++
     else if (t === TxType.forcedWithdrawal) counts.forcedWithdrawal++
+    else if (t === TxType.cancel) counts.cancel++
     else counts.noop++
   }
   return counts

@@ -2,9 +2,9 @@
  * The engine behind its journal: each accepted input is applied, then appended durably,
  * and only then acknowledged. `replay` feeds a journal back through a fresh engine.
  */
-import { signedOrderFromJSON, signedOrderToJSON, signedWithdrawalFromJSON, signedWithdrawalToJSON } from '../sdk/orders.js'
+import { signedCancelFromJSON, signedCancelToJSON, signedOrderFromJSON, signedOrderToJSON, signedWithdrawalFromJSON, signedWithdrawalToJSON } from '../sdk/orders.js'
 import type { QueueEntry, SignedOrder } from '../state/index.js'
-import type { Engine, OrderOutcome, SignedWithdrawal } from './engine.js'
+import type { CancelOutcome, Engine, OrderOutcome, SignedCancel, SignedWithdrawal } from './engine.js'
 import type { Market, MarketUpdate } from './market.js'
 import { JournalError, type Journal, type JournalEntry, type QueueEntryJSON } from './journal.js'
 
@@ -55,6 +55,13 @@ export class Recorder {
     this.#journal?.append({ t: 'withdrawal', now: now.toString(), signed: signedWithdrawalToJSON(w) })
   }
 
+  cancelOrder(c: SignedCancel): CancelOutcome {
+    const now = this.#now()
+    const outcome = this.#engine.cancelOrder(c)
+    this.#journal?.append({ t: 'cancel', now: now.toString(), signed: signedCancelToJSON(c) })
+    return outcome
+  }
+
   applyQueueEntry(queueIndex: bigint, entry: QueueEntry): { accountIndex: bigint } {
     const result = this.#engine.applyQueueEntry(queueIndex, entry)
     this.#journal?.append({ t: 'queue', index: queueIndex.toString(), entry: queueEntryToJSON(entry) })
@@ -91,6 +98,10 @@ export function replayJournal(engine: Engine, market: Market, entries: readonly 
       case 'withdrawal':
         clock.now = BigInt(entry.now)
         engine.requestWithdrawal(signedWithdrawalFromJSON(entry.signed))
+        break
+      case 'cancel':
+        clock.now = BigInt(entry.now)
+        engine.cancelOrder(signedCancelFromJSON(entry.signed))
         break
       case 'flush':
         engine.flush()

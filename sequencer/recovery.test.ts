@@ -11,8 +11,8 @@ import { connectL1 } from '../l1/clients.js'
 import { deposit, mintTestTokens } from '../l1/rollupCalls.js'
 import { readRollupStatus } from '../l1/rollupReaders.js'
 import { terminateCurves } from '../prover/curves.js'
-import { buildOrder, signOrder, signWithdrawal } from '../sdk/orders.js'
-import { Side, TEST_PARAMS } from '../state/index.js'
+import { buildOrder, signCancel, signOrder, signWithdrawal } from '../sdk/orders.js'
+import { CANCELLED_FILLED, Side, TEST_PARAMS } from '../state/index.js'
 import { testKey } from '../state/testing.js'
 import { DEFAULT_MARKET } from './defaults.js'
 import { deployWithDefaults } from './embedded.js'
@@ -63,26 +63,31 @@ function snapshot(node: RollupNode) {
 }
 
 describe('crash recovery from the journal', () => {
-  it('restores acknowledged trades, resting orders and unbatched slots, and resubmits nothing L1 verified', async () => {
+  it('restores acknowledged trades, cancels, resting orders and unbatched slots, and resubmits nothing L1 verified', async () => {
     const first = await startNode(config)
     expect(first.engine.nextQueueIndex).toBe(3n) // two deposits cut batch 0; the third is pending
     const order = (account: number, orderId: bigint, side: 'buy' | 'sell', size: bigint) =>
       signOrder(buildOrder({ accountIndex: BigInt(account), orderId, seriesId: 1n, side, size, limitPrice: 2_100_000n, validUntil }), keys[account - 1]!.privateKey)
     first.recorder.placeOrder(order(2, 1n, 'sell', 100n))
     expect(first.recorder.placeOrder(order(1, 1n, 'buy', 40n)).status).toBe('filled') // batch 1: deposit + trade
-    first.recorder.requestWithdrawal(signWithdrawal({ accountIndex: 3n, nonce: 0n, amount: 5_000_000n }, keys[2]!.privateKey))
+    first.recorder.placeOrder(order(2, 2n, 'sell', 10n))
+    expect(first.recorder.cancelOrder(signCancel({ accountIndex: 2n, orderId: 2n }, keys[1]!.privateKey)).removedFromBook).toBe(10n)
+    first.recorder.requestWithdrawal(signWithdrawal({ accountIndex: 3n, nonce: 0n, amount: 5_000_000n }, keys[2]!.privateKey)) // batch 2: cancel + withdrawal
+    first.recorder.cancelOrder(signCancel({ accountIndex: 3n, orderId: 5n }, keys[2]!.privateKey)) // an id never sent
     const before = snapshot(first)
     expect(before.pendingSlots).toBe(1)
     expect(before.asks).toEqual([{ price: 2_100_000n, size: 60n, orders: 1 }])
-    await first.stop() // batches 0 and 1 reach L1; the withdrawal and the resting order live only in the journal
+    await first.stop() // batches 0 to 2 reach L1; the last cancel and the resting order live only in the journal
 
     const second = await startNode(config)
     try {
       expect(snapshot(second)).toEqual(before)
       expect(second.pipeline.records).toHaveLength(0)
+      expect(second.engine.state.orderSlot(2n, 2n)).toEqual({ orderId: 2n, filled: CANCELLED_FILLED })
+      expect(second.engine.state.orderSlot(3n, 1n)).toEqual({ orderId: 5n, filled: CANCELLED_FILLED })
       expect(second.recorder.placeOrder(order(1, 2n, 'buy', 60n)).fills).toMatchObject([{ makerAccount: 2n, size: 60n }])
       await second.settle()
-      expect(second.pipeline.records.map((r) => [r.number, r.status])).toEqual([[2, 'verified']])
+      expect(second.pipeline.records.map((r) => [r.number, r.status])).toEqual([[3, 'verified']])
       const status = await readRollupStatus(second.l1.publicClient, config.rollup)
       expect(status.stateRoot).toBe(second.engine.state.root)
       expect(second.engine.state.account(3n).nonce).toBe(1n)

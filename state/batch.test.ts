@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { TEST_PARAMS, TxType, QueueKind } from './params.js'
+import { CANCELLED_FILLED, FEE_ACCOUNT_INDEX, TEST_PARAMS, TxType, QueueKind } from './params.js'
 import { RollupState } from './rollupState.js'
-import { applyBatch, applyTx, checkTx, replayBatch, ReplayError } from './batch.js'
+import { applyBatch, applyTx, assembleBatch, checkTx, replayBatch, ReplayError } from './batch.js'
+import { decodeSlot, encodeSlot } from './batchData.js'
+import { tradeFee } from './fees.js'
 import { StateError } from './rejections.js'
 import { emptySubtreeRoot } from './leaves.js'
 import { forcedWithdrawalEntry } from './queue.js'
-import { depositTx, fundedState, order, signedOrder, testKey, withdrawTx } from './testing.js'
+import { cancelTx, depositTx, fundedState, order, signedOrder, testKey, withdrawTx } from './testing.js'
 import type { QueueEntry, Tx } from './types.js'
 
 const P = TEST_PARAMS
@@ -40,6 +42,10 @@ describe('deposit', () => {
     expect(state.queueCount).toBe(2n)
   })
 
+  it('refuses a deposit into account 0, the insurance fund and fee account', () => {
+    expectRejected(new RollupState(P), depositTx(testKey(1), 0n, 5n), 'ACCOUNT_RESERVED')
+  })
+
   it('refuses a deposit into an account of another key', () => {
     const { state } = fundedState(P, 1, 100n)
     expectRejected(state, depositTx(testKey(9), 1n, 5n), 'KEY_MISMATCH')
@@ -50,13 +56,15 @@ describe('trade', () => {
   it('moves premium, positions and order slots', () => {
     const { state } = fundedState(P, 2, 10_000n)
     const trace = applyTx(state, tradeTx())
-    expect(state.account(1n).collateral).toBe(10_000n - 440n)
-    expect(state.account(2n).collateral).toBe(10_000n + 440n)
+    // Premium 4 * 110 = 440; each side pays the fee ceil(440 * 30 / 10000) = 2.
+    expect(trace.fee).toBe(2n)
+    expect(state.account(1n).collateral).toBe(10_000n - 440n - 2n)
+    expect(state.account(2n).collateral).toBe(10_000n + 440n - 2n)
     expect(state.positions(1n)).toEqual([{ index: 0n, position: { seriesId: 1n, size: 4n } }])
     expect(state.positions(2n)).toEqual([{ index: 0n, position: { seriesId: 1n, size: -4n } }])
     expect(state.orderSlot(1n, 1n)).toEqual({ orderId: 1n, filled: 4n })
     // The seller is proven against the root after the buyer's update.
-    expect(trace.accountA?.after.collateral).toBe(10_000n - 440n)
+    expect(trace.accountA?.after.collateral).toBe(10_000n - 442n)
     expect(trace.accountB?.siblings).toHaveLength(P.accountsDepth)
   })
 
@@ -99,6 +107,122 @@ describe('trade', () => {
     const { state } = fundedState(P, 2, 10_000n)
     applyTx(state, tradeTx(1n, 2n, { buyId: 5n, sellId: 5n }))
     expectRejected(state, tradeTx(1n, 2n, { buyId: 1n, sellId: 9n }), 'ORDER_ID_REUSED')
+  })
+})
+
+describe('fees', () => {
+  it('rounds up and is at most the premium', () => {
+    expect(tradeFee(P, 110n, 4n)).toBe(2n)
+    expect(tradeFee(P, 1n, 1n)).toBe(1n)
+    expect(tradeFee(P, 0n, 1_000n)).toBe(0n)
+    expect(tradeFee(P, 10_000n, 1n)).toBe(30n)
+    expect(tradeFee({ feeBps: 10_000 }, 7n, 3n)).toBe(21n)
+    expect(tradeFee({ feeBps: 0 }, 7n, 3n)).toBe(0n)
+  })
+
+  it('are held pending, then credited to the fee account once, at the end of the batch', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    const fund = BigInt(FEE_ACCOUNT_INDEX)
+    const slot = applyTx(state, tradeTx())
+    expect(state.pendingFees).toBe(4n)
+    expect(state.account(fund).collateral).toBe(0n)
+    expect(state.root).toBe(slot.rootAfter)
+    const batch = assembleBatch(state, [slot])
+    expect(state.pendingFees).toBe(0n)
+    expect(state.account(fund).collateral).toBe(4n)
+    expect(batch.feeCredit.amount).toBe(4n)
+    expect(batch.feeCredit.account.before.collateral).toBe(0n)
+    expect(batch.newRoot).toBe(state.root)
+    expect(batch.newRoot).not.toBe(slot.rootAfter)
+    // Collateral is conserved: users' losses are the fund's gain.
+    expect(state.account(1n).collateral + state.account(2n).collateral + state.account(fund).collateral).toBe(20_000n)
+  })
+
+  it('a batch without trades leaves the fee account and the root as they are', () => {
+    const { state, keys } = fundedState(P, 1, 1_000n)
+    const batch = applyBatch(state, [withdrawTx(keys[0]!, 1n, 0n, 1n)])
+    expect(batch.feeCredit.amount).toBe(0n)
+    expect(batch.newRoot).toBe(batch.slots[batch.slots.length - 1]!.rootAfter)
+    expect(state.exists(BigInt(FEE_ACCOUNT_INDEX))).toBe(false)
+  })
+
+  it('refuses a buyer who can pay the premium but not the fee', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    // Premium 4 * 110 = 440, fee 2: 441 is one short.
+    applyTx(state, withdrawTx(testKey(1), 1n, 0n, 10_000n - 441n))
+    expectRejected(state, tradeTx(), 'INSUFFICIENT_COLLATERAL')
+    applyTx(state, depositTx(testKey(1), 1n, 1n))
+    expect(checkTx(state, tradeTx())).toBeUndefined()
+  })
+
+  it('refuses a trade whose fees would take the fee account past 2^64', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    const fund = BigInt(FEE_ACCOUNT_INDEX)
+    // A fund 3 short of 2^64 - 1 cannot take the trade's two fees of 2 (a state reached by
+    // writing the record directly: fees that large need fills no test can fund).
+    state.setAccount(fund, { ...state.account(fund), collateral: (1n << 64n) - 4n })
+    expectRejected(state, tradeTx(), 'COLLATERAL_OVERFLOW')
+    state.setAccount(fund, { ...state.account(fund), collateral: (1n << 64n) - 5n })
+    const trace = applyBatch(state, [tradeTx()])
+    expect(state.account(fund).collateral).toBe((1n << 64n) - 1n)
+    expect(trace.feeCredit.amount).toBe(4n)
+    // Pending fees count too: a second trade in the same batch would overflow.
+    state.setAccount(fund, { ...state.account(fund), collateral: (1n << 64n) - 8n })
+    applyTx(state, tradeTx(1n, 2n, { buyId: 2n, sellId: 2n }))
+    expectRejected(state, tradeTx(1n, 2n, { buyId: 3n, sellId: 3n }), 'COLLATERAL_OVERFLOW')
+  })
+})
+
+describe('cancel', () => {
+  it('makes a partly filled order unfillable', () => {
+    const { state, keys } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx(1n, 2n, { fill: 6n }))
+    const trace = applyTx(state, cancelTx(keys[0]!, 1n, 1n))
+    expect(state.orderSlot(1n, 1n)).toEqual({ orderId: 1n, filled: CANCELLED_FILLED })
+    expect(trace.orderSlotA?.before).toEqual({ orderId: 1n, filled: 6n })
+    expect(trace.accountA?.after).toEqual({ ...trace.accountA!.before, orderSlotsRoot: state.account(1n).orderSlotsRoot })
+    expect(trace.data).toEqual(encodeSlot({ type: TxType.cancel, accountIndex: 1n, orderId: 1n }))
+    expectRejected(state, tradeTx(1n, 2n, { fill: 1n }), 'ORDER_CANCELLED')
+    // The seller's order 1 was not cancelled: it still fills against the buyer's next order.
+    applyTx(state, tradeTx(1n, 2n, { fill: 1n, buyId: 5n }))
+    expect(state.orderSlot(2n, 1n)).toEqual({ orderId: 1n, filled: 7n })
+  })
+
+  it('cancels an order id the slot never held, so that it can never fill', () => {
+    const { state, keys } = fundedState(P, 2, 10_000n)
+    applyTx(state, cancelTx(keys[0]!, 1n, 9n))
+    expect(state.orderSlot(1n, 1n)).toEqual({ orderId: 9n, filled: CANCELLED_FILLED })
+    expectRejected(state, tradeTx(1n, 2n, { buyId: 9n }), 'ORDER_CANCELLED')
+    // Older ids of that slot are retired as by any newer order; newer ones fill.
+    expectRejected(state, tradeTx(1n, 2n, { buyId: 5n }), 'ORDER_ID_REUSED')
+    applyTx(state, tradeTx(1n, 2n, { buyId: 13n }))
+    expect(state.orderSlot(1n, 1n)).toEqual({ orderId: 13n, filled: 4n })
+  })
+
+  it('accepts a repeated cancel (a no-op) and refuses one of an order its slot has retired', () => {
+    const { state, keys } = fundedState(P, 1, 100n)
+    applyTx(state, cancelTx(keys[0]!, 1n, 6n))
+    const root = state.root
+    applyTx(state, cancelTx(keys[0]!, 1n, 6n))
+    expect(state.root).toBe(root)
+    expectRejected(state, cancelTx(keys[0]!, 1n, 2n), 'ORDER_ID_REUSED')
+  })
+
+  it.each([
+    ['BAD_SIGNATURE', 'a cancel signed with another key', () => cancelTx(testKey(2), 1n, 1n)],
+    ['BAD_SIGNATURE', "a cancel of another account's order", () => cancelTx(testKey(1), 2n, 1n)],
+    ['BAD_ORDER_ID', 'order id 0', () => cancelTx(testKey(1), 1n, 0n)],
+    ['BAD_ORDER_ID', 'an order id of 33 bits', () => cancelTx(testKey(1), 1n, 1n << 32n)],
+    ['UNKNOWN_ACCOUNT', 'an account that does not exist', () => cancelTx(testKey(3), 3n, 1n)],
+  ])('refuses %s: %s', (code, _, make) => {
+    const { state } = fundedState(P, 2, 100n)
+    expectRejected(state, make(), code)
+  })
+
+  it('publishes (5 + account * 2^4 + orderId * 2^36, 0) and decodes back', () => {
+    const data = encodeSlot({ type: TxType.cancel, accountIndex: 3n, orderId: 0xffff_ffffn })
+    expect(data).toEqual([5n + 3n * 16n + 0xffff_ffffn * (1n << 36n), 0n])
+    expect(decodeSlot(data[0], data[1])).toEqual({ type: TxType.cancel, accountIndex: 3n, orderId: 0xffff_ffffn })
   })
 })
 
@@ -165,6 +289,7 @@ describe('replayBatch', () => {
     const batches: Tx[][] = [
       [depositTx(keys[0]!, 1n, 5_000n), depositTx(keys[1]!, 2n, 5_000n)],
       [tradeTx(), withdrawTx(keys[0]!, 1n, 0n, 100n)],
+      [cancelTx(keys[0]!, 1n, 1n), tradeTx(1n, 2n, { buyId: 2n, fill: 3n })],
       [{ type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[1]!.l1Address, 2n) }],
     ]
     for (const txs of batches) {
@@ -174,6 +299,9 @@ describe('replayBatch', () => {
       expect(replayed.inputHash).toBe(trace.inputHash)
     }
     expect(replica.root).toBe(live.root)
+    // The fees of both trades reached the fee account of the replica too.
+    expect(replica.account(BigInt(FEE_ACCOUNT_INDEX)).collateral).toBe(2n * (tradeFee(P, 110n, 4n) + tradeFee(P, 110n, 3n)))
+    expect(replica.orderSlot(1n, 1n)).toEqual({ orderId: 1n, filled: CANCELLED_FILLED })
   })
 
   it('refuses data that does not reproduce the verified root', () => {
@@ -221,8 +349,9 @@ describe('conservation (property)', () => {
               withdrawn += trace.amountOut ?? 0n
             }
           }
+          // Fees wait in pendingFees until a batch credits them to the fee account.
           const total = [1n, 2n, 3n].reduce((s, i) => s + state.account(i).collateral, 0n)
-          expect(total + withdrawn).toBe(6_000n)
+          expect(total + withdrawn + state.pendingFees).toBe(6_000n)
           const net = [1n, 2n, 3n].flatMap((i) => state.positions(i)).reduce((s, p) => s + p.position.size, 0n)
           expect(net).toBe(0n)
         },

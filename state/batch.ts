@@ -1,15 +1,17 @@
 /**
  * The state-transition function: applies transactions one by one (each yielding its
- * `SlotTrace`) and assembles traces into a batch with its published data and public input.
+ * `SlotTrace`) and assembles traces into a batch with its published data and public input;
+ * assembling also credits the batch's trading fees to the fee account, its last step.
  * The sequencer, the prover's witness builder, the escape tool and the tests all use it.
  */
 import { StateError, type Rejection } from './rejections.js'
-import { TxType } from './params.js'
+import { FEE_ACCOUNT_INDEX, TxType } from './params.js'
 import { dataHash, decodeSlot, inputHash } from './batchData.js'
 import { applyDeposit, checkDeposit } from './tx/deposit.js'
 import { applyTrade, checkTrade } from './tx/trade.js'
 import { applyWithdraw, checkWithdraw } from './tx/withdraw.js'
 import { applyForcedWithdrawal, checkForcedWithdrawal } from './tx/forcedWithdrawal.js'
+import { applyCancel, checkCancel } from './tx/cancel.js'
 import type { RollupState } from './rollupState.js'
 import type { BatchTrace, QueueEntry, SignedOrder, SlotTrace, Tx } from './types.js'
 
@@ -31,7 +33,9 @@ export function checkTx(state: RollupState, tx: Tx, options: ApplyOptions = {}):
           ? checkTrade(state, tx, verify)
           : tx.type === TxType.withdraw
             ? checkWithdraw(state, tx, verify)
-            : checkForcedWithdrawal(state, tx)
+            : tx.type === TxType.cancel
+              ? checkCancel(state, tx, verify)
+              : checkForcedWithdrawal(state, tx)
   return result && !result.ok ? result : undefined
 }
 
@@ -61,12 +65,16 @@ export function applyTx(state: RollupState, tx: Tx, options: ApplyOptions = {}):
       return applyWithdraw(state, tx, verify)
     case TxType.forcedWithdrawal:
       return applyForcedWithdrawal(state, tx)
+    case TxType.cancel:
+      return applyCancel(state, tx, verify)
   }
 }
 
 /**
- * Pads consecutive slot traces with no-ops to `batchSize` and computes the batch's data,
- * queue range and public input. The traces must have been applied in this order.
+ * Pads consecutive slot traces with no-ops to `batchSize`, credits the fees of their trades
+ * to the fee account (a write to `state`: the batch's last step, as in the circuit), and
+ * computes the batch's data, queue range and public input. The traces must be the slots
+ * applied to `state` since the last batch was assembled, in order.
  */
 export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): BatchTrace {
   const { batchSize } = state.params
@@ -76,6 +84,7 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
       throw new StateError(`slot ${i} does not follow slot ${i - 1}`)
   }
   const last = slots[slots.length - 1]
+  if (last && (last.rootAfter !== state.root || last.queueHashAfter !== state.queueHash)) throw new StateError('the last slot is not the state\'s latest change')
   const padding: SlotTrace = {
     tx: { type: TxType.noop },
     rootBefore: last?.rootAfter ?? state.root,
@@ -85,21 +94,31 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
     data: [0n, 0n],
   }
   const all = [...slots, ...Array.from({ length: batchSize - slots.length }, () => padding)]
+  const fees = state.takePendingFees()
+  const feesOfSlots = all.reduce((sum, s) => sum + 2n * (s.fee ?? 0n), 0n)
+  if (fees !== feesOfSlots) throw new StateError(`pending fees ${fees} are not the fees of the batch's slots (${feesOfSlots})`)
+  const feeIndex = BigInt(FEE_ACCOUNT_INDEX)
+  const feeBefore = state.account(feeIndex)
+  const feeAccount = { index: feeIndex, before: feeBefore, after: { ...feeBefore, collateral: feeBefore.collateral + fees }, siblings: state.accountProof(feeIndex) }
+  // A zero credit leaves the leaf as it is; writing it would only mark the account as existing.
+  if (fees > 0n) state.setAccount(feeIndex, feeAccount.after)
   const data = all.flatMap((s) => [...s.data])
   const first = all[0]!
   const final = all[all.length - 1]!
   const queueCount = all.filter((s) => s.tx.type === TxType.deposit || s.tx.type === TxType.forcedWithdrawal).length
   const hash = dataHash(data)
+  const newRoot = state.root
   return {
     oldRoot: first.rootBefore,
-    newRoot: final.rootAfter,
+    newRoot,
     queueHashBefore: first.queueHashBefore,
     queueHashAfter: final.queueHashAfter,
     queueCount,
     data,
     dataHash: hash,
-    inputHash: inputHash(first.rootBefore, final.rootAfter, first.queueHashBefore, final.queueHashAfter, hash),
+    inputHash: inputHash(first.rootBefore, newRoot, first.queueHashBefore, final.queueHashAfter, hash),
     slots: all,
+    feeCredit: { amount: fees, account: feeAccount },
   }
 }
 
@@ -164,6 +183,9 @@ export function replayBatch(state: RollupState, data: readonly bigint[], queueEn
           nonce: state.account(slot.accountIndex).nonce + BigInt(txs.filter((t) => t.type === TxType.withdraw && t.accountIndex === slot.accountIndex).length),
           signature: { R8: { x: 0n, y: 0n }, S: 0n },
         })
+        break
+      case TxType.cancel:
+        txs.push({ type: TxType.cancel, accountIndex: slot.accountIndex, orderId: slot.orderId, signature: { R8: { x: 0n, y: 0n }, S: 0n } })
         break
       case TxType.trade:
         txs.push({

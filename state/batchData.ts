@@ -28,6 +28,7 @@ export type SlotData =
       readonly buyerPosition: bigint
       readonly sellerPosition: bigint
     }
+  | { readonly type: typeof TxType.cancel; readonly accountIndex: bigint; readonly orderId: bigint }
 
 /** Places `value` (checked to fit `bits`) at `offset`. */
 function field(value: bigint, bits: number, offset: number, what: string): bigint {
@@ -68,6 +69,11 @@ export function encodeSlot(d: SlotData): [bigint, bigint] {
           field(d.sellerOrderId, Bits.orderId, SlotLayout.tradeSellerOrderId, 'seller order id') |
           field(d.buyerPosition, Bits.positionIndex, SlotLayout.tradeBuyerPosition, 'buyer position') |
           field(d.sellerPosition, Bits.positionIndex, SlotLayout.tradeSellerPosition, 'seller position'),
+      ]
+    case TxType.cancel:
+      return [
+        type | field(d.accountIndex, Bits.accountIndex, SlotLayout.account, 'account') | field(d.orderId, Bits.orderId, SlotLayout.cancelOrderId, 'order id'),
+        0n,
       ]
   }
 }
@@ -110,6 +116,9 @@ export function decodeSlot(e1: bigint, e2: bigint): SlotData {
         buyerPosition: bitsAt(e2, SlotLayout.tradeBuyerPosition, Bits.positionIndex),
         sellerPosition: bitsAt(e2, SlotLayout.tradeSellerPosition, Bits.positionIndex),
       }
+      break
+    case TxType.cancel:
+      decoded = { type, accountIndex: bitsAt(e1, SlotLayout.account, Bits.accountIndex), orderId: bitsAt(e1, SlotLayout.cancelOrderId, Bits.orderId) }
       break
     default:
       throw new SlotDecodeError(`unknown slot type ${type}`)

@@ -14,3 +14,8 @@ export function orderMessage(o: Order): bigint {
 export function withdrawMessage(accountIndex: bigint, nonce: bigint, amount: bigint): bigint {
   return hash([Tag.withdraw, accountIndex, nonce, amount])
 }
+
+/** `H(Tag.cancel, accountIndex, orderId)`: the owner's request that order `orderId` never fill again. */
+export function cancelMessage(accountIndex: bigint, orderId: bigint): bigint {
+  return hash([Tag.cancel, accountIndex, orderId])
+}

@@ -24,6 +24,12 @@ export type ParamSet = {
   readonly batchSize: number
   /** Seconds a forced withdrawal may wait in the L1 queue before anyone may freeze the rollup. */
   readonly forcedTimeoutSeconds: number
+  /**
+   * Trading fee, in basis points of the premium, that each side of a trade pays to the fee
+   * account (`FEE_ACCOUNT_INDEX`): `fee = ceil(price * fill * feeBps / FEE_BPS_DENOMINATOR)`.
+   * An integer in `[0, FEE_BPS_DENOMINATOR]`, so a fee never exceeds the premium.
+   */
+  readonly feeBps: number
 }
 
 /** Small set: the default for tests, `npm start` and the demo (proves in seconds on 2 cores). */
@@ -34,6 +40,7 @@ export const TEST_PARAMS: ParamSet = {
   orderSlotsDepth: 2,
   batchSize: 2,
   forcedTimeoutSeconds: 7 * 24 * 3600,
+  feeBps: 30,
 }
 
 /** Deployment-sized set: compiled and measured by the benchmarks, too large to set up in tests. */
@@ -44,6 +51,7 @@ export const REALISTIC_PARAMS: ParamSet = {
   orderSlotsDepth: 4,
   batchSize: 16,
   forcedTimeoutSeconds: 7 * 24 * 3600,
+  feeBps: 30,
 }
 
 export const PARAM_SETS = { test: TEST_PARAMS, realistic: REALISTIC_PARAMS } as const
@@ -55,15 +63,18 @@ export const TxType = {
   trade: 2,
   withdraw: 3,
   forcedWithdrawal: 4,
+  cancel: 5,
 } as const
 export type TxType = (typeof TxType)[keyof typeof TxType]
+/** Number of transaction kinds: the circuit's one-hot `typeFlags` has one flag per kind, in `TxType` order. */
+export const TX_KINDS: number = Object.keys(TxType).length
 
 /** Kinds of L1 priority-queue entries (8-bit field of the packed entry). */
 export const QueueKind = { deposit: 1, forcedWithdrawal: 2 } as const
 export type QueueKind = (typeof QueueKind)[keyof typeof QueueKind]
 
 /** Domain tags that separate the messages an L2 key signs. */
-export const Tag = { order: 1n, withdraw: 2n } as const
+export const Tag = { order: 1n, withdraw: 2n, cancel: 3n } as const
 
 /** Order sides. */
 export const Side = { buy: 0, sell: 1 } as const
@@ -91,9 +102,10 @@ export const Bits = {
 export const SlotLayout = {
   /** e1 of every kind: type at bit 0. */
   type: 0,
-  /** e1 of deposit, withdraw, forced withdrawal: account index, then amount. */
+  /** e1 of deposit, withdraw, forced withdrawal, cancel: account index, then amount (cancel: order id). */
   account: 4,
   amount: 36,
+  cancelOrderId: 36,
   /** e1 of trade: buyer account, seller account, series, fill size, price. */
   tradeBuyer: 4,
   tradeSeller: 36,
@@ -116,6 +128,15 @@ export const COLLATERAL_DECIMALS = 6
 export const SIZE_DECIMALS = 2
 /** Account 0 is reserved for the insurance fund; users are assigned indices from 1. */
 export const INSURANCE_ACCOUNT_INDEX = 0
+/** The account credited with every trading fee, once per batch: the insurance fund. */
+export const FEE_ACCOUNT_INDEX = INSURANCE_ACCOUNT_INDEX
+/** `feeBps` is in units of 1 / FEE_BPS_DENOMINATOR of the premium. */
+export const FEE_BPS_DENOMINATOR = 10_000
+/**
+ * The `filled` value a cancel writes into an order's slot: the largest uint64, so that any
+ * fill (>= 1) of that order would exceed its size (< 2^64) and the trade rule refuses it.
+ */
+export const CANCELLED_FILLED = (1n << BigInt(Bits.size)) - 1n
 
 /** Checks the invariants the circuits rely on (asserted again in circom). */
 export function assertParamSet(p: ParamSet): void {
@@ -126,4 +147,6 @@ export function assertParamSet(p: ParamSet): void {
   if (p.orderSlotsDepth < 1 || p.orderSlotsDepth > Bits.orderId)
     throw new Error(`orderSlotsDepth ${p.orderSlotsDepth} outside [1, ${Bits.orderId}]`)
   if (p.batchSize < 1) throw new Error('batchSize must be positive')
+  if (!Number.isInteger(p.feeBps) || p.feeBps < 0 || p.feeBps > FEE_BPS_DENOMINATOR)
+    throw new Error(`feeBps ${p.feeBps} outside [0, ${FEE_BPS_DENOMINATOR}]`)
 }

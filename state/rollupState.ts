@@ -25,6 +25,7 @@ export class RollupState {
   readonly #empty: Account
   #queueHash = 0n
   #queueCount = 0n
+  #pendingFees = 0n
 
   constructor(params: ParamSet) {
     assertParamSet(params)
@@ -46,6 +47,34 @@ export class RollupState {
   /** Number of L1 queue entries consumed so far. */
   get queueCount(): bigint {
     return this.#queueCount
+  }
+
+  /**
+   * Fees paid by the trades applied since the last batch was assembled, not yet credited to
+   * the fee account: the circuit credits them once, after the batch's last slot.
+   */
+  get pendingFees(): bigint {
+    return this.#pendingFees
+  }
+
+  /** Adds to `pendingFees` (a trade's two sides). */
+  addPendingFees(amount: bigint): void {
+    this.#setPendingFees(this.#pendingFees + amount)
+  }
+
+  /** Returns `pendingFees` and resets it to zero (the batch is credited them). */
+  takePendingFees(): bigint {
+    const fees = this.#pendingFees
+    this.#setPendingFees(0n)
+    return fees
+  }
+
+  #setPendingFees(value: bigint): void {
+    const previous = this.#pendingFees
+    this.#journal.record(() => {
+      this.#pendingFees = previous
+    })
+    this.#pendingFees = value
   }
 
   /** True when `index` addresses a leaf of the accounts tree. */

@@ -4,7 +4,7 @@
  */
 import { keccak256, toBytes, hexToBytes } from 'viem'
 import { publicKeyOf, signField } from './eddsa.js'
-import { orderMessage, withdrawMessage } from './messages.js'
+import { cancelMessage, orderMessage, withdrawMessage } from './messages.js'
 import { depositEntry } from './queue.js'
 import { TxType, type ParamSet } from './params.js'
 import { RollupState } from './rollupState.js'
@@ -46,4 +46,9 @@ export function fundedState(params: ParamSet, n: number, collateral: bigint): { 
   keys.forEach((k, i) => applyTx(state, depositTx(k, BigInt(i + 1), collateral)))
   state.commit()
   return { state, keys }
+}
+
+/** A cancel of `orderId`, signed with a test key (which need not own `accountIndex`). */
+export function cancelTx(key: TestKey, accountIndex: bigint, orderId: bigint): Tx {
+  return { type: TxType.cancel, accountIndex, orderId, signature: signField(key.privateKey, cancelMessage(accountIndex, orderId)) }
 }

@@ -80,6 +80,14 @@ export type Tx =
       readonly signature: Signature
     }
   | { readonly type: typeof TxType.forcedWithdrawal; readonly entry: QueueEntry }
+  | {
+      readonly type: typeof TxType.cancel
+      readonly accountIndex: bigint
+      /** The order to cancel (uint32, >= 1); it need not have been filled, or even seen, before. */
+      readonly orderId: bigint
+      /** Over `cancelMessage(accountIndex, orderId)`, by the account's L2 key. */
+      readonly signature: Signature
+    }
 
 /** A leaf replaced in a tree: the siblings prove `before` against the root before the change. */
 export type LeafUpdate<T> = {
@@ -101,16 +109,21 @@ export type SlotTrace = {
   readonly rootAfter: bigint
   readonly queueHashBefore: bigint
   readonly queueHashAfter: bigint
-  /** The first account updated (deposit, withdraw, forced withdrawal; trade: the buyer). */
+  /** The first account updated (deposit, withdraw, forced withdrawal, cancel; trade: the buyer). */
   readonly accountA?: LeafUpdate<Account>
   /** Trade only: the seller, proven against the root after `accountA`'s update. */
   readonly accountB?: LeafUpdate<Account>
   /** Trade only: the position leaves, proven against each account's old positionsRoot. */
   readonly positionA?: LeafUpdate<Position>
   readonly positionB?: LeafUpdate<Position>
-  /** Trade only: the order slots, proven against each account's old orderSlotsRoot. */
+  /**
+   * The order slots, proven against each account's old orderSlotsRoot: trade (A the buyer's,
+   * B the seller's) and cancel (A only).
+   */
   readonly orderSlotA?: LeafUpdate<OrderSlot>
   readonly orderSlotB?: LeafUpdate<OrderSlot>
+  /** Trade only: the fee each side paid (credited to the fee account at the end of the batch). */
+  readonly fee?: bigint
   /** Withdraw and forced withdrawal: the amount paid out on L1. */
   readonly amountOut?: bigint
   /** The two published field elements of this slot. */
@@ -130,4 +143,10 @@ export type BatchTrace = {
   readonly dataHash: bigint
   readonly inputHash: bigint
   readonly slots: readonly SlotTrace[]
+  /**
+   * The batch's last step, after every slot: the fee account (`FEE_ACCOUNT_INDEX`) is
+   * credited the sum of the slots' fees (twice each trade's `fee`, one per side), proven
+   * against the root after the last slot. `newRoot` is the root after it.
+   */
+  readonly feeCredit: { readonly amount: bigint; readonly account: LeafUpdate<Account> }
 }

@@ -2,7 +2,7 @@
  * Builds the batch circuit's input signals from a `BatchTrace` (circuits/batch.circom).
  * Signals a slot's kind does not use are zero, which the circuit's gating accepts.
  */
-import { TxType, type ParamSet } from './params.js'
+import { TX_KINDS, TxType, type ParamSet } from './params.js'
 import { toField } from './field.js'
 import type { Account, BatchTrace, LeafUpdate, Signature, SlotTrace } from './types.js'
 
@@ -27,12 +27,13 @@ export function slotSignals(slot: SlotTrace, params: ParamSet): Record<string, b
   const b = account(slot.accountB, params.accountsDepth)
   const trade = tx.type === TxType.trade ? tx : undefined
   const entry = tx.type === TxType.deposit || tx.type === TxType.forcedWithdrawal ? tx.entry : undefined
-  const sigA = trade ? trade.buy.signature : tx.type === TxType.withdraw ? tx.signature : ZERO_SIGNATURE
+  const cancel = tx.type === TxType.cancel ? tx : undefined
+  const sigA = trade ? trade.buy.signature : tx.type === TxType.withdraw ? tx.signature : cancel ? cancel.signature : ZERO_SIGNATURE
   const sigB = trade ? trade.sell.signature : ZERO_SIGNATURE
   const zeros = (n: number) => Array<bigint>(n).fill(0n)
   return {
     type: BigInt(tx.type),
-    typeFlags: [0, 1, 2, 3, 4].map((k) => (k === tx.type ? 1n : 0n)),
+    typeFlags: Array.from({ length: TX_KINDS }, (_, k) => (k === tx.type ? 1n : 0n)),
     amount: tx.type === TxType.deposit ? tx.entry.amount : tx.type === TxType.withdraw ? tx.amount : 0n,
     l1Address: entry?.l1Address ?? 0n,
     entryPubKeyX: tx.type === TxType.deposit ? tx.entry.pubKey.x : 0n,
@@ -46,7 +47,8 @@ export function slotSignals(slot: SlotTrace, params: ParamSet): Record<string, b
     seriesId: trade?.buy.order.seriesId ?? 0n,
     fill: trade?.fill ?? 0n,
     price: trade?.price ?? 0n,
-    buyOrderId: trade?.buy.order.orderId ?? 0n,
+    // The buy order's id in a trade; the cancelled order's id in a cancel.
+    buyOrderId: trade?.buy.order.orderId ?? cancel?.orderId ?? 0n,
     buySize: trade?.buy.order.size ?? 0n,
     buyLimitPrice: trade?.buy.order.limitPrice ?? 0n,
     buyValidUntil: trade?.buy.order.validUntil ?? 0n,
@@ -77,7 +79,13 @@ export function slotSignals(slot: SlotTrace, params: ParamSet): Record<string, b
 export function buildWitnessInput(trace: BatchTrace, params: ParamSet): WitnessInput {
   if (trace.slots.length !== params.batchSize) throw new RangeError(`batch has ${trace.slots.length} slots, circuit expects ${params.batchSize}`)
   const perSlot = trace.slots.map((s) => slotSignals(s, params))
-  const input: WitnessInput = { oldRoot: trace.oldRoot.toString(), queueHashBefore: trace.queueHashBefore.toString() }
+  const fee = trace.feeCredit.account
+  const input: WitnessInput = {
+    oldRoot: trace.oldRoot.toString(),
+    queueHashBefore: trace.queueHashBefore.toString(),
+    feeAccountFields: accountFields(fee.before).map(String),
+    feeAccountSiblings: fee.siblings.map(String),
+  }
   for (const name of Object.keys(perSlot[0]!)) {
     input[name] = perSlot.map((s) => {
       const v = s[name]!

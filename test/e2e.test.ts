@@ -1,8 +1,8 @@
 /**
  * The whole loop on a local L1, every part real: L1 deposits, L2 keys derived from Ethereum
- * signatures, signed orders through the sequencer's HTTP API, Groth16 proofs verified by the
- * Rollup on anvil, an L1 withdrawal payout; then the sequencer stops and a user exits through
- * the escape hatch using L1 data alone.
+ * signatures, signed orders and a signed cancel through the sequencer's HTTP API, trading
+ * fees, Groth16 proofs verified by the Rollup on anvil, an L1 withdrawal payout; then the
+ * sequencer stops and a user exits through the escape hatch using L1 data alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestClient, http, type Address } from 'viem'
@@ -16,8 +16,8 @@ import { TransactionError } from '../l1/errors.js'
 import { AlreadyExitedError, NotOverdueError, exitAccount, freezeIfOverdue, rebuildStateFromL1, requestForced } from '../escape/index.js'
 import { proveBatch } from '../prover/prove.js'
 import { terminateCurves } from '../prover/curves.js'
-import { SequencerClient, buildOrder, deriveL2Key, signOrder, signWithdrawal, type L2Key } from '../sdk/index.js'
-import { applyBatch, TEST_PARAMS, TxType } from '../state/index.js'
+import { SequencerClient, buildOrder, deriveL2Key, signCancel, signOrder, signWithdrawal, type L2Key } from '../sdk/index.js'
+import { applyBatch, CANCELLED_FILLED, FEE_ACCOUNT_INDEX, TEST_PARAMS, tradeFee, TxType } from '../state/index.js'
 import { startEmbedded, type EmbeddedNode } from '../sequencer/embedded.js'
 
 const USDC = 1_000_000n
@@ -25,6 +25,8 @@ const DEPOSIT = 5_000n * USDC
 const PRICE = 2_100_000n
 const SIZE = 100n
 const WITHDRAWAL = 1_000n * USDC
+/** The trading fee each side pays on the trade below. */
+const FEE = tradeFee(TEST_PARAMS, PRICE, SIZE)
 
 type Trader = { address: Address; l1: L1Context; l2: L2Key; index: bigint }
 
@@ -77,7 +79,7 @@ describe('a signed option trade, proven and verified on L1', () => {
     expect(outcome).toMatchObject({ status: 'filled', fills: [{ makerAccount: bob.index.toString(), size: SIZE.toString(), price: PRICE.toString() }] })
     await client.requestWithdrawal(signWithdrawal({ accountIndex: alice.index, nonce: 0n, amount: WITHDRAWAL }, alice.l2.privateKey))
     const a = await client.getAccount(alice.index)
-    expect(a.collateral).toBe((DEPOSIT - SIZE * PRICE - WITHDRAWAL).toString())
+    expect(a.collateral).toBe((DEPOSIT - SIZE * PRICE - FEE - WITHDRAWAL).toString())
     expect(a.positions).toMatchObject([{ seriesId: embedded.seriesId.toString(), size: SIZE.toString() }])
     const bobView = (await client.getAccount(bob.index)) as { positions: unknown; greeks?: { byUnderlying: { underlying: string; delta: number; vegaPerVolPoint: number }[] } }
     expect(bobView.positions).toMatchObject([{ size: (-SIZE).toString() }])
@@ -88,13 +90,21 @@ describe('a signed option trade, proven and verified on L1', () => {
     expect(eth.vegaPerVolPoint).toBeLessThan(0)
   })
 
+  it('cancels a resting order: it leaves the book and its slot is bumped in the next batch', async () => {
+    const validUntil = BigInt(Math.floor(Date.now() / 1000) + 3600)
+    const sell = buildOrder({ accountIndex: bob.index, orderId: 2n, seriesId: embedded.seriesId, side: 'sell', size: SIZE, limitPrice: 2n * PRICE, validUntil })
+    expect((await client.placeOrder(signOrder(sell, bob.l2.privateKey))).status).toBe('resting')
+    expect(await client.cancelOrder(signCancel({ accountIndex: bob.index, orderId: 2n }, bob.l2.privateKey))).toMatchObject({ status: 'cancelled', removedFromBook: SIZE.toString() })
+    expect(await client.request('GET', `/v1/book/${embedded.seriesId}`)).toMatchObject({ asks: [] })
+  })
+
   it('proves every batch and the Rollup verifies each one and moves its root', async () => {
     await embedded.node.settle()
     const records = embedded.node.pipeline.records
-    expect(records.map((r) => r.status)).toEqual(['verified', 'verified'])
-    expect(records.map((r) => r.txCounts)).toMatchObject([{ deposit: 2 }, { trade: 1, withdraw: 1 }])
+    expect(records.map((r) => r.status)).toEqual(['verified', 'verified', 'verified'])
+    expect(records.map((r) => r.txCounts)).toMatchObject([{ deposit: 2 }, { trade: 1, withdraw: 1 }, { cancel: 1, noop: 1 }])
     const status = await readRollupStatus(embedded.node.l1.publicClient, embedded.deployment.rollup)
-    expect(status.batchCount).toBe(2n)
+    expect(status.batchCount).toBe(3n)
     expect(status.queueProcessed).toBe(2n)
     expect(status.stateRoot).toBe(embedded.node.engine.state.root)
   })
@@ -108,7 +118,7 @@ describe('a signed option trade, proven and verified on L1', () => {
 })
 
 describe('the escape hatch, once the sequencer is gone', () => {
-  const bobCollateral = DEPOSIT + SIZE * PRICE
+  const bobCollateral = DEPOSIT + SIZE * PRICE - FEE
 
   it('lets a user freeze the rollup only after the forced-withdrawal timeout', async () => {
     await embedded.node.stop()
@@ -126,6 +136,9 @@ describe('the escape hatch, once the sequencer is gone', () => {
   it('rebuilds the state from L1 calldata alone and pays exactly the balance, once', async () => {
     const state = await rebuildStateFromL1(bob.l1.publicClient, embedded.deployment.rollup, TEST_PARAMS, { fromBlock: embedded.deployment.deployBlock })
     expect(state.account(bob.index).collateral).toBe(bobCollateral)
+    // The fees went to the insurance fund; bob's cancelled order 2 is dead in the rebuilt state too.
+    expect(state.account(BigInt(FEE_ACCOUNT_INDEX)).collateral).toBe(2n * FEE)
+    expect(state.orderSlot(bob.index, state.slotIndexOf(2n))).toEqual({ orderId: 2n, filled: CANCELLED_FILLED })
     const before = await balanceOf(bob.address)
     const exit = await exitAccount(bob.l1, embedded.deployment.rollup, TEST_PARAMS, bob.index, { state })
     expect(exit.amount).toBe(bobCollateral)

@@ -22,3 +22,21 @@ function TAG_ORDER() { return 1; }
 
 // Tag of the withdraw message (Tag.withdraw).
 function TAG_WITHDRAW() { return 2; }
+
+// Tag of the cancel message (Tag.cancel).
+function TAG_CANCEL() { return 3; }
+
+// The `filled` a cancel writes into the order's slot (CANCELLED_FILLED = 2^64 - 1).
+function CANCELLED_FILLED() { return 18446744073709551615; }
+
+// The account credited with the batch's trading fees (FEE_ACCOUNT_INDEX).
+function FEE_ACCOUNT_INDEX() { return 0; }
+
+// Transaction kinds (TxType): a slot's `type`, and the index of its one-hot flag.
+function TX_KINDS() { return 6; }
+function TX_NOOP() { return 0; }
+function TX_DEPOSIT() { return 1; }
+function TX_TRADE() { return 2; }
+function TX_WITHDRAW() { return 3; }
+function TX_FORCED_WITHDRAWAL() { return 4; }
+function TX_CANCEL() { return 5; }

@@ -3,5 +3,5 @@ pragma circom 2.1.0;
 
 include "../batch.circom";
 
-// Parameter set "realistic": batchSize, accountsDepth, positionsDepth, orderSlotsDepth.
-component main = Batch(16, 24, 3, 4);
+// Parameter set "realistic": batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps.
+component main = Batch(16, 24, 3, 4, 30);

@@ -3,5 +3,5 @@ pragma circom 2.1.0;
 
 include "../batch.circom";
 
-// Parameter set "test": batchSize, accountsDepth, positionsDepth, orderSlotsDepth.
-component main = Batch(2, 4, 2, 2);
+// Parameter set "test": batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps.
+component main = Batch(2, 4, 2, 2, 30);

@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { errorSchema } from './schemas.js'
 import { errorsPlugin } from './errors.js'
 import { ordersRoutes } from './orders.js'
+import { cancelsRoutes } from './cancels.js'
 import { withdrawalsRoutes } from './withdrawals.js'
 import { accountsRoutes } from './accounts.js'
 import { marketRoutes } from './market.js'
@@ -31,10 +32,11 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   app.addSchema(errorSchema)
   await app.register(errorsPlugin)
   await app.register(swagger, {
-    openapi: { info: { title: 'options-rollup sequencer', version: '0.1.0', description: 'Signed orders and withdrawals in, proven batches out.' } },
+    openapi: { info: { title: 'options-rollup sequencer', version: '0.1.0', description: 'Signed orders, cancels and withdrawals in, proven batches out.' } },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(ordersRoutes, ctx)
+  await app.register(cancelsRoutes, ctx)
   await app.register(withdrawalsRoutes, ctx)
   await app.register(accountsRoutes, ctx)
   await app.register(marketRoutes, ctx)

@@ -59,6 +59,25 @@ export const signedWithdrawalBody = {
   properties: { accountIndex: uint, nonce: uint, amount: uint, signature },
 } as const
 
+export const signedCancelBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['accountIndex', 'orderId', 'signature'],
+  properties: { accountIndex: uint, orderId: { ...uint, description: 'the order that must never fill again; one never sent may be cancelled too' }, signature },
+} as const
+
+export const cancelResponse = {
+  type: 'object',
+  required: ['status', 'accountIndex', 'orderId', 'removedFromBook'],
+  properties: {
+    status: { type: 'string', enum: ['cancelled'] },
+    accountIndex: uint,
+    orderId: uint,
+    removedFromBook: { ...uint, description: 'size that was resting in the book and was removed; 0 when the order was not resting' },
+    stateRoot: uint,
+  },
+} as const
+
 export const fill = {
   type: 'object',
   properties: { makerAccount: uint, makerOrderId: uint, size: uint, price: uint },

@@ -2,7 +2,7 @@
  * Deposit: consumes one L1 queue entry and credits (or creates) an account.
  */
 import { ACCEPTED, reject, StateError, type CheckResult } from '../rejections.js'
-import { Bits, QueueKind, TxType } from '../params.js'
+import { Bits, INSURANCE_ACCOUNT_INDEX, QueueKind, TxType } from '../params.js'
 import { fitsUnsigned } from '../field.js'
 import { nextQueueHash } from '../queue.js'
 import { encodeSlot } from '../batchData.js'
@@ -16,6 +16,7 @@ export function checkDeposit(state: RollupState, tx: DepositTx): CheckResult {
   const { entry, accountIndex } = tx
   if (entry.kind !== QueueKind.deposit) return reject('BAD_QUEUE_ENTRY', `expected a deposit, got kind ${entry.kind}`)
   if (!state.inRange(accountIndex)) return reject('ACCOUNT_OUT_OF_RANGE', `${accountIndex}`)
+  if (accountIndex === BigInt(INSURANCE_ACCOUNT_INDEX)) return reject('ACCOUNT_RESERVED')
   if (!fitsUnsigned(entry.amount, Bits.amount)) return reject('AMOUNT_OUT_OF_RANGE', `${entry.amount}`)
   if (entry.pubKey.x === 0n && entry.pubKey.y === 0n) return reject('BAD_QUEUE_ENTRY', 'deposit key is (0, 0)')
   const account = state.account(accountIndex)

@@ -1,10 +1,13 @@
 /**
  * Trade: two signed orders on one series, the buyer (account A) pays `price * fill` to the
- * seller (account B); positions and order slots move as docs/protocol.md states.
- * Margin is not a rule of this function: the sequencer checks it before, off-chain.
+ * seller (account B) and each side pays the trading fee (`tradeFee`), which the state holds
+ * as pending until the batch credits it to the fee account; positions and order slots move
+ * as docs/protocol.md states. Margin is not a rule of this function: the sequencer checks
+ * it before, off-chain.
  */
 import { ACCEPTED, reject, StateError, type CheckResult, type Rejection } from '../rejections.js'
-import { Bits, Side, TxType } from '../params.js'
+import { Bits, CANCELLED_FILLED, FEE_ACCOUNT_INDEX, Side, TxType } from '../params.js'
+import { tradeFee } from '../fees.js'
 import { fitsUnsigned } from '../field.js'
 import { orderMessage } from '../messages.js'
 import { verifyField } from '../eddsa.js'
@@ -70,12 +73,18 @@ export function checkTrade(state: RollupState, tx: TradeTx, verifySignatures = t
   for (const o of [buy.order, sell.order]) {
     const filled = filledBefore(state, o)
     if (typeof filled !== 'bigint') return filled
+    if (filled === CANCELLED_FILLED) return reject('ORDER_CANCELLED', `order ${o.orderId} of account ${o.accountIndex}`)
     if (filled + fill > o.size) return reject('ORDER_OVERFILLED', `order ${o.orderId}: ${filled} filled of ${o.size}, fill ${fill}`)
   }
   const premium = price * fill
+  const fee = tradeFee(state.params, price, fill)
   const buyerAccount = state.account(buyer)
-  if (buyerAccount.collateral < premium) return reject('INSUFFICIENT_COLLATERAL', `premium ${premium}, collateral ${buyerAccount.collateral}`)
-  if (!fitsUnsigned(state.account(seller).collateral + premium, Bits.amount)) return reject('COLLATERAL_OVERFLOW')
+  if (buyerAccount.collateral < premium + fee)
+    return reject('INSUFFICIENT_COLLATERAL', `premium ${premium} plus fee ${fee}, collateral ${buyerAccount.collateral}`)
+  // fee <= premium (feeBps <= 10000), so the seller's collateral never falls; it may overflow.
+  if (!fitsUnsigned(state.account(seller).collateral + premium - fee, Bits.amount)) return reject('COLLATERAL_OVERFLOW')
+  const feeAccount = state.account(BigInt(FEE_ACCOUNT_INDEX)).collateral
+  if (!fitsUnsigned(feeAccount + state.pendingFees + 2n * fee, Bits.amount)) return reject('COLLATERAL_OVERFLOW', 'the fee account would exceed 2^64')
   for (const [account, delta, chosen] of [
     [buyer, fill, tx.positions?.buyer],
     [seller, -fill, tx.positions?.seller],
@@ -135,9 +144,11 @@ export function applyTrade(state: RollupState, tx: TradeTx, verifySignatures = t
   const buyerPosition = tx.positions?.buyer ?? positionIndexFor(state, buy.order.accountIndex, seriesId)!
   const sellerPosition = tx.positions?.seller ?? positionIndexFor(state, sell.order.accountIndex, seriesId)!
   const premium = price * fill
+  const fee = tradeFee(state.params, price, fill)
   const rootBefore = state.root
-  const a = applySide(state, buy.order, buyerPosition, fill, -premium, fill)
-  const b = applySide(state, sell.order, sellerPosition, -fill, premium, fill)
+  const a = applySide(state, buy.order, buyerPosition, fill, -premium - fee, fill)
+  const b = applySide(state, sell.order, sellerPosition, -fill, premium - fee, fill)
+  state.addPendingFees(2n * fee)
   return {
     tx,
     rootBefore,
@@ -150,6 +161,7 @@ export function applyTrade(state: RollupState, tx: TradeTx, verifySignatures = t
     positionB: b.position,
     orderSlotA: a.orderSlot,
     orderSlotB: b.orderSlot,
+    fee,
     data: encodeSlot({
       type: TxType.trade,
       buyer: buy.order.accountIndex,

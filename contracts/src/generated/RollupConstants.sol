@@ -12,10 +12,17 @@ library RollupConstants {
     uint256 internal constant TX_TRADE = 2;
     uint256 internal constant TX_WITHDRAW = 3;
     uint256 internal constant TX_FORCED_WITHDRAWAL = 4;
+    uint256 internal constant TX_CANCEL = 5;
     uint256 internal constant QUEUE_DEPOSIT = 1;
     uint256 internal constant QUEUE_FORCED_WITHDRAWAL = 2;
     uint256 internal constant TAG_ORDER = 1;
     uint256 internal constant TAG_WITHDRAW = 2;
+    uint256 internal constant TAG_CANCEL = 3;
+    /// @dev Credited with every trading fee, once per batch (the insurance fund).
+    uint256 internal constant FEE_ACCOUNT_INDEX = 0;
+    uint256 internal constant FEE_BPS_DENOMINATOR = 10000;
+    /// @dev The filled amount a cancel writes into an order slot.
+    uint256 internal constant CANCELLED_FILLED = 18446744073709551615;
     uint256 internal constant BITS_TYPE = 4;
     uint256 internal constant BITS_ACCOUNT_INDEX = 32;
     uint256 internal constant BITS_SERIES_ID = 32;
@@ -30,6 +37,7 @@ library RollupConstants {
     uint256 internal constant SLOT_TYPE_OFFSET = 0;
     uint256 internal constant SLOT_ACCOUNT_OFFSET = 4;
     uint256 internal constant SLOT_AMOUNT_OFFSET = 36;
+    uint256 internal constant SLOT_CANCEL_ORDER_ID_OFFSET = 36;
     uint256 internal constant SLOT_TRADE_BUYER_OFFSET = 4;
     uint256 internal constant SLOT_TRADE_SELLER_OFFSET = 36;
     uint256 internal constant SLOT_TRADE_SERIES_OFFSET = 68;
@@ -48,10 +56,12 @@ library RollupConstants {
     uint256 internal constant TEST_POSITIONS_DEPTH = 2;
     uint256 internal constant TEST_ORDER_SLOTS_DEPTH = 2;
     uint256 internal constant TEST_FORCED_TIMEOUT = 604800;
+    uint256 internal constant TEST_FEE_BPS = 30;
     /// @dev Parameter set "realistic".
     uint256 internal constant REALISTIC_BATCH_SIZE = 16;
     uint256 internal constant REALISTIC_ACCOUNTS_DEPTH = 24;
     uint256 internal constant REALISTIC_POSITIONS_DEPTH = 3;
     uint256 internal constant REALISTIC_ORDER_SLOTS_DEPTH = 4;
     uint256 internal constant REALISTIC_FORCED_TIMEOUT = 604800;
+    uint256 internal constant REALISTIC_FEE_BPS = 30;
 }
