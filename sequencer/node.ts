@@ -16,12 +16,14 @@ import { Market, type MarketInputsConfig } from './market.js'
 import { BatchPipeline } from './pipeline.js'
 import { buildApi } from './api/app.js'
 import type { ModeTransition } from './api/context.js'
+import type { MarketRoutesContext } from './api/market.js'
 import { Journal } from './journal.js'
 import { MarketFeed, defaultSurface } from './marketFeed.js'
 import type { UnderlyingStatus } from './market.js'
 import type { OracleService } from '../oracle/oracleService.js'
 import { Recorder, replayJournal } from './recorder.js'
 import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
+import { SettlementKeeper, serialized } from './settlementKeeper.js'
 
 export type NodeConfig = {
   readonly params: ParamSet
@@ -52,6 +54,8 @@ export type NodeConfig = {
   readonly journalPath?: string
   readonly logger?: FastifyServerOptions['logger']
   readonly log?: (s: string) => void
+  /** Fix expired series' settlement prices on L1 at each poll (sequencer/settlementKeeper.ts); default true. */
+  readonly settlementKeeper?: boolean
 }
 
 export type RollupNode = {
@@ -64,6 +68,8 @@ export type RollupNode = {
   readonly feed: MarketFeed
   readonly api: FastifyInstance
   readonly l1: L1Context
+  /** The settlement keeper, unless `settlementKeeper: false`. */
+  readonly keeper?: SettlementKeeper
   /** Polls L1 once now (queue entries, series) and cuts an overdue batch. */
   readonly sync: () => Promise<void>
   /** Cuts the pending slots into a batch now and waits until every batch is on L1. */
@@ -125,7 +131,10 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, replayed, base, verified, fromBlock)
 
   const prover: Prover = config.prover?.kind === 'bullmq' ? await queueProver(config.params, config.prover.redisUrl) : inProcessProver(config.params)
-  const pipeline = new BatchPipeline(prover, (trace, proof) => submitBatch(l1, config.rollup, trace, proof), { firstNumber: verified, log })
+  // Batch submissions and keeper transactions share the operator's nonce: one at a time.
+  const send = serialized()
+  const pipeline = new BatchPipeline(prover, (trace, proof) => send(() => submitBatch(l1, config.rollup, trace, proof)), { firstNumber: verified, log })
+  const keeper = config.settlementKeeper === false ? undefined : new SettlementKeeper({ l1, rollup: config.rollup, series: () => market.series(), log, send })
   for (const batch of toSubmit) pipeline.enqueue(batch)
   onBatch = (batch) => void pipeline.enqueue(batch)
   const recorder = new Recorder(engine, market, journal, now)
@@ -156,6 +165,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
     feed.refresh()
     await pollOracle()
+    await keeper?.poll()
     for (const { queueIndex, entry } of await readQueueEntries(l1.publicClient, config.rollup, { fromBlock, fromIndex: engine.nextQueueIndex })) {
       const { accountIndex } = recorder.applyQueueEntry(queueIndex, entry)
       log(`L1 queue entry ${queueIndex} applied to account ${accountIndex}`)
@@ -169,7 +179,19 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   await sync()
 
-  const api = await buildApi({ engine, recorder, pipeline, market, feed, adminToken: config.adminToken, now, transitions: () => transitions, info: { rollup: config.rollup, chainId, prover: prover.kind } }, { logger: config.logger ?? false })
+  const apiContext: MarketRoutesContext = {
+    engine,
+    recorder,
+    pipeline,
+    market,
+    feed,
+    adminToken: config.adminToken,
+    now,
+    transitions: () => transitions,
+    info: { rollup: config.rollup, chainId, prover: prover.kind },
+    settlementPrices: () => keeper?.prices ?? new Map(),
+  }
+  const api = await buildApi(apiContext, { logger: config.logger ?? false })
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
 
   let running = true
@@ -196,6 +218,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     feed,
     api,
     l1,
+    ...(keeper ? { keeper } : {}),
     sync,
     settle: async () => {
       recorder.flush()

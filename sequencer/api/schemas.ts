@@ -197,6 +197,7 @@ export const seriesResponse = {
           isCall: { type: 'boolean' },
           mark: uint,
           live: { type: 'boolean' },
+          settlementPrice: { ...uint, description: 'the settlement price fixed on L1 once expired (collateral base units per unit of underlying); absent until fixed' },
         },
       },
     },
