@@ -70,10 +70,22 @@ async function deploySettlementFeeds(ctx: L1Context, oracle: Address, spotByUnde
  * Deploys the contracts for the default parameters, the mock settlement feeds
  * (`DEFAULT_SETTLEMENT_FEEDS`, answering the default spots) and lists the default series.
  */
-export async function deployWithDefaults(rpcUrl: string, operatorKey: Hex): Promise<{ deployment: Deployment; seriesId: bigint; settlementFeeds: DefaultSettlementFeeds }> {
+export async function deployWithDefaults(
+  rpcUrl: string,
+  operatorKey: Hex,
+  options: {
+    /** Real Chainlink-style feeds per underlying to settle on; mock feeds owned by the operator when absent (local chains only). */
+    readonly settlementFeeds?: DefaultSettlementFeeds
+  } = {},
+): Promise<{ deployment: Deployment; seriesId: bigint; settlementFeeds: DefaultSettlementFeeds }> {
   const ctx = await connectL1(rpcUrl, operatorKey)
   const deployment = await deployRollup(ctx, DEFAULT_PARAMS)
-  const settlementFeeds = await deploySettlementFeeds(ctx, deployment.settlementOracle, DEFAULT_MARKET.spotByUnderlying)
+  const settlementFeeds = options.settlementFeeds ?? (await deploySettlementFeeds(ctx, deployment.settlementOracle, DEFAULT_MARKET.spotByUnderlying))
+  if (options.settlementFeeds) {
+    const { maxStalenessSeconds, maxDeviationBps } = DEFAULT_SETTLEMENT_FEEDS
+    for (const [underlying, feeds] of Object.entries(options.settlementFeeds))
+      await configureSettlementFeeds(ctx, deployment.settlementOracle, underlying, { feeds: [...feeds], maxStalenessSeconds, maxDeviationBps, quorum: majorityQuorum(feeds.length) })
+  }
   const block = await ctx.publicClient.getBlock()
   const s = defaultSeries(block.timestamp)
   const { seriesId } = await listSeries(ctx, deployment.rollup, { underlying: underlyingToBytes32(s.underlying), expiry: s.expiry, strike: s.strike, isCall: s.isCall })

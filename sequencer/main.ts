@@ -15,7 +15,8 @@
  *   REDIS_URL        Redis of the bullmq prover (redis://127.0.0.1:6379)
  *   BATCH_TIMEOUT_MS a partial batch is cut after this long (5000)
  *   ORACLE_FEEDS     with RPC_URL: Chainlink-style feeds per underlying, `ETH=0xA,0xB,0xC;BTC=…`
- *                    (at least 3 each); simulated feeds otherwise
+ *                    (at least 3 each): index prices and, on a new deployment, settlement;
+ *                    simulated index feeds and operator-owned mock settlement feeds otherwise
  *   ADMIN_TOKEN      bearer token of the operator routes (/v1/admin/*: volatility surface); off without
  *   DATA_DIR         where the write-ahead journal lives with RPC_URL (./data); the embedded
  *                    chain starts afresh each time, so the embedded node keeps none
@@ -47,14 +48,22 @@ function common(): Partial<NodeConfig> {
 }
 
 /** `ETH=0xfeed1,0xfeed2,0xfeed3;BTC=...`: Chainlink-style aggregators per underlying. */
-async function chainlinkOracle(rpcUrl: string, spec: string): Promise<OracleService> {
-  const client = createPublicClient({ transport: http(rpcUrl) })
-  const underlyings: Record<string, { feeds: ReturnType<typeof chainlinkFeed>[] }> = {}
+function parseFeeds(spec: string): Record<string, Address[]> {
+  const feeds: Record<string, Address[]> = {}
   for (const part of spec.split(';').filter(Boolean)) {
     const [underlying, addresses] = part.split('=')
     if (!underlying || !addresses) throw new Error(`ORACLE_FEEDS: cannot read "${part}" (want SYMBOL=0xaddr,0xaddr,0xaddr)`)
-    underlyings[underlying] = { feeds: addresses.split(',').map((address, i) => chainlinkFeed({ id: `${underlying}-${i}`, client, address: address as Address })) }
+    feeds[underlying] = addresses.split(',') as Address[]
   }
+  return feeds
+}
+
+/** An oracle service reading the ORACLE_FEEDS aggregators. */
+async function chainlinkOracle(rpcUrl: string, spec: string): Promise<OracleService> {
+  const client = createPublicClient({ transport: http(rpcUrl) })
+  const underlyings = Object.fromEntries(
+    Object.entries(parseFeeds(spec)).map(([underlying, addresses]) => [underlying, { feeds: addresses.map((address, i) => chainlinkFeed({ id: `${underlying}-${i}`, client, address })) }]),
+  )
   return new OracleService({ underlyings })
 }
 
@@ -69,7 +78,11 @@ async function main(): Promise<void> {
     let rollup = env.ROLLUP_ADDRESS as Address | undefined
     let deployBlock = env.DEPLOY_BLOCK ? BigInt(env.DEPLOY_BLOCK) : undefined
     if (!rollup) {
-      const { deployment } = await deployWithDefaults(env.RPC_URL, operatorKey)
+      // Settlement must never rest on feeds the operator controls: outside a local chain, the
+      // Chainlink-style feeds of ORACLE_FEEDS settle the series too.
+      const feeds = env.ORACLE_FEEDS ? parseFeeds(env.ORACLE_FEEDS) : undefined
+      if (!feeds) log('ORACLE_FEEDS not set: settlement uses mock feeds owned by the operator (fine for a local chain only)')
+      const { deployment } = await deployWithDefaults(env.RPC_URL, operatorKey, feeds ? { settlementFeeds: feeds } : {})
       rollup = deployment.rollup
       deployBlock = deployment.deployBlock
       log(`deployed Rollup ${rollup}, token ${deployment.token}, verifier ${deployment.verifier} at block ${deployBlock}`)
