@@ -16,7 +16,7 @@ import { Market, type MarketInputsConfig } from './market.js'
 import { BatchPipeline } from './pipeline.js'
 import { buildApi } from './api/app.js'
 import type { ModeTransition } from './api/context.js'
-import type { MarketRoutesContext } from './api/market.js'
+import type { ApiContext } from './api/context.js'
 import { Journal } from './journal.js'
 import { MarketFeed, defaultSurface } from './marketFeed.js'
 import type { UnderlyingStatus } from './market.js'
@@ -179,7 +179,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   await sync()
 
-  const apiContext: MarketRoutesContext = {
+  const apiContext: ApiContext = {
     engine,
     recorder,
     pipeline,

@@ -20,6 +20,8 @@ export type ApiContext = {
   /** Bearer token of the admin routes; undefined turns them off. */
   readonly adminToken: string | undefined
   readonly now: () => bigint
+  /** Settlement prices fixed on L1, by series id (protocol price unit). */
+  readonly settlementPrices: () => ReadonlyMap<bigint, bigint>
   /** Recent trading-state transitions, oldest first. */
   readonly transitions: () => readonly ModeTransition[]
   readonly info: { readonly rollup: Address; readonly chainId: number; readonly prover: string }

@@ -4,20 +4,11 @@ import { Side } from '../../state/index.js'
 import type { ApiContext } from './context.js'
 import { bookParams, bookResponse, errorResponses, seriesResponse, underlyingsResponse } from './schemas.js'
 
-/**
- * The market routes' context: the API's, plus the settlement prices fixed on L1 (the node's
- * settlement keeper; none without one).
- */
-export type MarketRoutesContext = ApiContext & {
-  /** Fixed settlement prices by series id, in collateral base units per unit of underlying. */
-  readonly settlementPrices?: () => ReadonlyMap<bigint, bigint>
-}
-
-export async function marketRoutes(app: FastifyInstance, ctx: MarketRoutesContext): Promise<void> {
+export async function marketRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/v1/series', { schema: { tags: ['market'], summary: 'Listed series and marks', response: { 200: seriesResponse } } }, async () => {
     const now = ctx.now()
     const table = ctx.market.table(now)
-    const settled = ctx.settlementPrices?.()
+    const settled = ctx.settlementPrices()
     return {
       series: ctx.market.series().map((s) => {
         const mark = table.rows.get(s.id)?.mark
