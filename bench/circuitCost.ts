@@ -84,7 +84,7 @@ export const COMPONENTS: readonly Component[] = [
   { id: 'merkle_update_d3', include: 'lib/merkle.circom', main: 'MerkleUpdate(3)', what: 'positions tree update, depth 3' },
   { id: 'account_leaf', include: 'lib/leaves.circom', main: 'AccountLeaf()', what: 'account leaf: Poseidon(5) over Poseidon(3)' },
   { id: 'order_slot_fill_d4', include: 'lib/subtreeUpdates.circom', main: `OrderSlotFill(${D_SLOTS})`, what: 'order-slot rule + its tree update, depth 4' },
-  { id: 'position_move_d3', include: 'lib/subtreeUpdates.circom', main: `PositionMove(${D_POSITIONS})`, what: 'position rule + its tree update, depth 3' },
+  { id: 'position_slot_move8', include: 'lib/positions.circom', main: 'PositionSlotMove(8)', what: 'position rule on 8 flat slots (the hashes are in the slot)' },
   { id: 'tx_type_flags', include: 'lib/txType.circom', main: txTypeFlagsCall, what: 'one-hot type flags' },
   { id: 'eddsa_poseidon', include: CL('eddsaposeidon'), main: 'EdDSAPoseidonVerifier()', what: 'circomlib EdDSAPoseidonVerifier' },
   ...[24, 32, 64, 160].map((n) => ({ id: `num2bits${n}`, include: CL('bitify'), main: `Num2Bits(${n})`, what: `range check to ${n} bits` })),

@@ -16,7 +16,11 @@
  * Scenario, for B = 16 and then B = 32, each on a fresh deployment: 2B deposits (one L1
  * account, 2B L2 keys) proven as two batches of deposits, then one batch of B trades
  * (account 2i+1 buys 2.5 contracts from account 2i+2 at 2.5 collateral units each), whose
- * `gasUsed` (21,000 base and calldata included) is measured.
+ * `gasUsed` (21,000 base and calldata included) is measured. The market table that prices
+ * the traded series is posted by the first deposit batch, so the trade batch reuses it (no
+ * table in its calldata): the figures are for batches that keep the table in force; a batch
+ * that posts a new table costs its calldata and one on-chain PoseidonT6 per 4 words more
+ * (contracts/test/analysis/GasBreakdown.t.sol, `tableHash.*`).
  *
  * - `l1.gas_per_trade.batch16` = gasUsed(B = 16) / 16.
  * - `l1.gas_per_trade.projected256`: per-slot part = (gasUsed(32) - gasUsed(16)) / 16, fixed
@@ -42,7 +46,7 @@ import { applyBatch } from '../state/batch.js'
 import { REALISTIC_PARAMS, TEST_PARAMS, TxType, type ParamSet } from '../state/params.js'
 import { depositEntry } from '../state/queue.js'
 import { RollupState } from '../state/rollupState.js'
-import { order, signedOrder, testKey } from '../state/testing.js'
+import { order, signedOrder, testKey, testMarketTable } from '../state/testing.js'
 import type { Tx } from '../state/types.js'
 import type { Benchmark, Figure } from './figure.js'
 import { BenchError, builtArtifacts, progress, round, tradeAndWithdrawBatch } from './support.js'
@@ -139,6 +143,8 @@ async function tradeBatchGas(anvil: Anvil, twin: Twin, batchSize: number): Promi
   }
 
   const state = new RollupState(params)
+  // Prices series 1, which every trade is in; posted once, by the first deposit batch.
+  state.setMarketTable(testMarketTable(params, [1n]))
   const submit = async (txs: readonly Tx[]) => {
     const trace = applyBatch(state, txs)
     state.commit()

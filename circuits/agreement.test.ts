@@ -22,16 +22,22 @@
  *     built, then the witness's `fill` is set back to the over-fill.
  *   - NONCE_MISMATCH (withdraw): the withdrawal with the right nonce is built, then its
  *     signature is replaced by the owner's signature over the wrong nonce.
- *   - INSUFFICIENT_COLLATERAL (withdraw): a withdrawal of the whole collateral is built,
- *     then `amount` and the signature are replaced by the owner-signed larger amount.
+ *   - INSUFFICIENT_COLLATERAL and INSUFFICIENT_MARGIN (withdraw): a withdrawal of the free
+ *     collateral (the most margin allows) is built, then `amount` and the signature are
+ *     replaced by the owner-signed larger amount.
  *   - SELF_TRADE: the same buy order against another account's valid sell order is built,
  *     then the witness's `accountB` is set to the buyer.
  *   Each circuit refusal must come from the rule that states it (the EdDSA verifier, the
  *   limit or self-trade line of slot.circom, OrderSlotFill's size check, a 64-bit range
- *   check of the new collateral), not merely from some failed assert.
+ *   check of the new collateral, a margin range check), not merely from some failed assert.
  *   The other refusals (unknown accounts, reused order ids, deposits' key and reserved
- *   account rules, collateral of trades, cancelled orders, bad order ids) are checked on
- *   the core side only here; circuits/batch.test.ts attacks each of them by hand.
+ *   account rules, collateral of trades, cancelled orders, bad order ids, initial margin of trades,
+ *   series without a table row, a second slot for one series) are checked on the core side
+ *   only here; circuits/batch.test.ts attacks each of them by hand.
+ *
+ * Every batch runs under `testMarketTable` (series 1 to 3), so accepted trades, withdrawals
+ * and forced withdrawals (by the owner: its free collateral; by a stranger: nothing) also
+ * agree on margin and on the amount paid.
  *
  * Needs the artifacts of TEST_PARAMS in build/test/ (`npm run build`).
  */
@@ -44,6 +50,8 @@ import { applyTx, assembleBatch, checkTx } from '../state/batch.js'
 import { buildWitnessInput, type WitnessInput } from '../state/witness.js'
 import { filledBefore } from '../state/tx/trade.js'
 import { cancelTx, depositTx, fundedState, order, signedOrder, testKey, withdrawTx, type TestKey } from '../state/testing.js'
+import { forcedWithdrawalEntry } from '../state/queue.js'
+import { freeCollateral } from '../state/margin.js'
 import type { RollupState } from '../state/rollupState.js'
 import type { RejectionCode } from '../state/rejections.js'
 import type { SlotTrace, Tx } from '../state/types.js'
@@ -101,7 +109,9 @@ type TradeOp = {
 }
 type WithdrawOp = { kind: 'withdraw'; account: number; nonceDelta: bigint; amount: bigint; forge: boolean }
 type CancelOp = { kind: 'cancel'; account: number; orderId: bigint; forge: boolean }
-type Op = DepositOp | TradeOp | WithdrawOp | CancelOp
+/** A forced withdrawal from the L1 queue, requested by the account's owner or by the stranger. */
+type ForcedOp = { kind: 'forced'; account: number; byStranger: boolean }
+type Op = DepositOp | TradeOp | WithdrawOp | CancelOp | ForcedOp
 
 /** Accounts 1..3 exist at the start; 4 and 5 exist only after a deposit creates them; 0 is the fee account. */
 const accountArb = fc.integer({ min: 0, max: 5 })
@@ -121,7 +131,8 @@ const tradeArb: fc.Arbitrary<Op> = fc
     seller: userArb,
     buyId: orderIdArb,
     sellId: orderIdArb,
-    seriesId: fc.bigInt({ min: 1n, max: 2n }),
+    // Series 1 and 2 have rows in the market table; 4 has none (UNPRICED_POSITION).
+    seriesId: fc.oneof({ weight: 8, arbitrary: fc.bigInt({ min: 1n, max: 2n }) }, { weight: 1, arbitrary: fc.constant(4n) }),
     buySize: fc.bigInt({ min: 1n, max: 10n }),
     sellSize: fc.bigInt({ min: 1n, max: 10n }),
     sellLimit: fc.bigInt({ min: 50n, max: 110n }),
@@ -163,11 +174,18 @@ const cancelArb: fc.Arbitrary<Op> = fc.record({
   forge: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
 })
 
+const forcedArb: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constant('forced' as const),
+  account: userArb,
+  byStranger: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+})
+
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: depositArb },
   { weight: 5, arbitrary: tradeArb },
   { weight: 3, arbitrary: withdrawArb },
   { weight: 2, arbitrary: cancelArb },
+  { weight: 2, arbitrary: forcedArb },
 )
 
 function tradeOf(state: RollupState, op: TradeOp, patch: Partial<Pick<TradeOp, 'seller' | 'price' | 'fill'>> = {}): Tx {
@@ -196,6 +214,10 @@ function txOf(state: RollupState, op: Op): Tx {
     }
     case 'cancel':
       return cancelTx(op.forge ? key(STRANGER) : ownerKey(state, op.account), BigInt(op.account), op.orderId)
+    case 'forced': {
+      const requester = op.byStranger ? key(STRANGER) : ownerKey(state, op.account)
+      return { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(requester.l1Address, BigInt(op.account)) }
+    }
   }
 }
 
@@ -296,8 +318,11 @@ function forcedFor(state: RollupState, op: Op, tx: Tx, code: RejectionCode): For
       const valid = withdrawTx(owner, account, nonce, op.amount)
       if (accepts(valid)) return { tx: valid, verifySignatures: true, tamper: (input, slot) => withSignatureA(input, slot, tx.signature) }
     }
-    if (code === 'INSUFFICIENT_COLLATERAL') {
-      const valid = withdrawTx(owner, account, nonce, collateral)
+    if (code === 'INSUFFICIENT_COLLATERAL' || code === 'INSUFFICIENT_MARGIN') {
+      // The largest withdrawal the account may make (its free collateral), then the refused amount.
+      const { initialMarginBps, scenarioCount } = state.params
+      const free = freeCollateral(collateral, state.positionSlots(account), state.marketTable, initialMarginBps, scenarioCount)
+      const valid = withdrawTx(owner, account, nonce, free)
       if (accepts(valid))
         return { tx: valid, verifySignatures: true, tamper: (input, slot) => withSignatureA(withSignal(input, 'amount', slot, tx.amount), slot, tx.signature) }
     }
@@ -324,6 +349,8 @@ function refusedAt(label: string, op: Op): { template: string; line?: number } {
       return slotLine('isTrade * sameAccount.out === 0;')
     case 'INSUFFICIENT_COLLATERAL': // the new collateral is range-checked to 64 bits
       return { template: 'Num2Bits' }
+    case 'INSUFFICIENT_MARGIN': // a margin check of account A after the withdrawal is negative
+      return { template: 'NonNegativeWhen' }
     default:
       throw new Error(`no circuit rule named for ${label}`)
   }
@@ -416,6 +443,8 @@ const EVERY_KIND: Op[] = [
   trade({ forgeSell: true, buyId: 3n, sellId: 3n }),
   { kind: 'withdraw', account: 2, nonceDelta: 1n, amount: 100n, forge: false },
   { kind: 'withdraw', account: 2, nonceDelta: 0n, amount: 100_000n, forge: false },
+  // Account 2 is short 4 (collateral about 5 440, free about 4 900): more than its free collateral.
+  { kind: 'withdraw', account: 2, nonceDelta: 0n, amount: 5_200n, forge: false },
   { kind: 'withdraw', account: 2, nonceDelta: 0n, amount: 100n, forge: true },
   { kind: 'withdraw', account: 2, nonceDelta: 0n, amount: 100n, forge: false },
   { kind: 'cancel', account: 1, orderId: 2n, forge: true },
@@ -425,8 +454,9 @@ const EVERY_KIND: Op[] = [
   { kind: 'deposit', account: 0, keyOf: 'own', amount: 1_000n },
   { kind: 'deposit', account: 1, keyOf: 2, amount: 1_000n },
   trade({ buyer: 4, seller: 3, buyId: 1n, sellId: 1n, fill: 2n }),
-  // Account 0 (the fee account, credited by now) has no key: no order of it verifies.
-  trade({ buyer: 3, seller: 0, buyId: 4n, sellId: 4n, fill: 1n }),
+  // Account 0 (the fee account, credited by now) has no key: no order of it verifies. (It buys
+  // one unit at 1, which its fees pay and margin allows, so that the signature is what fails.)
+  trade({ buyer: 0, seller: 3, buyId: 4n, sellId: 4n, fill: 1n, price: 1n, buyLimit: 1n, sellLimit: 1n }),
 ]
 
 describe('circuit and core agree on random histories', () => {
@@ -439,6 +469,7 @@ describe('circuit and core agree on random histories', () => {
       'trade:SELF_TRADE',
       'withdraw:NONCE_MISMATCH',
       'withdraw:INSUFFICIENT_COLLATERAL',
+      'withdraw:INSUFFICIENT_MARGIN',
       'withdraw:BAD_SIGNATURE',
       'cancel:BAD_SIGNATURE',
     ]) {

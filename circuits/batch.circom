@@ -7,14 +7,19 @@ include "./slot.circom";
 // (FEE_ACCOUNT_INDEX(), the insurance fund) is credited the fees of every trade of the batch,
 // two per trade (one per side), proven against the root after the last slot. Its single
 // public signal is inputHash = H(oldRoot, newRoot, queueHashBefore, queueHashAfter, dataHash),
-// with newRoot the root after the fee credit, dataHash = d[batchSize], d[0] = 0,
-// d[i+1] = H(d[i], e1[i], e2[i]) (docs/protocol.md).
+// with newRoot the root after the fee credit, dataHash = d[batchSize], d[0] = the hash of
+// the batch's market table (MarketTable), d[i+1] = H(d[i], e1[i], e2[i]) (docs/protocol.md).
 // The L1 contract supplies oldRoot and both queue hashes from its own storage and computes
 // dataHash from the calldata, so every private input is bound through this one hash.
 // Inputs of the fee step: feeAccountFields[7] (as accountAFields) and feeAccountSiblings,
 // the fee account's leaf and path under the root after the last slot.
-template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
+// Every slot checks margin against the one market table `marketTable` (rows x lanes).
+template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows, scenarioCount, initialBps, maintenanceBps, penaltyBps) {
     assert(batchSize >= 1);
+    var P = positionSlots;
+    var S = marketRows;
+    var K = scenarioCount;
+    signal input marketTable[S][3 + K];
     signal input oldRoot;
     signal input queueHashBefore;
     signal output inputHash;
@@ -52,20 +57,52 @@ template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps
     signal input sigBR8y[batchSize];
     signal input sigBS[batchSize];
     signal input positionA[batchSize];
-    signal input positionAOld[batchSize][2];
-    signal input positionASiblings[batchSize][positionsDepth];
+    signal input positionsA[batchSize][P][2];
     signal input positionB[batchSize];
-    signal input positionBOld[batchSize][2];
-    signal input positionBSiblings[batchSize][positionsDepth];
+    signal input positionsB[batchSize][P][2];
+    signal input rowSelectA[batchSize][P][S];
+    signal input isShortA[batchSize][P];
+    signal input rowSelectB[batchSize][P][S];
+    signal input isShortB[batchSize][P];
+    signal input forcedPaid[batchSize];
+    signal input forcedBelow[batchSize];
+    signal input forcedPaysAll[batchSize];
+    signal input checkSelect[batchSize][K + 1];
+    signal input liquidatesShort[batchSize];
+    signal input bankrupt[batchSize];
+    signal input liquidationRow[batchSize][S];
     signal input orderSlotAOld[batchSize][2];
     signal input orderSlotASiblings[batchSize][orderSlotsDepth];
     signal input orderSlotBOld[batchSize][2];
     signal input orderSlotBSiblings[batchSize][orderSlotsDepth];
 
+    component table = MarketTable(S, 3 + K);
+    for (var j = 0; j < S; j++) for (var l = 0; l < 3 + K; l++) table.lanes[j][l] <== marketTable[j][l];
+
     component slots[batchSize];
     component dataChain[batchSize];
     for (var s = 0; s < batchSize; s++) {
-        slots[s] = Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps);
+        slots[s] = Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows, scenarioCount, initialBps, maintenanceBps, penaltyBps);
+        for (var j = 0; j < S; j++) for (var l = 0; l < 3 + K; l++) slots[s].table[j][l] <== marketTable[j][l];
+        for (var i = 0; i < P; i++) {
+            for (var c = 0; c < 2; c++) {
+                slots[s].positionsA[i][c] <== positionsA[s][i][c];
+                slots[s].positionsB[i][c] <== positionsB[s][i][c];
+            }
+            slots[s].isShortA[i] <== isShortA[s][i];
+            slots[s].isShortB[i] <== isShortB[s][i];
+            for (var j = 0; j < S; j++) {
+                slots[s].rowSelectA[i][j] <== rowSelectA[s][i][j];
+                slots[s].rowSelectB[i][j] <== rowSelectB[s][i][j];
+            }
+        }
+        slots[s].forcedPaid <== forcedPaid[s];
+        slots[s].forcedBelow <== forcedBelow[s];
+        slots[s].forcedPaysAll <== forcedPaysAll[s];
+        for (var k = 0; k <= K; k++) slots[s].checkSelect[k] <== checkSelect[s][k];
+        slots[s].liquidatesShort <== liquidatesShort[s];
+        slots[s].bankrupt <== bankrupt[s];
+        for (var j = 0; j < S; j++) slots[s].liquidationRow[j] <== liquidationRow[s][j];
         slots[s].rootIn <== s == 0 ? oldRoot : slots[s - 1].rootOut;
         slots[s].queueHashIn <== s == 0 ? queueHashBefore : slots[s - 1].queueHashOut;
         slots[s].type <== type[s];
@@ -104,14 +141,8 @@ template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps
         slots[s].positionA <== positionA[s];
         slots[s].positionB <== positionB[s];
         for (var i = 0; i < 2; i++) {
-            slots[s].positionAOld[i] <== positionAOld[s][i];
-            slots[s].positionBOld[i] <== positionBOld[s][i];
             slots[s].orderSlotAOld[i] <== orderSlotAOld[s][i];
             slots[s].orderSlotBOld[i] <== orderSlotBOld[s][i];
-        }
-        for (var i = 0; i < positionsDepth; i++) {
-            slots[s].positionASiblings[i] <== positionASiblings[s][i];
-            slots[s].positionBSiblings[i] <== positionBSiblings[s][i];
         }
         for (var i = 0; i < orderSlotsDepth; i++) {
             slots[s].orderSlotASiblings[i] <== orderSlotASiblings[s][i];
@@ -119,7 +150,7 @@ template Batch(batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps
         }
 
         dataChain[s] = Poseidon(3);
-        dataChain[s].inputs[0] <== s == 0 ? 0 : dataChain[s - 1].out;
+        dataChain[s].inputs[0] <== s == 0 ? table.hash : dataChain[s - 1].out;
         dataChain[s].inputs[1] <== slots[s].e1;
         dataChain[s].inputs[2] <== slots[s].e2;
     }

@@ -22,12 +22,14 @@ import { RollupState } from '../state/rollupState.js'
 import { applyBatch, applyTx, checkTx, type ApplyOptions } from '../state/batch.js'
 import { buildWitnessInput, type WitnessInput } from '../state/witness.js'
 import { dataHash, inputHash } from '../state/batchData.js'
-import { emptySubtreeRoot } from '../state/leaves.js'
+import { emptyPositionsHash, emptySubtreeRoot } from '../state/leaves.js'
+import type { BatchMarketTable } from '../state/marketTable.js'
+import { freeCollateral } from '../state/margin.js'
 import { depositEntry, forcedWithdrawalEntry } from '../state/queue.js'
 import { signField } from '../state/eddsa.js'
 import { cancelMessage, withdrawMessage } from '../state/messages.js'
 import { tradeFee } from '../state/fees.js'
-import { cancelTx, depositTx, order, signedOrder, testKey, withdrawTx, type TestKey } from '../state/testing.js'
+import { cancelTx, depositTx, order, signedOrder, testKey, testMarketTable, withdrawTx, type TestKey } from '../state/testing.js'
 import type { BatchTrace, Signature, Tx } from '../state/types.js'
 import { circuitPaths } from '../prover/paths.js'
 import { proveBatch, type BatchProof, type SolidityProof } from '../prover/prove.js'
@@ -65,12 +67,38 @@ afterAll(async () => {
 
 const key = (n: number): TestKey => testKey(n)
 
-/** A committed state whose accounts 1..n hold `collateral[i - 1]`, keys `testKey(i)`. */
+/**
+ * A committed state whose accounts 1..n hold `collateral[i - 1]`, keys `testKey(i)`, with
+ * `testMarketTable` (series 1 to 3 marked at 100) for the next batches.
+ */
 function stateWith(...collateral: bigint[]): RollupState {
+  return stateUnder(testMarketTable(P), ...collateral)
+}
+
+/** As `stateWith`, under another market table. */
+function stateUnder(table: BatchMarketTable, ...collateral: bigint[]): RollupState {
   const state = new RollupState(P)
+  state.setMarketTable(table)
   collateral.forEach((c, i) => applyTx(state, depositTx(key(i + 1), BigInt(i + 1), c)))
+  state.closeBatch()
   state.commit()
   return state
+}
+
+/** The input with its market table replaced (rows as the core lays them out). */
+function withTable(input: WitnessInput, table: BatchMarketTable): WitnessInput {
+  const rows = Array.from({ length: P.marketRows }, (_, r) => {
+    const row = table.rows[r]
+    return (row ? [row.seriesId, row.mark, row.shortMinimum, ...row.scenarioValues] : Array<bigint>(3 + P.scenarioCount).fill(0n)).map(String)
+  })
+  return { ...structuredClone(input), marketTable: rows }
+}
+
+/** The input with one lane of its market table changed. */
+function withLane(input: WitnessInput, row: number, lane: number, value: bigint): WitnessInput {
+  const copy = structuredClone(input)
+  ;(copy.marketTable as string[][])[row]![lane] = value.toString()
+  return copy
 }
 
 type TradeSpec = {
@@ -170,8 +198,15 @@ const AT = {
   sigA: () => slotLine('sigA.M <== messageATrade + messageAWithdraw + messageACancel;'),
   sigB: () => slotLine('sigB.M <== sellMessage.out;'),
   slotA: () => slotLine('slotA.siblings[i] <== orderSlotASiblings[i]'),
-  moveA: () => slotLine('moveA.siblings[i] <== positionASiblings[i]'),
-  moveB: () => slotLine('moveB.siblings[i] <== positionBSiblings[i]'),
+  moveA: () => slotLine('moveA.before[i] <== positionsA[i];'),
+  moveB: () => slotLine('moveB.before[i] <== positionsB[i];'),
+  requireA: () => slotLine('requireA.values[k] <== marginA.checks[k];'),
+  requireB: () => slotLine('requireB.values[k] <== marginB.checks[k];'),
+  marginA: () => slotLine('marginA.table[j][l] <== table[j][l];'),
+  marginB: () => slotLine('marginB.table[j][l] <== table[j][l];'),
+  selectedSmall: () => slotLine('selectedSmall.in <== partialGate * (BPS_DENOMINATOR() - 1 - selected);'),
+  selectedNegative: () => slotLine('selectedNegative.in <== (belowGate + isLiquidation) * (-1 - selected);'),
+  table: () => ({ template: 'Batch', line: sourceLine('batch.circom', 'table.lanes[j][l] <== marketTable[j][l];') }),
   collateralA: () => slotLine('collateralA.in <== newA[4];'),
   collateralB: () => slotLine('collateralB.in <== newB[4];'),
   updateA: () => slotLine('updateA.siblings[i] <== accountASiblings[i];'),
@@ -282,7 +317,7 @@ describe('batch circuit: valid batches prove (real Groth16, verified locally)', 
     const verify = (publicInput: bigint) => snarkjs.groth16.verify(vkey, [publicInput.toString()], proof) as Promise<boolean>
     const withData = (i: number, value: bigint) => {
       const data = trace.data.map((d, j) => (j === i ? value : d))
-      return inputHash(trace.oldRoot, trace.newRoot, trace.queueHashBefore, trace.queueHashAfter, dataHash(data))
+      return inputHash(trace.oldRoot, trace.newRoot, trace.queueHashBefore, trace.queueHashAfter, dataHash(data, trace.marketTableHash))
     }
     expect(await verify(trace.inputHash)).toBe(true)
     expect(await verify(trace.inputHash + 1n)).toBe(false)
@@ -374,7 +409,7 @@ describe('batch circuit: trade rules', () => {
 
   it('refuses a zero fill', async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'fill', 0, 0n)), slotLine('isTrade * fillZero.out === 0;'))
+    expectRefused(await calculate(withSignal(input, 'fill', 0, 0n)), slotLine('movesPositions * fillZero.out === 0;'))
   })
 
   it('refuses a trade of an account with itself', async () => {
@@ -389,7 +424,7 @@ describe('batch circuit: trade rules', () => {
 
   it('refuses series 0', async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'seriesId', 0, 0n)), slotLine('isTrade * seriesZero.out === 0;'))
+    expectRefused(await calculate(withSignal(input, 'seriesId', 0, 0n)), slotLine('movesPositions * seriesZero.out === 0;'))
   })
 
   it("refuses a premium larger than the buyer's collateral", async () => {
@@ -405,33 +440,43 @@ describe('batch circuit: trade rules', () => {
   })
 
   it('refuses a position index that holds another series', async () => {
-    // Account 1 holds series 1 at position 0; a series-2 trade goes to its empty position 1.
+    // Account 1 holds series 1 in slot 0; a series-2 trade goes to its empty slot 1.
     const state = history(stateWith(10_000n, 10_000n), tradeTx())
-    const siblingsOf0 = state.positionProof(1n, 0n)
-    const held = state.position(1n, 0n)
     const { input } = await accepted(batch(state, [tradeTx({ seriesId: 2n, buyId: 2n, sellId: 2n })]))
     expect(signalOf(input, 'positionA', 0)).toBe(1n)
-    // Point the series-2 trade at the series-1 leaf, with a correct Merkle path to it.
-    let tampered = withSignal(input, 'positionA', 0, 0n)
-    tampered = withRow(tampered, 'positionAOld', 0, [held.seriesId, held.size])
-    tampered = withRow(tampered, 'positionASiblings', 0, siblingsOf0)
-    expectRefused(await calculate(tampered), libLine('PositionMove', 'subtreeUpdates.circom', 'enabled * conflict === 0;'), AT.moveA())
+    expectRefused(await calculate(withSignal(input, 'positionA', 0, 0n)), libLine('PositionSlotMove', 'positions.circom', 'enabled * conflict === 0;'), AT.moveA())
   })
 
-  it('refuses a position index outside the positions tree', async () => {
+  it('refuses opening a second slot for a series the account holds (one slot per series)', async () => {
+    // Account 1 holds series 1 in slot 0 and buys more of it: the core names slot 0.
+    const state = history(stateWith(10_000n, 10_000n), tradeTx())
+    const { input } = await accepted(batch(state, [tradeTx({ buyId: 2n, sellId: 2n })]))
+    expect(signalOf(input, 'positionA', 0)).toBe(0n)
+    expectRefused(await calculate(withSignal(input, 'positionA', 0, 1n)), libLine('PositionSlotMove', 'positions.circom', 'opens * holders === 0;'), AT.moveA())
+  })
+
+  it('refuses a position index outside the position slots', async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'positionA', 0, 1n << BigInt(P.positionsDepth))), inside('Num2Bits'), inside('PositionMove'), AT.moveA())
+    expectRefused(await calculate(withSignal(input, 'positionA', 0, BigInt(P.positionSlots))), libLine('PositionSlotMove', 'positions.circom', 'enabled * (1 - hit) === 0;'), AT.moveA())
   })
 
-  // Account 1 long 2^63 - 2 and account 2 short as much, at price 0 (orders of size 2^64 - 1).
+  it("refuses misstated positions (an account's slots are bound by its positionsHash)", async () => {
+    // Slot 1 of cancelAndTrade: account 2, short 6 from an earlier batch, sells 4 more.
+    const { input } = await cancelAndTrade()
+    expect(signalOf(input, 'positionsB', 1, [0, 1])).not.toBe(0n)
+    expectRefused(await calculate(withSignal(input, 'positionsB', 1, 0n, [0, 1])), slotLine('movesPositions * (heldB.out - accountBFields[5]) === 0;'))
+  })
+
+  // Account 1 long 2^63 - 2 and account 2 short as much, at price 0 (orders of size 2^64 - 1),
+  // under a table that values everything at 0 (so that margin allows any size).
   const nearLimit = () =>
-    history(stateWith(10_000n, 10_000n, 10_000n), tradeTx({ size: MAX_U64, fill: (1n << 63n) - 2n, price: 0n, sellLimit: 0n }))
+    history(stateUnder(testMarketTable(P, [1n, 2n, 3n], 0n, 0n), 10_000n, 10_000n, 10_000n), tradeTx({ size: MAX_U64, fill: (1n << 63n) - 2n, price: 0n, sellLimit: 0n }))
 
   it('refuses a long position of 2^63', async () => {
     // Account 1 buys 1 more from account 3 (reaching 2^63 - 1, the largest); 2 would reach 2^63.
     const state = nearLimit()
     const { input } = await accepted(batch(state, [tradeTx({ buyer: 1n, seller: 3n, buyId: 2n, size: MAX_U64, fill: 1n, price: 0n, sellLimit: 0n })]))
-    expectRefused(await calculate(withSignal(input, 'fill', 0, 2n)), inside('Num2Bits'), inside('PositionMove'), AT.moveA())
+    expectRefused(await calculate(withSignal(input, 'fill', 0, 2n)), inside('Num2Bits'), inside('PositionSlotMove'), AT.moveA())
   })
 
   /**
@@ -445,14 +490,14 @@ describe('batch circuit: trade rules', () => {
     if (slot.tx.type !== TxType.trade) throw new Error('slot 0 is not a trade')
     const { buy, price } = slot.tx
     const a = buy.order.accountIndex
-    const position = state.position(a, slot.positionA!.index)
-    const size = position.size + fill
-    const positionsRoot = state.setPosition(a, slot.positionA!.index, size === 0n ? { seriesId: 0n, size: 0n } : { seriesId: buy.order.seriesId, size })
+    const index = slot.positionsA!.index!
+    const size = state.position(a, index).size + fill
+    const positionsHash = state.setPosition(a, index, size === 0n ? { seriesId: 0n, size: 0n } : { seriesId: buy.order.seriesId, size })
     const held = state.orderSlot(a, slot.orderSlotA!.index)
     const filled = (held.orderId === buy.order.orderId ? held.filled : 0n) + fill
     const orderSlotsRoot = state.setOrderSlot(a, slot.orderSlotA!.index, { orderId: buy.order.orderId, filled })
     const before = state.account(a)
-    state.setAccount(a, { ...before, collateral: before.collateral - price * fill - tradeFee(P, price, fill), positionsRoot, orderSlotsRoot })
+    state.setAccount(a, { ...before, collateral: before.collateral - price * fill - tradeFee(P, price, fill), positionsHash, orderSlotsRoot })
     return withRow(withSignal(base.input, 'fill', 0, fill), 'accountBSiblings', 0, state.accountProof(slot.accountB!.index))
   }
 
@@ -466,7 +511,7 @@ describe('batch circuit: trade rules', () => {
 
   it('refuses a short position beyond -2^63', async () => {
     const base = await accepted(batch(nearLimit(), [shortSale(1n)]))
-    expectRefused(await calculate(withFill(nearLimit(), base, 3n)), inside('Num2Bits'), inside('PositionMove'), AT.moveB())
+    expectRefused(await calculate(withFill(nearLimit(), base, 3n)), inside('Num2Bits'), inside('PositionSlotMove'), AT.moveB())
   })
 
   // PositionMove once admitted newSize = -2^63 (its range check is [-2^63, 2^63)); the
@@ -474,7 +519,7 @@ describe('batch circuit: trade rules', () => {
   it('refuses a short position of exactly -2^63', async () => {
     const base = await accepted(batch(nearLimit(), [shortSale(1n)]))
     expect(checkTx(nearLimit(), shortSale(2n))?.code).toBe('POSITION_TOO_LARGE')
-    expectRefused(await calculate(withFill(nearLimit(), base, 2n)), inside('PositionMove'), AT.moveB())
+    expectRefused(await calculate(withFill(nearLimit(), base, 2n)), inside('PositionSlotMove'), AT.moveB())
   })
 })
 
@@ -555,7 +600,7 @@ describe('batch circuit: cancel rules', () => {
     // Account 1's valid cancel of order 1, pointed at account 2 with account 2's correct leaf and path.
     const state = stateWith(10_000n, 10_000n)
     const other = state.account(2n)
-    const fields = [other.pubKey.x, other.pubKey.y, other.l1Address, other.nonce, other.collateral, other.positionsRoot, other.orderSlotsRoot]
+    const fields = [other.pubKey.x, other.pubKey.y, other.l1Address, other.nonce, other.collateral, other.positionsHash, other.orderSlotsRoot]
     const { input } = await accepted(batch(stateWith(10_000n, 10_000n), [cancelTx(key(1), 1n, 1n)]))
     let tampered = withSignal(input, 'accountA', 0, 2n)
     tampered = withRow(tampered, 'accountAFields', 0, fields)
@@ -590,7 +635,7 @@ describe('batch circuit: cancel rules', () => {
     const vkey = JSON.parse(readFileSync(paths.vkey, 'utf8'))
     const withE1 = (e1: bigint) => {
       const data = trace.data.map((d, j) => (j === 0 ? e1 : d))
-      return inputHash(trace.oldRoot, trace.newRoot, trace.queueHashBefore, trace.queueHashAfter, dataHash(data))
+      return inputHash(trace.oldRoot, trace.newRoot, trace.queueHashBefore, trace.queueHashAfter, dataHash(data, trace.marketTableHash))
     }
     const verify = (publicInput: bigint) => snarkjs.groth16.verify(vkey, [publicInput.toString()], proof) as Promise<boolean>
     expect(trace.data[0]).toBe(BigInt(TxType.cancel) + (1n << 4n) + (1n << 36n))
@@ -624,7 +669,9 @@ describe('batch circuit: fee rules', () => {
   /** The same trade built by a core that charges no fee: what a prover leaving fees out would prove. */
   const feeless = (collateral: bigint) => {
     const state = new RollupState({ ...P, feeBps: 0 })
+    state.setMarketTable(testMarketTable(P))
     ;[collateral, 10_000n].forEach((c, i) => applyTx(state, depositTx(key(i + 1), BigInt(i + 1), c)))
+    state.closeBatch()
     state.commit()
     return batch(state, [tradeTx()])
   }
@@ -719,7 +766,7 @@ describe('batch circuit: deposit rules', () => {
 
   it('refuses re-creating an existing account under a new key (claiming it is empty)', async () => {
     const { input } = await credit()
-    const empty = [0n, 0n, 0n, 0n, 0n, emptySubtreeRoot(P.positionsDepth), emptySubtreeRoot(P.orderSlotsDepth)]
+    const empty = [0n, 0n, 0n, 0n, 0n, emptyPositionsHash(P), emptySubtreeRoot(P.orderSlotsDepth)]
     let tampered = withRow(input, 'accountAFields', 0, empty)
     tampered = withSignal(tampered, 'entryPubKeyX', 0, key(9).pubKey.x)
     tampered = withSignal(tampered, 'entryPubKeyY', 0, key(9).pubKey.y)
@@ -736,6 +783,169 @@ describe('batch circuit: deposit rules', () => {
 // ---------------------------------------------------------------------------------------
 // Forced withdrawals
 // ---------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------
+// Margin under the batch's market table
+// ---------------------------------------------------------------------------------------
+
+// Marks of 5000 with scenario values from 0 to 10000: account 2's short of 4 (collateral
+// about 10,400) then loses 20,000 in the worst scenario and falls below initial margin.
+const VOLATILE = testMarketTable(P, [1n, 2n, 3n], 5_000n, 5_000n)
+// Marks of 20000 (values 0 to 40000): account 1's long of 4 is worth 80,000 and may lose all
+// of it, so 1.25 x 80,000 exceeds its equity: the buyer is below initial margin.
+const RICH_MARKS = testMarketTable(P, [1n, 2n, 3n], 20_000n, 20_000n)
+
+describe('batch circuit: margin rules', () => {
+  it('refuses a trade that leaves the seller below initial margin under the batch table', async () => {
+    const { input, trace } = await tradeAndWithdraw()
+    expect(checkTx(stateUnder(VOLATILE, 10_000n, 10_000n), (trace.slots[0]!.tx))?.code).toBe('INSUFFICIENT_MARGIN')
+    expectRefused(await calculate(withTable(input, VOLATILE)), inside('NonNegativeWhen'), AT.requireB())
+  })
+
+  it('refuses a trade that leaves the buyer below initial margin under the batch table', async () => {
+    const { input } = await tradeAndWithdraw()
+    expectRefused(await calculate(withTable(input, RICH_MARKS)), inside('NonNegativeWhen'), AT.requireA())
+  })
+
+  it('refuses a withdrawal that leaves an open short below initial margin', async () => {
+    const state = history(stateWith(10_000n, 10_000n), tradeTx())
+    const { input } = await accepted(batch(state, [withdrawTx(key(2), 2n, 0n, 500n)]))
+    expectRefused(await calculate(withTable(input, VOLATILE)), inside('NonNegativeWhen'), AT.requireA())
+  })
+
+  it("refuses valuing a position with another series' row", async () => {
+    // After slot 0 the buyer holds series 1 (row 0) in slot 0; point it at row 1 (series 2).
+    const { input } = await tradeAndWithdraw()
+    let tampered = withSignal(input, 'rowSelectA', 0, 0n, [0, 0])
+    tampered = withSignal(tampered, 'rowSelectA', 0, 1n, [0, 1])
+    expectRefused(await calculate(tampered), libLine('MarginChecks', 'margin.circom', 'positions[i][1] * (positions[i][0] - series) === 0;'), AT.marginA())
+  })
+
+  it('refuses a row selection that is not one-hot (a position valued at zero)', async () => {
+    const { input } = await tradeAndWithdraw()
+    expectRefused(await calculate(withSignal(input, 'rowSelectB', 0, 0n, [0, 0])), libLine('MarginChecks', 'margin.circom', 'ones === 1;'), AT.marginB())
+  })
+
+  it('refuses a short position passed off as long (no short minimum)', async () => {
+    const { input } = await tradeAndWithdraw()
+    expect(signalOf(input, 'isShortB', 0, 0)).toBe(1n)
+    expectRefused(await calculate(withSignal(input, 'isShortB', 0, 0n, 0)), inside('Num2Bits'), inside('MarginChecks'), AT.marginB())
+  })
+
+  it('binds the market table through the public input (a row no position uses)', async () => {
+    const { input, trace } = await tradeAndWithdraw()
+    // Row 2 is series 3, which no account holds: the witness stays valid, the hash changes.
+    expectOtherPublicInput(await calculate(withLane(input, 2, 1, 101n)), trace)
+  })
+
+  it.each([
+    ['a lane of 2^48', (i: WitnessInput) => withLane(i, 2, 4, 1n << 48n), inside('Num2Bits')],
+    ['a value in an unused row', (i: WitnessInput) => withLane(i, 3, 1, 5n), libLine('MarketTable', 'margin.circom', 'for (var l = 1; l < L; l++) unused[j].out * lanes[j][l] === 0;')],
+    ['a used row after an unused one', (i: WitnessInput) => withLane(withTable(i, testMarketTable(P, [1n, 2n])), 3, 0, 9n), libLine('MarketTable', 'margin.circom', 'unused[j].out * (1 - unused[j + 1].out) === 0;')],
+    ['a repeated series id (two rows for one series)', (i: WitnessInput) => withLane(i, 2, 0, 2n), libLine('MarketTable', 'margin.circom', '(1 - unused[j + 1].out) * (1 - increasing[j].out) === 0;')],
+  ] as const)('refuses a market table with %s', async (_, tamper, where) => {
+    const { input } = await tradeAndWithdraw()
+    expectRefused(await calculate(tamper(input)), where, AT.table())
+  })
+})
+
+// ---------------------------------------------------------------------------------------
+// Liquidations
+// ---------------------------------------------------------------------------------------
+
+const liquidationTx = (accountIndex: bigint, seriesId: bigint, size: bigint): Tx => ({ type: TxType.liquidation, accountIndex, seriesId, size })
+
+// Account 1: short 10 of series 1 and long 10 of series 2 (against account 2, under the
+// calm table); then series 1's scenarios blow up (values 0 to 1950) and it falls below
+// maintenance. Slot 0 hands one unit of its short to the fund (it pays 100 and the penalty
+// 5), slot 1 one unit of its long (the fund pays 100 less 5).
+const SHORT_BLOWS_UP: BatchMarketTable = {
+  rows: testMarketTable(P).rows.map((r) => (r.seriesId === 1n ? { ...r, scenarioValues: r.scenarioValues.map((_, k) => BigInt(k) * 75n) } : r)),
+}
+const liquidated = once(async () => {
+  const state = history(stateWith(10_000n, 10_000n), tradeTx({ buyer: 2n, seller: 1n, fill: 10n, price: 100n }), tradeTx({ seriesId: 2n, buyId: 2n, sellId: 2n, fill: 10n, price: 100n }))
+  state.setMarketTable(SHORT_BLOWS_UP)
+  return accepted(batch(state, [liquidationTx(1n, 1n, -1n), liquidationTx(1n, 2n, 1n)]))
+})
+// Account 2 (330 of its own) sold 10 at 100; at marks of 1000 it owes 10 500 for them and has 1 327.
+const bankruptcy = once(async () => {
+  const state = history(stateWith(10_000n, 330n), tradeTx({ fill: 10n, price: 100n, buyLimit: 100n, sellLimit: 100n }))
+  state.setMarketTable(testMarketTable(P, [1n, 2n, 3n], 1_000n, 100n))
+  return accepted(batch(state, [liquidationTx(2n, 1n, -10n)]))
+})
+
+describe('batch circuit: liquidation rules', () => {
+  it('a liquidation batch proves, and the fund holds what it took over', async () => {
+    const { trace } = await liquidated()
+    expect(trace.slots.map((s) => s.liquidation?.paid)).toEqual([105n, -95n])
+    expect(trace.feeCredit.account.before.positionsHash).not.toBe(emptyPositionsHash(P))
+    const proof = await proveBatch(trace, P)
+    expect(proof.inputHash).toBe(trace.inputHash)
+  })
+
+  it('a bankrupt account pays all it has (witness of the core, accepted)', async () => {
+    const { trace } = await bankruptcy()
+    expect(trace.slots[0]!.liquidation).toMatchObject({ bankrupt: true, paid: 1_327n })
+  })
+
+  it('refuses liquidating an account that meets maintenance margin under the table', async () => {
+    const { input } = await liquidated()
+    // The same slots under the calm table, where account 1 meets maintenance (marks are the same).
+    expectRefused(await calculate(withTable(input, testMarketTable(P))), inside('Num2Bits'), AT.selectedNegative())
+  })
+
+  it('refuses selecting a check that holds as the one that fails', async () => {
+    const { input } = await liquidated()
+    const K = P.scenarioCount
+    const picked = (input.checkSelect as string[][])[0]!.findIndex((v) => v === '1')
+    let tampered = withSignal(input, 'checkSelect', 0, 0n, picked)
+    tampered = withSignal(tampered, 'checkSelect', 0, 1n, K) // the short minimum check, which holds
+    expectRefused(await calculate(tampered), inside('Num2Bits'), AT.selectedNegative())
+  })
+
+  it('refuses moving more than the position (a short of 10, liquidated by 11)', async () => {
+    const { input } = await bankruptcy()
+    expectRefused(await calculate(withSignal(input, 'fill', 0, 11n)), inside('Num2Bits'), slotLine('reduces.in <== isLiquidation * (signedHeld - fill);'))
+  })
+
+  it('refuses growing the position instead (the sign of the move is the position\'s)', async () => {
+    const { input } = await liquidated()
+    expectRefused(await calculate(withSignal(input, 'liquidatesShort', 0, 0n)), inside('Num2Bits'), slotLine('reduces.in <== isLiquidation * (signedHeld - fill);'))
+  })
+
+  it('refuses a price other than the mark of the series (another row)', async () => {
+    const { input } = await liquidated()
+    let tampered = withSignal(input, 'liquidationRow', 0, 0n, 0)
+    tampered = withSignal(tampered, 'liquidationRow', 0, 1n, 1)
+    expectRefused(await calculate(tampered), slotLine('isLiquidation * (rowSeries - seriesId) === 0;'))
+  })
+
+  it('refuses a counterparty other than the fund', async () => {
+    const { input } = await liquidated()
+    expectRefused(await calculate(withSignal(input, 'accountB', 0, 2n)), slotLine('isLiquidation * accountB === 0;'))
+  })
+
+  it('refuses liquidating the fund itself', async () => {
+    const { input } = await liquidated()
+    expectRefused(await calculate(withSignal(input, 'accountA', 0, 0n)), slotLine('isLiquidation * aIsZero.out === 0;'))
+  })
+
+  it('refuses claiming bankruptcy for an account that can pay (it would pay less)', async () => {
+    const { input } = await liquidated()
+    expectRefused(await calculate(withSignal(input, 'bankrupt', 0, 1n)), inside('Num2Bits'), slotLine('owedBeyond.in <== bankrupt * (owed - accountAFields[4] - 1);'))
+  })
+
+  it('refuses an unpaid bankruptcy (the collateral cannot go below zero)', async () => {
+    const { input } = await bankruptcy()
+    expectRefused(await calculate(withSignal(input, 'bankrupt', 0, 0n)), inside('Num2Bits'), AT.collateralA())
+  })
+
+  it('refuses a liquidation flag on another kind of slot (the hints are zero there)', async () => {
+    const { input } = await tradeAndWithdraw()
+    expectRefused(await calculate(withSignal(input, 'bankrupt', 0, 1n)), slotLine('bankrupt * (1 - isLiquidation) === 0;'))
+    expectRefused(await calculate(withSignal(input, 'liquidatesShort', 0, 1n)), slotLine('liquidatesShort * (1 - isLiquidation) === 0;'))
+  })
+})
 
 describe('batch circuit: forced withdrawal rules', () => {
   const forced = once(async () => {
@@ -758,7 +968,56 @@ describe('batch circuit: forced withdrawal rules', () => {
 
   it('refuses faking open positions to avoid paying out', async () => {
     const { input } = await forced()
-    expectRefused(await calculate(withSignal(input, 'accountAFields', 0, 12345n, 5)), AT.merkleOldLeaf(), AT.updateA())
+    expectRefused(await calculate(withSignal(input, 'accountAFields', 0, 12345n, 5)), slotLine('opensA * (heldA.out - accountAFields[5]) === 0;'))
+  })
+
+  // Account 2 is short 4 of series 1 (from an earlier batch) and asks for its money.
+  const forcedShort = (table = testMarketTable(P)) => history(stateUnder(table, 10_000n, 10_000n), tradeTx())
+  const forcedShortBatch = once(async () => accepted(batch(forcedShort(), [{ type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(key(2).l1Address, 2n) }])))
+
+  it('pays an account with open positions exactly its free collateral', async () => {
+    const { trace, input } = await forcedShortBatch()
+    const state = forcedShort()
+    const free = freeCollateral(state.account(2n).collateral, state.positionSlots(2n), state.marketTable, P.initialMarginBps, P.scenarioCount)
+    expect(free).toBeGreaterThan(0n)
+    expect(free).toBeLessThan(state.account(2n).collateral)
+    expect(trace.slots[0]!.amountOut).toBe(free)
+    expect(signalOf(input, 'forcedPaysAll', 0)).toBe(0n)
+  })
+
+  it('refuses paying less than the free collateral (one base unit more still meets margin)', async () => {
+    const { input, trace } = await forcedShortBatch()
+    const paid = trace.slots[0]!.amountOut!
+    expectRefused(await calculate(withSignal(input, 'forcedPaid', 0, paid - 1n)), inside('Num2Bits'), AT.selectedSmall())
+  })
+
+  it('refuses paying more than the free collateral (margin breaks)', async () => {
+    const { input, trace } = await forcedShortBatch()
+    const paid = trace.slots[0]!.amountOut!
+    expectRefused(await calculate(withSignal(input, 'forcedPaid', 0, paid + 1n)), inside('NonNegativeWhen'), AT.requireA())
+  })
+
+  it('refuses claiming the account is below initial margin to pay nothing', async () => {
+    const { input } = await forcedShortBatch()
+    const tampered = withSignal(withSignal(input, 'forcedPaid', 0, 0n), 'forcedBelow', 0, 1n)
+    expectRefused(await calculate(tampered), inside('Num2Bits'), AT.selectedNegative())
+  })
+
+  it('refuses claiming all the collateral is paid when part of it is', async () => {
+    const { input } = await forcedShortBatch()
+    expectRefused(await calculate(withSignal(input, 'forcedPaysAll', 0, 1n)), slotLine('allGate * (forcedPaid - accountAFields[4]) === 0;'))
+  })
+
+  it('pays nothing to an account below initial margin, and refuses paying it anything', async () => {
+    // Under VOLATILE the short could not have been opened; it was opened under a calmer table.
+    const calm = history(stateWith(10_000n, 10_000n), tradeTx())
+    calm.closeBatch()
+    calm.setMarketTable(VOLATILE)
+    const base = await accepted(batch(calm, [{ type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(key(2).l1Address, 2n) }]))
+    expect(base.trace.slots[0]!.amountOut).toBe(0n)
+    expect(signalOf(base.input, 'forcedBelow', 0)).toBe(1n)
+    const tampered = withSignal(withSignal(base.input, 'forcedBelow', 0, 0n), 'forcedPaid', 0, 1n)
+    expectRefused(await calculate(tampered), inside('NonNegativeWhen'), AT.requireA())
   })
 })
 
@@ -851,10 +1110,21 @@ describe('batch circuit: every witness wire is pinned by the r1cs', () => {
   // Wires a prover may change alone without breaking a constraint, by design:
   // - `inv` of circomlib's IsZero when its input is 0 (out = 1 - in * inv holds for any inv);
   // - a deposit's queue key inputs in slots of other kinds (every use is gated by isDeposit).
+  // - the sign hint `isShort` of an empty position slot (its short part is 0 either way);
+  // - the forced-withdrawal hints `forcedBelow`, `forcedPaysAll` in slots of other kinds.
   function unexpectedFree(base: Base, wtns: Uint8Array): string[] {
     const types = (base.input.type as string[]).map(Number)
     const allowed = (name: string) => {
       if (/\.inv$/.test(name)) return true
+      const sign = /^main\.isShort([AB])\[(\d+)\]\[(\d+)\]$/.exec(name)
+      if (sign) {
+        const slot = base.trace.slots[Number(sign[2])]!
+        const positions = sign[1] === 'A' ? slot.positionsA : slot.positionsB
+        const valued = sign[1] === 'A' && slot.tx.type === TxType.liquidation ? positions?.before : positions?.after
+        return (valued?.[Number(sign[3])]?.size ?? 0n) === 0n
+      }
+      const hint = /^main\.forced(Below|PaysAll)\[(\d+)\]$/.exec(name)
+      if (hint) return types[Number(hint[2])] !== TxType.forcedWithdrawal
       const entry = /^main\.entryPubKey[XY]\[(\d+)\]$/.exec(name)
       return entry !== null && types[Number(entry[1])] !== TxType.deposit
     }
@@ -865,6 +1135,8 @@ describe('batch circuit: every witness wire is pinned by the r1cs', () => {
   }
 
   it.each([
+    ['two liquidations', () => liquidated()],
+    ['a bankrupt liquidation', () => bankruptcy()],
     ['two deposits', () => twoDeposits()],
     ['a trade and a withdrawal', () => tradeAndWithdraw()],
     ['a credit deposit and a noop', () => credit()],

@@ -9,6 +9,8 @@ include "./lib/merkle.circom";
 include "./lib/leaves.circom";
 include "./lib/txType.circom";
 include "./lib/subtreeUpdates.circom";
+include "./lib/positions.circom";
+include "./lib/margin.circom";
 
 // One batch slot: applies one transaction of any kind to the state and the L1 queue, and
 // publishes its two data elements (docs/protocol.md, "Rules the circuit enforces, per slot").
@@ -18,7 +20,11 @@ include "./lib/subtreeUpdates.circom";
 //   amount: uint64          deposit amount / withdraw amount
 //   l1Address: uint160      deposit depositor / forced-withdrawal requester (from the queue)
 //   entryPubKeyX/Y          deposit key (from the queue)
-//   account{A,B}Fields[7]   [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsRoot, orderSlotsRoot]
+//   account{A,B}Fields[7]   [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsHash, orderSlotsRoot]
+//   positions{A,B}[P][2]    every position slot (seriesId, size) of the account before the slot
+//   rowSelect{A,B}, isShort{A,B}   margin hints (MarginChecks): each slot's table row and sign
+//   forcedPaid, forcedBelow, forcedPaysAll, checkSelect   forced-withdrawal payout hints
+//   table[S][3 + K]         the batch's market table (MarketTable, in Batch)
 //   buyOrderId: uint32      buy order id (trade) or the cancelled order's id (cancel)
 //   sigA*                   buy-order signature (trade), withdraw or cancel signature
 //   sigB*                   sell-order signature (trade)
@@ -26,12 +32,21 @@ include "./lib/subtreeUpdates.circom";
 // root after account A's update.
 // Output `fee`: what each side of a trade pays, ceil(price * fill * feeBps / 10000) (0 in
 // other kinds); the Batch credits twice the sum over its slots to the fee account.
-// Parameters: feeBps in [0, 10000] (state/params.ts).
-template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
+// Margin (docs/protocol.md, "Margin"): a trade leaves both accounts, a withdrawal account A,
+// meeting initial margin (factor initialBps) under the table; a forced withdrawal by the
+// account's owner pays exactly its free collateral.
+// Parameters: feeBps in [0, 10000]; P = positionSlots; S = marketRows; K = scenarioCount;
+// 0 <= maintenanceBps <= initialBps <= 2^16 (state/params.ts).
+template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows, scenarioCount, initialBps, maintenanceBps, penaltyBps) {
     assert(accountsDepth >= 2 && accountsDepth <= 32);
     assert(feeBps >= 0 && feeBps <= 10000);
+    assert(maintenanceBps >= 0 && maintenanceBps <= initialBps && initialBps <= 65536);
+    assert(penaltyBps >= 0 && penaltyBps <= 10000);
+    var P = positionSlots;
+    var S = marketRows;
+    var K = scenarioCount;
     // The kinds this template implements; a TxType added in state/params.ts fails here.
-    assert(TX_KINDS() == 6);
+    assert(TX_KINDS() == 7);
 
     signal input rootIn;
     signal input queueHashIn;
@@ -75,11 +90,21 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     signal input sigBS;
 
     signal input positionA;
-    signal input positionAOld[2];
-    signal input positionASiblings[positionsDepth];
+    signal input positionsA[P][2];
     signal input positionB;
-    signal input positionBOld[2];
-    signal input positionBSiblings[positionsDepth];
+    signal input positionsB[P][2];
+    signal input rowSelectA[P][S];
+    signal input isShortA[P];
+    signal input rowSelectB[P][S];
+    signal input isShortB[P];
+    signal input forcedPaid;
+    signal input forcedBelow;
+    signal input forcedPaysAll;
+    signal input checkSelect[K + 1];
+    signal input table[S][3 + K];
+    signal input liquidatesShort;
+    signal input bankrupt;
+    signal input liquidationRow[S];
     signal input orderSlotAOld[2];
     signal input orderSlotASiblings[orderSlotsDepth];
     signal input orderSlotBOld[2];
@@ -95,6 +120,9 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     signal isWithdraw <== typeFlags[TX_WITHDRAW()];
     signal isForced <== typeFlags[TX_FORCED_WITHDRAWAL()];
     signal isCancel <== typeFlags[TX_CANCEL()];
+    signal isLiquidation <== typeFlags[TX_LIQUIDATION()];
+    // Trades and liquidations move a position between account A and account B.
+    signal movesPositions <== isTrade + isLiquidation;
 
     // ---- ranges of the shared scalars ----
     component amountBits = Num2Bits(64);
@@ -128,6 +156,8 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     component aIsZero = IsZero();
     aIsZero.in <== accountA;
     isDeposit * aIsZero.out === 0;
+    // Nor is account 0 liquidated: it is the liquidations' counterparty.
+    isLiquidation * aIsZero.out === 0;
     component pkXZero = IsZero();
     pkXZero.in <== accountAFields[0];
     component pkYZero = IsZero();
@@ -139,7 +169,7 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     creates * accountAFields[2] === 0;
     creates * accountAFields[3] === 0;
     creates * accountAFields[4] === 0;
-    creates * (accountAFields[5] - emptySubtreeRoot(positionsDepth)) === 0;
+    creates * (accountAFields[5] - emptyPositionsHash(P)) === 0;
     creates * (accountAFields[6] - emptySubtreeRoot(orderSlotsDepth)) === 0;
     // A credited account must hold the entry's key and L1 address.
     credits * (accountAFields[0] - entryPubKeyX) === 0;
@@ -153,10 +183,10 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     isTrade * sameAccount.out === 0;
     component seriesZero = IsZero();
     seriesZero.in <== seriesId;
-    isTrade * seriesZero.out === 0;
+    movesPositions * seriesZero.out === 0;
     component fillZero = IsZero();
     fillZero.in <== fill;
-    isTrade * fillZero.out === 0;
+    movesPositions * fillZero.out === 0;
     component buyLimitOk = LessEqThan(64);
     buyLimitOk.in[0] <== price;
     buyLimitOk.in[1] <== buyLimitPrice;
@@ -239,25 +269,83 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     slotB.slotFilled <== orderSlotBOld[1];
     for (var i = 0; i < orderSlotsDepth; i++) slotB.siblings[i] <== orderSlotBSiblings[i];
 
+    // Positions: opened (proven against positionsHash) where margin reads them: account A in
+    // a trade, withdrawal or forced withdrawal, account B in a trade; moved in a trade.
     signal tradeFill <== isTrade * fill;
-    component moveA = PositionMove(positionsDepth);
-    moveA.enabled <== isTrade;
-    moveA.rootIn <== accountAFields[5];
+    // A liquidation moves t = +fill (a long) or -fill (a short, liquidatesShort) from A to the fund.
+    liquidatesShort * (1 - liquidatesShort) === 0;
+    liquidatesShort * (1 - isLiquidation) === 0;
+    signal shortFill <== liquidatesShort * fill;
+    signal liquidatedSize <== isLiquidation * (fill - 2 * shortFill);
+    signal opensA <== isTrade + isWithdraw + isForced + isLiquidation;
+    component heldA = PositionsHash(P);
+    for (var i = 0; i < P; i++) heldA.positions[i] <== positionsA[i];
+    opensA * (heldA.out - accountAFields[5]) === 0;
+    component heldB = PositionsHash(P);
+    for (var i = 0; i < P; i++) heldB.positions[i] <== positionsB[i];
+    movesPositions * (heldB.out - accountBFields[5]) === 0;
+
+    component moveA = PositionSlotMove(P);
+    moveA.enabled <== movesPositions;
     moveA.index <== positionA;
     moveA.seriesId <== seriesId;
-    moveA.delta <== tradeFill;
-    moveA.oldSeriesId <== positionAOld[0];
-    moveA.oldSize <== positionAOld[1];
-    for (var i = 0; i < positionsDepth; i++) moveA.siblings[i] <== positionASiblings[i];
-    component moveB = PositionMove(positionsDepth);
-    moveB.enabled <== isTrade;
-    moveB.rootIn <== accountBFields[5];
+    moveA.delta <== tradeFill - liquidatedSize;
+    for (var i = 0; i < P; i++) moveA.before[i] <== positionsA[i];
+    component moveB = PositionSlotMove(P);
+    moveB.enabled <== movesPositions;
     moveB.index <== positionB;
     moveB.seriesId <== seriesId;
-    moveB.delta <== -tradeFill;
-    moveB.oldSeriesId <== positionBOld[0];
-    moveB.oldSize <== positionBOld[1];
-    for (var i = 0; i < positionsDepth; i++) moveB.siblings[i] <== positionBSiblings[i];
+    moveB.delta <== liquidatedSize - tradeFill;
+    for (var i = 0; i < P; i++) moveB.before[i] <== positionsB[i];
+    component movedA = PositionsHash(P);
+    for (var i = 0; i < P; i++) movedA.positions[i] <== moveA.after[i];
+    component movedB = PositionsHash(P);
+    for (var i = 0; i < P; i++) movedB.positions[i] <== moveB.after[i];
+
+    // ---- liquidation: account A's position shrinks towards zero, by fill at most its size ----
+    isLiquidation * moveA.heldEmpty === 0;
+    signal signedHeld <== (1 - 2 * liquidatesShort) * moveA.heldSize;
+    component reduces = Num2Bits(BITS_POSITION_MAGNITUDE());
+    reduces.in <== isLiquidation * (signedHeld - fill);
+    // The fund (account 0) takes the position over.
+    isLiquidation * accountB === 0;
+    // At the table's mark of the series (the row liquidationRow selects).
+    var rowOnes = 0;
+    var rowSeries = 0;
+    var rowMark = 0;
+    signal rowSeriesTerm[S];
+    signal rowMarkTerm[S];
+    for (var j = 0; j < S; j++) {
+        liquidationRow[j] * (1 - liquidationRow[j]) === 0;
+        rowOnes += liquidationRow[j];
+        rowSeriesTerm[j] <== liquidationRow[j] * table[j][0];
+        rowMarkTerm[j] <== liquidationRow[j] * table[j][1];
+        rowSeries += rowSeriesTerm[j];
+        rowMark += rowMarkTerm[j];
+    }
+    rowOnes === 1;
+    isLiquidation * (rowSeries - seriesId) === 0;
+    signal markValue <== fill * rowMark;
+    // Penalty ceil(markValue * liquidationPenaltyBps / 10000), pinned as the fee is (below):
+    // liquidationPaid is range-checked through account A's collateral (or, bankrupt, by
+    // owedBeyond), so the hint is a small integer and its rounding bound holds over the integers.
+    signal penaltyHint;
+    penaltyHint <-- (markValue * penaltyBps + 9999) \ 10000;
+    signal penaltyRounding <== 10000 * penaltyHint - markValue * penaltyBps;
+    component penaltyRoundingLow = Num2Bits(14);
+    penaltyRoundingLow.in <== penaltyRounding;
+    component penaltyRoundingHigh = Num2Bits(14);
+    penaltyRoundingHigh.in <== 9999 - penaltyRounding;
+    // Owed by A: penalty - t * mark; paid: all of it, or (bankrupt) all of A's collateral.
+    signal shortValue <== liquidatesShort * markValue;
+    signal movedValue <== isLiquidation * (markValue - 2 * shortValue);
+    signal owed <== isLiquidation * penaltyHint - movedValue;
+    bankrupt * (1 - bankrupt) === 0;
+    bankrupt * (1 - isLiquidation) === 0;
+    signal bankruptShortfall <== bankrupt * (accountAFields[4] - owed);
+    signal liquidationPaid <== owed + bankruptShortfall;
+    component owedBeyond = Num2Bits(128);
+    owedBeyond.in <== bankrupt * (owed - accountAFields[4] - 1);
 
     signal premium <== price * tradeFill;
 
@@ -279,16 +367,15 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     feeRoundingHigh.in <== 9999 - feeRounding;
     fee <== isTrade * feeHint;
 
-    // ---- forced withdrawal: pays all collateral of a flat account to its owner ----
+    // ---- forced withdrawal: pays the owner the account's free collateral ----
+    // The hint forcedPaid is pinned below, after the margin checks of account A.
     component ownerMatches = IsEqual();
     ownerMatches.in[0] <== accountAFields[2];
     ownerMatches.in[1] <== l1Address;
-    component flat = IsEqual();
-    flat.in[0] <== accountAFields[5];
-    flat.in[1] <== emptySubtreeRoot(positionsDepth);
     signal forcedOwner <== isForced * ownerMatches.out;
-    signal pays <== forcedOwner * flat.out;
-    signal paid <== pays * accountAFields[4];
+    component paidBits = Num2Bits(64);
+    paidBits.in <== forcedPaid;
+    signal paid <== forcedOwner * forcedPaid;
 
     // ---- account A ----
     signal depositAmount <== isDeposit * amount;
@@ -298,8 +385,8 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     newA[1] <== accountAFields[1] + creates * entryPubKeyY;
     newA[2] <== accountAFields[2] + creates * l1Address;
     newA[3] <== accountAFields[3] + isWithdraw;
-    newA[4] <== accountAFields[4] + depositAmount - withdrawAmount - premium - fee - paid;
-    newA[5] <== moveA.rootOut;
+    newA[4] <== accountAFields[4] + depositAmount - withdrawAmount - premium - fee - paid - liquidationPaid;
+    newA[5] <== accountAFields[5] + movesPositions * (movedA.out - accountAFields[5]);
     newA[6] <== slotA.rootOut;
     // Collateral stays in [0, 2^64): no withdrawal, premium, fee or deposit can overdraw or overflow it.
     component collateralA = Num2Bits(64);
@@ -328,11 +415,74 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     newB[2] <== accountBFields[2];
     newB[3] <== accountBFields[3];
     // fee <= premium (feeBps <= 10000): the seller's collateral can only grow, and not past 2^64.
-    newB[4] <== accountBFields[4] + premium - fee;
-    newB[5] <== moveB.rootOut;
+    newB[4] <== accountBFields[4] + premium - fee + liquidationPaid;
+    newB[5] <== accountBFields[5] + movesPositions * (movedB.out - accountBFields[5]);
     newB[6] <== slotB.rootOut;
     component collateralB = Num2Bits(64);
     collateralB.in <== newB[4];
+
+    // ---- margin under the batch's market table ----
+    // Account A's margin: after the slot at the initial factor, but before it at the
+    // maintenance factor in a liquidation (which must show A below maintenance).
+    component marginA = MarginChecks(P, S, K);
+    marginA.collateral <== newA[4] + isLiquidation * (accountAFields[4] - newA[4]);
+    marginA.factor <== initialBps + isLiquidation * (maintenanceBps - initialBps);
+    signal marginPositionsA[P][2];
+    for (var i = 0; i < P; i++) {
+        for (var c = 0; c < 2; c++) marginPositionsA[i][c] <== moveA.after[i][c] + isLiquidation * (positionsA[i][c] - moveA.after[i][c]);
+        marginA.positions[i] <== marginPositionsA[i];
+        marginA.isShort[i] <== isShortA[i];
+        for (var j = 0; j < S; j++) marginA.rowSelect[i][j] <== rowSelectA[i][j];
+    }
+    for (var j = 0; j < S; j++) for (var l = 0; l < 3 + K; l++) marginA.table[j][l] <== table[j][l];
+    component marginB = MarginChecks(P, S, K);
+    marginB.collateral <== newB[4];
+    marginB.factor <== initialBps;
+    for (var i = 0; i < P; i++) {
+        marginB.positions[i] <== moveB.after[i];
+        marginB.isShort[i] <== isShortB[i];
+        for (var j = 0; j < S; j++) marginB.rowSelect[i][j] <== rowSelectB[i][j];
+    }
+    for (var j = 0; j < S; j++) for (var l = 0; l < 3 + K; l++) marginB.table[j][l] <== table[j][l];
+
+    // Initial margin after the slot: account A in a trade, a withdrawal or a forced withdrawal
+    // that pays (meetsGate, below); account B in a trade.
+    forcedBelow * (1 - forcedBelow) === 0;
+    signal belowGate <== forcedOwner * forcedBelow;
+    signal meetsGate <== forcedOwner - belowGate;
+    component requireA = NonNegativeWhen(K + 1);
+    requireA.enabled <== isTrade + isWithdraw + meetsGate;
+    for (var k = 0; k <= K; k++) requireA.values[k] <== marginA.checks[k];
+    component requireB = NonNegativeWhen(K + 1);
+    requireB.enabled <== isTrade;
+    for (var k = 0; k <= K; k++) requireB.values[k] <== marginB.checks[k];
+
+    // Forced withdrawal by the owner: either the account was below initial margin
+    // (forcedBelow: a selected check is negative with nothing paid), or it meets initial
+    // margin after the payout and the payout is maximal: all of the collateral
+    // (forcedPaysAll), or a selected check is below 10000 after it (one more base unit paid
+    // would lower every check by 10000 and break that one).
+    forcedPaysAll * (1 - forcedPaysAll) === 0;
+    var selectedOnes = 0;
+    var selectedSum = 0;
+    signal selectedTerm[K + 1];
+    for (var k = 0; k <= K; k++) {
+        checkSelect[k] * (1 - checkSelect[k]) === 0;
+        selectedOnes += checkSelect[k];
+        selectedTerm[k] <== checkSelect[k] * marginA.checks[k];
+        selectedSum += selectedTerm[k];
+    }
+    selectedOnes === 1;
+    signal selected <== selectedSum;
+    belowGate * forcedPaid === 0;
+    component selectedNegative = Num2Bits(BITS_MARGIN_CHECK());
+    selectedNegative.in <== (belowGate + isLiquidation) * (-1 - selected);
+    signal allGate <== meetsGate * forcedPaysAll;
+    allGate * (forcedPaid - accountAFields[4]) === 0;
+    signal partialGate <== meetsGate - allGate;
+    component selectedSmall = Num2Bits(14);
+    selectedSmall.in <== partialGate * (BPS_DENOMINATOR() - 1 - selected);
+
 
     component oldLeafB = AccountLeaf();
     component newLeafB = AccountLeaf();
@@ -341,7 +491,7 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
         newLeafB.fields[i] <== newB[i];
     }
     component updateB = MerkleUpdate(accountsDepth);
-    updateB.enabled <== isTrade;
+    updateB.enabled <== movesPositions;
     updateB.rootIn <== updateA.rootOut;
     updateB.oldLeaf <== oldLeafB.out;
     updateB.newLeaf <== newLeafB.out;
@@ -369,8 +519,11 @@ template Slot(accountsDepth, positionsDepth, orderSlotsDepth, feeBps) {
     signal cancelTerm <== isCancel * buyOrderId;
     signal amountTerm <== depositAmount + withdrawAmount + paid + cancelTerm;
     signal tradeTerm <== isTrade * (accountB * (1 << 36) + seriesId * (1 << 68) + fill * (1 << 100) + price * (1 << 164));
-    e1 <== type + accountTerm * (1 << 4) + amountTerm * (1 << 36) + tradeTerm;
-    signal tradeIds <== isTrade * (buyOrderId + sellOrderId * (1 << 32) + positionA * (1 << 64) + positionB * (1 << 72));
+    // A liquidation: trade's layout with the fund as seller (0) and the short flag for the price.
+    signal liquidationTerm <== isLiquidation * (seriesId * (1 << 68) + fill * (1 << 100) + liquidatesShort * (1 << 164));
+    e1 <== type + accountTerm * (1 << 4) + amountTerm * (1 << 36) + tradeTerm + liquidationTerm;
+    signal orderIds <== isTrade * (buyOrderId + sellOrderId * (1 << 32));
+    signal tradeIds <== orderIds + movesPositions * (positionA * (1 << 64) + positionB * (1 << 72));
     signal withdrawRecipient <== isWithdraw * accountAFields[2];
     signal forcedRecipient <== isForced * l1Address;
     e2 <== tradeIds + withdrawRecipient + forcedRecipient;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { SNARK_FIELD } from '../state/params.js'
-import type { WitnessInput } from '../state/witness.js'
+import type { SignalValue, WitnessInput } from '../state/witness.js'
 import { ROOT } from '../prover/paths.js'
 
 // ---------------------------------------------------------------------------------------
@@ -251,25 +251,27 @@ export function sourceLine(file: string, snippet: string): number {
 }
 
 /** A deep copy of a witness input with one signal replaced: `name[slot]` or `name[slot][index]`. */
-export function withSignal(input: WitnessInput, name: string, slot: number, value: bigint, index?: number): WitnessInput {
+export function withSignal(input: WitnessInput, name: string, slot: number, value: bigint, index?: number | readonly number[]): WitnessInput {
   const copy = structuredClone(input)
   const signal = copy[name]
   if (!Array.isArray(signal)) throw new Error(`${name} is not a per-slot signal`)
-  if (index === undefined) {
-    if (typeof signal[slot] !== 'string') throw new Error(`${name}[${slot}] is an array; give an index`)
-    ;(signal as string[])[slot] = value.toString()
-  } else {
-    const row = signal[slot]
-    if (!Array.isArray(row) || index >= row.length) throw new Error(`${name}[${slot}][${index}] does not exist`)
-    row[index] = value.toString()
+  const path = [slot, ...(index === undefined ? [] : typeof index === 'number' ? [index] : index)]
+  let parent: SignalValue[] = signal
+  for (const step of path.slice(0, -1)) {
+    const next = parent[step]
+    if (!Array.isArray(next)) throw new Error(`${name}[${path.join('][')}] does not exist`)
+    parent = next
   }
+  const last = path[path.length - 1]!
+  if (typeof parent[last] !== 'string') throw new Error(`${name}[${path.join('][')}] is not a scalar; give the full index`)
+  parent[last] = value.toString()
   return copy
 }
 
 /** The value of `name[slot]` or `name[slot][index]` in a witness input. */
-export function signalOf(input: WitnessInput, name: string, slot: number, index?: number): bigint {
-  const row = (input[name] as (string | string[])[] | undefined)?.[slot]
-  const value = index === undefined ? row : Array.isArray(row) ? row[index] : undefined
+export function signalOf(input: WitnessInput, name: string, slot: number, index?: number | readonly number[]): bigint {
+  let value: SignalValue | undefined = (input[name] as SignalValue[] | undefined)?.[slot]
+  for (const step of index === undefined ? [] : typeof index === 'number' ? [index] : index) value = Array.isArray(value) ? value[step] : undefined
   if (typeof value !== 'string') throw new Error(`no scalar signal ${name}[${slot}]${index === undefined ? '' : `[${index}]`}`)
   return BigInt(value)
 }

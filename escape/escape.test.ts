@@ -222,7 +222,7 @@ describe('rebuild detects L1 data that does not reproduce the root', () => {
   let history: L1History
 
   beforeAll(async () => {
-    history = await readL1History(user1.publicClient, rollup)
+    history = await readL1History(user1.publicClient, rollup, params)
     expect(replayHistory(history, params).root).toBe(history.status.stateRoot)
   })
 
@@ -263,7 +263,7 @@ describe('rebuild detects L1 data that does not reproduce the root', () => {
 
   it('parameters that do not match the deployment', async () => {
     await expect(rebuildStateFromL1(user1.publicClient, rollup, REALISTIC_PARAMS)).rejects.toThrow(ParamsMismatchError)
-    expect(() => replayHistory(history, { ...params, positionsDepth: params.positionsDepth + 1 })).toThrow(/genesis root of parameter set "test" differs/)
+    expect(() => replayHistory(history, { ...params, orderSlotsDepth: params.orderSlotsDepth + 1 })).toThrow(/genesis root of parameter set "test" differs/)
   })
 
   it('event scans that start after the deployment', async () => {

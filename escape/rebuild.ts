@@ -1,6 +1,6 @@
 /**
  * Rebuilds the L2 state from L1 data alone, with no sequencer database: the queue entries
- * from the Rollup's events and every verified batch's data from its `submitBatch` calldata,
+ * from the Rollup's events and every verified batch's data and market table from its `submitBatch` calldata,
  * replayed in order through the pure core (`replayBatch`). Every step is checked against
  * what the contract recorded: the queue events must hash to its queue chain, each batch must
  * start from the replayed root and end at the root its `BatchVerified` event names, and the
@@ -10,6 +10,7 @@ import type { Address, PublicClient } from 'viem'
 import { rollupAbi } from '../l1/abi.js'
 import { readQueueEntries, readRollupStatus, readVerifiedBatches, type IndexedQueueEntry, type PublishedBatch, type RollupStatus } from '../l1/rollupReaders.js'
 import { ReplayError, replayBatch } from '../state/batch.js'
+import { MarketTableError, marketTableFromWords } from '../state/marketTable.js'
 import { StateError } from '../state/rejections.js'
 import { nextQueueHash } from '../state/queue.js'
 import { RollupState } from '../state/rollupState.js'
@@ -25,7 +26,7 @@ export type L1History = {
   readonly queueHead: bigint
   /** Every queue entry, in order, from the `Deposited` / `ForcedWithdrawalRequested` events. */
   readonly queue: readonly IndexedQueueEntry[]
-  /** Every verified batch, in order, with its calldata. */
+  /** Every verified batch, in order, with its calldata and the market table in force for it. */
   readonly batches: readonly PublishedBatch[]
 }
 
@@ -40,10 +41,11 @@ function sameStatus(a: RollupStatus, b: RollupStatus): boolean {
 }
 
 /**
- * Reads the counters, the queue and the batches of the Rollup. The counters are read before
- * and after the logs and must agree (else it retries), so that the three belong together.
+ * Reads the counters, the queue and the batches of the Rollup (each batch with the market
+ * table it was proven against, resolved for `params`). The counters are read before and
+ * after the logs and must agree (else it retries), so that the three belong together.
  */
-export async function readL1History(client: PublicClient, rollup: Address, options: RebuildOptions = {}): Promise<L1History> {
+export async function readL1History(client: PublicClient, rollup: Address, params: ParamSet, options: RebuildOptions = {}): Promise<L1History> {
   const fromBlock = options.fromBlock ?? 0n
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = await readRollupStatus(client, rollup)
@@ -53,7 +55,7 @@ export async function readL1History(client: PublicClient, rollup: Address, optio
     } catch (cause) {
       throw new RebuildError(`cannot read the priority queue from block ${fromBlock} on: ${(cause as Error).message} (is fromBlock at or before the deployment?)`, { cause })
     }
-    const batches = await readVerifiedBatches(client, rollup, { fromBlock })
+    const batches = await readVerifiedBatches(client, rollup, params, { fromBlock })
     const queueHead = await client.readContract({ address: rollup, abi: rollupAbi, functionName: 'queueHash', args: [before.queueLength] })
     const after = await readRollupStatus(client, rollup)
     if (sameStatus(before, after)) return { status: after, queueHead, queue, batches }
@@ -95,9 +97,9 @@ export function replayHistory(history: L1History, params: ParamSet): RollupState
       throw new RebuildError(`batch ${i} consumes queue entries [${processed}, ${end}) but the contract says ${batch.queueProcessed} were processed after it`, at)
     const entries = queue.slice(processed, end).map((e) => e.entry)
     try {
-      replayBatch(state, batch.data, entries, batch.newRoot)
+      replayBatch(state, batch.data, entries, marketTableFromWords(batch.marketTableWords, params), batch.newRoot)
     } catch (cause) {
-      if (!(cause instanceof ReplayError || cause instanceof StateError)) throw cause
+      if (!(cause instanceof ReplayError || cause instanceof StateError || cause instanceof MarketTableError)) throw cause
       throw new RebuildError(`batch ${i} (tx ${batch.txHash}) does not replay from L1 data: ${cause.message}`, { ...at, cause })
     }
     if (state.queueHash !== chain[end]) throw new RebuildError(`batch ${i} leaves the queue chain at ${state.queueHash}, the contract's is ${chain[end]}`, at)
@@ -123,5 +125,5 @@ export function replayHistory(history: L1History, params: ParamSet): RollupState
  */
 export async function rebuildStateFromL1(client: PublicClient, rollup: Address, params: ParamSet, options: RebuildOptions = {}): Promise<RollupState> {
   await assertParamsMatch(client, rollup, params)
-  return replayHistory(await readL1History(client, rollup, options), params)
+  return replayHistory(await readL1History(client, rollup, params, options), params)
 }

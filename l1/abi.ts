@@ -40,6 +40,16 @@ export const rollupAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "marketTableWords_",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "emptyMarketTableHash_",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
         "name": "settlementOracle_",
         "type": "address",
         "internalType": "contract ISettlementOracle"
@@ -94,6 +104,11 @@ export const rollupAbi = [
         "name": "data",
         "type": "uint256[]",
         "internalType": "uint256[]"
+      },
+      {
+        "name": "tableHash_",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "outputs": [
@@ -286,6 +301,32 @@ export const rollupAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "marketTableHash",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "marketTableWords",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -549,6 +590,11 @@ export const rollupAbi = [
         "internalType": "uint256[]"
       },
       {
+        "name": "table",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      },
+      {
         "name": "newRoot",
         "type": "uint256",
         "internalType": "uint256"
@@ -576,6 +622,25 @@ export const rollupAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "tableHash",
+    "inputs": [
+      {
+        "name": "words",
+        "type": "uint256[]",
+        "internalType": "uint256[]"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -758,6 +823,25 @@ export const rollupAbi = [
       },
       {
         "name": "deadline",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "MarketTableUpdated",
+    "inputs": [
+      {
+        "name": "batchNumber",
+        "type": "uint256",
+        "indexed": true,
+        "internalType": "uint256"
+      },
+      {
+        "name": "tableHash",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -966,6 +1050,49 @@ export const rollupAbi = [
       },
       {
         "name": "expected",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BadTableLength",
+    "inputs": [
+      {
+        "name": "length",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "expected",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BadTableWord",
+    "inputs": [
+      {
+        "name": "index",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "word",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "BadTableWordCount",
+    "inputs": [
+      {
+        "name": "words",
         "type": "uint256",
         "internalType": "uint256"
       }

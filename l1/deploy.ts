@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { parseAbi, type Address, type Hex } from 'viem'
 import { ROOT } from '../prover/paths.js'
 import { RollupState } from '../state/rollupState.js'
-import { COLLATERAL_DECIMALS, type ParamSet } from '../state/params.js'
+import { COLLATERAL_DECIMALS, marketTableWordCount, type ParamSet } from '../state/params.js'
+import { EMPTY_MARKET_TABLE, marketTableHash } from '../state/marketTable.js'
 import { ArtifactError, L1Error, TransactionError } from './errors.js'
 import type { L1Context } from './clients.js'
 
@@ -81,7 +82,9 @@ async function deployPoseidon(ctx: L1Context, name: 'PoseidonT3' | 'PoseidonT4' 
  * Deploys everything for `params` with `ctx`'s account as operator. `token` reuses an
  * existing collateral token instead of deploying the test one. The settlement oracle starts
  * with no feeds: its owner configures them per underlying (`configureSettlementFeeds`)
- * before the first expiry.
+ * before the first expiry. The Rollup starts with the empty market table in force
+ * (`marketTableHash(EMPTY_MARKET_TABLE, params)`) and takes tables of
+ * `marketTableWordCount(params)` words.
  */
 export async function deployRollup(ctx: L1Context, params: ParamSet, options: DeployRollupOptions = {}): Promise<Deployment> {
   const deployBlock = await ctx.publicClient.getBlockNumber()
@@ -98,7 +101,18 @@ export async function deployRollup(ctx: L1Context, params: ParamSet, options: De
   const rollup = await deployContract(
     ctx,
     'Rollup',
-    [token, verifier, options.operator ?? ctx.account.address, BigInt(params.batchSize), BigInt(params.accountsDepth), BigInt(params.forcedTimeoutSeconds), genesisRoot, settlementOracle],
+    [
+      token,
+      verifier,
+      options.operator ?? ctx.account.address,
+      BigInt(params.batchSize),
+      BigInt(params.accountsDepth),
+      BigInt(params.forcedTimeoutSeconds),
+      genesisRoot,
+      BigInt(marketTableWordCount(params)),
+      marketTableHash(EMPTY_MARKET_TABLE, params),
+      settlementOracle,
+    ],
     libraries,
   )
   return { token, verifier, rollup, settlementOracle, deployBlock }

@@ -45,14 +45,28 @@ export async function requestForcedWithdrawal(ctx: L1Context, rollup: Address, a
   return { ...result, queueIndex: log.args.queueIndex }
 }
 
-/** Submits a proven batch (operator only). */
+/**
+ * The `table` argument of `submitBatch` for `trace`: no words when the batch's market table
+ * is the one the contract has in force (`marketTableHash`), which saves the calldata and the
+ * on-chain hashing; else the table's packed words, which become the table in force.
+ */
+export async function tableToPost(ctx: L1Context, rollup: Address, trace: BatchTrace): Promise<bigint[]> {
+  const inForce = await ctx.publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'marketTableHash' })
+  return inForce === trace.marketTableHash ? [] : [...trace.marketTableWords]
+}
+
+/**
+ * Submits a proven batch (operator only), posting its market table only when it differs
+ * from the table in force on the contract (`tableToPost`).
+ */
 export async function submitBatch(ctx: L1Context, rollup: Address, trace: BatchTrace, proof: SolidityProof): Promise<Mined> {
+  const table = await tableToPost(ctx, rollup, trace)
   const hash = await sending('submitBatch', () =>
     ctx.walletClient.writeContract({
       address: rollup,
       abi: rollupAbi,
       functionName: 'submitBatch',
-      args: [[...trace.data], trace.newRoot, BigInt(trace.queueCount), [...proof.a], [[...proof.b[0]], [...proof.b[1]]], [...proof.c]],
+      args: [[...trace.data], table, trace.newRoot, BigInt(trace.queueCount), [...proof.a], [[...proof.b[0]], [...proof.b[1]]], [...proof.c]],
     }),
   )
   return mined(ctx, hash, 'submitBatch')
@@ -72,7 +86,7 @@ export async function freeze(ctx: L1Context, rollup: Address, queueIndex: bigint
 
 /** Exits an account through the escape hatch with its leaf fields and Merkle siblings. */
 export async function escapeExit(ctx: L1Context, rollup: Address, accountIndex: bigint, account: Account, siblings: readonly bigint[]): Promise<Mined> {
-  const fields = [account.pubKey.x, account.pubKey.y, account.l1Address, account.nonce, account.collateral, account.positionsRoot, account.orderSlotsRoot] as const
+  const fields = [account.pubKey.x, account.pubKey.y, account.l1Address, account.nonce, account.collateral, account.positionsHash, account.orderSlotsRoot] as const
   const hash = await sending('escapeExit', () => ctx.walletClient.writeContract({ address: rollup, abi: rollupAbi, functionName: 'escapeExit', args: [accountIndex, fields, [...siblings]] }))
   return mined(ctx, hash, 'escapeExit')
 }

@@ -19,10 +19,15 @@ import {
   Tag,
   TX_KINDS,
   TxType,
+  MarketTableLayout,
+  marketRowLanes,
+  marketTableWordCount,
+  MAX_POSITION_SLOTS,
   assertParamSet,
   type ParamSet,
 } from '../state/params.js'
-import { EMPTY_LEAF, emptySubtreeRoot } from '../state/leaves.js'
+import { EMPTY_LEAF, emptyPositionsHash, emptySubtreeRoot } from '../state/leaves.js'
+import { EMPTY_MARKET_TABLE, marketTableHash } from '../state/marketTable.js'
 import { solidityVectors } from './vectors.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -36,8 +41,9 @@ pragma circom 2.1.0;
 
 include "../batch.circom";
 
-// Parameter set "${p.name}": batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps.
-component main = Batch(${p.batchSize}, ${p.accountsDepth}, ${p.positionsDepth}, ${p.orderSlotsDepth}, ${p.feeBps});
+// Parameter set "${p.name}": batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
+// marketRows, scenarioCount, initialMarginBps, maintenanceMarginBps, liquidationPenaltyBps.
+component main = Batch(${p.batchSize}, ${p.accountsDepth}, ${p.positionSlots}, ${p.orderSlotsDepth}, ${p.feeBps}, ${p.marketRows}, ${p.scenarioCount}, ${p.initialMarginBps}, ${p.maintenanceMarginBps}, ${p.liquidationPenaltyBps});
 `
 }
 
@@ -45,10 +51,32 @@ component main = Batch(${p.batchSize}, ${p.accountsDepth}, ${p.positionsDepth}, 
 export function circomConstants(): string {
   const maxDepth = Bits.positionIndex
   const roots = Array.from({ length: maxDepth + 1 }, (_, d) => (d === 0 ? EMPTY_LEAF : emptySubtreeRoot(d)))
+  const positionHashes = Array.from({ length: MAX_POSITION_SLOTS + 1 }, (_, n) => (n === 0 ? 0n : emptyPositionsHash({ positionSlots: n } as ParamSet)))
   return `// ${HEADER}
 pragma circom 2.1.0;
 
-// Root of a positions or order-slot tree of \`depth\` whose leaves are all H(0, 0).
+// positionsHash of an account with \`slots\` empty position slots: H(0, 0, ..., 0) of 2 * slots zeros.
+function emptyPositionsHash(slots) {
+    var hashes[${positionHashes.length}] = [
+${positionHashes.map((r) => `        ${r}`).join(',\n')}
+    ];
+    return hashes[slots];
+}
+
+// Bit widths (Bits): market-table lanes, margin checks, position magnitudes.
+function BITS_TABLE_VALUE() { return ${Bits.tableValue}; }
+function BITS_MARGIN_CHECK() { return ${Bits.marginCheck}; }
+function BITS_POSITION_MAGNITUDE() { return ${Bits.positionMagnitude}; }
+
+// Market-table layout (MarketTableLayout).
+function TABLE_ROW_HEADER_LANES() { return ${MarketTableLayout.rowHeaderLanes}; }
+function TABLE_LANES_PER_WORD() { return ${MarketTableLayout.lanesPerWord}; }
+function TABLE_WORDS_PER_HASH() { return ${MarketTableLayout.wordsPerHash}; }
+
+// Margin checks are scaled by FEE_BPS_DENOMINATOR (10000 * equity).
+function BPS_DENOMINATOR() { return ${FEE_BPS_DENOMINATOR}; }
+
+// Root of an order-slot tree of \`depth\` whose leaves are all H(0, 0).
 function emptySubtreeRoot(depth) {
     var roots[${roots.length}] = [
 ${roots.map((r) => `        ${r}`).join(',\n')}
@@ -102,11 +130,21 @@ export function solidityConstants(): string {
     const n = p.name.toUpperCase()
     c(`${n}_BATCH_SIZE`, p.batchSize, `Parameter set "${p.name}".`)
     c(`${n}_ACCOUNTS_DEPTH`, p.accountsDepth)
-    c(`${n}_POSITIONS_DEPTH`, p.positionsDepth)
+    c(`${n}_POSITION_SLOTS`, p.positionSlots)
     c(`${n}_ORDER_SLOTS_DEPTH`, p.orderSlotsDepth)
     c(`${n}_FORCED_TIMEOUT`, p.forcedTimeoutSeconds)
     c(`${n}_FEE_BPS`, p.feeBps)
+    c(`${n}_MARKET_ROWS`, p.marketRows)
+    c(`${n}_MARKET_ROW_LANES`, marketRowLanes(p))
+    c(`${n}_MARKET_TABLE_WORDS`, marketTableWordCount(p))
+    c(`${n}_EMPTY_MARKET_TABLE_HASH`, marketTableHash(EMPTY_MARKET_TABLE, p), 'Hash of the table with no rows: the table before any batch posts one.')
+    c(`${n}_INITIAL_MARGIN_BPS`, p.initialMarginBps)
+    c(`${n}_MAINTENANCE_MARGIN_BPS`, p.maintenanceMarginBps)
+    c(`${n}_LIQUIDATION_PENALTY_BPS`, p.liquidationPenaltyBps)
   }
+  c('TABLE_LANES_PER_WORD', MarketTableLayout.lanesPerWord)
+  c('TABLE_WORDS_PER_HASH', MarketTableLayout.wordsPerHash)
+  c('TABLE_WORD_LIMIT', 1n << BigInt(Bits.tableValue * MarketTableLayout.lanesPerWord), 'Every packed table word is below 2^(48 * 5).')
   return `// SPDX-License-Identifier: MIT
 // ${HEADER}
 pragma solidity ^0.8.24;

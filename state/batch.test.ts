@@ -6,18 +6,21 @@ import { applyBatch, applyTx, assembleBatch, checkTx, replayBatch, ReplayError }
 import { decodeSlot, encodeSlot } from './batchData.js'
 import { tradeFee } from './fees.js'
 import { StateError } from './rejections.js'
-import { emptySubtreeRoot } from './leaves.js'
+import { emptyPositionsHash } from './leaves.js'
 import { forcedWithdrawalEntry } from './queue.js'
-import { cancelTx, depositTx, fundedState, order, signedOrder, testKey, withdrawTx } from './testing.js'
+import { cancelTx, depositTx, fundedState, order, signedOrder, testKey, testMarketTable, withdrawTx } from './testing.js'
+import { freeCollateral, marginCheckValues, meetsMargin } from './margin.js'
+import { accountMargin } from '../risk/margin.js'
 import type { QueueEntry, Tx } from './types.js'
 
 const P = TEST_PARAMS
-const tradeTx = (buyer = 1n, seller = 2n, overrides: { fill?: bigint; price?: bigint; buyId?: bigint; sellId?: bigint } = {}): Tx => {
+const tradeTx = (buyer = 1n, seller = 2n, overrides: { fill?: bigint; price?: bigint; buyId?: bigint; sellId?: bigint; seriesId?: bigint } = {}): Tx => {
   const [kb, ks] = [testKey(Number(buyer)), testKey(Number(seller))]
+  const seriesId = overrides.seriesId ?? 1n
   return {
     type: TxType.trade,
-    buy: signedOrder(kb, order({ accountIndex: buyer, orderId: overrides.buyId ?? 1n, side: 0, limitPrice: 120n })),
-    sell: signedOrder(ks, order({ accountIndex: seller, orderId: overrides.sellId ?? 1n, side: 1, limitPrice: 100n })),
+    buy: signedOrder(kb, order({ accountIndex: buyer, orderId: overrides.buyId ?? 1n, side: 0, limitPrice: 120n, seriesId })),
+    sell: signedOrder(ks, order({ accountIndex: seller, orderId: overrides.sellId ?? 1n, side: 1, limitPrice: 100n, seriesId })),
     fill: overrides.fill ?? 4n,
     price: overrides.price ?? 110n,
   }
@@ -81,7 +84,7 @@ describe('trade', () => {
     applyTx(state, tradeTx(1n, 2n))
     applyTx(state, tradeTx(2n, 1n, { buyId: 2n, sellId: 2n }))
     expect(state.positions(1n)).toEqual([])
-    expect(state.account(1n).positionsRoot).toBe(emptySubtreeRoot(P.positionsDepth))
+    expect(state.account(1n).positionsHash).toBe(emptyPositionsHash(P))
   })
 
   it.each([
@@ -249,11 +252,102 @@ describe('forced withdrawal', () => {
     expect(state.account(1n).collateral).toBe(0n)
   })
 
-  it('pays nothing while the account has open positions', () => {
+  it('pays the free collateral of an account with open positions, which then sits at initial margin', () => {
     const { state, keys } = fundedState(P, 2, 10_000n)
     applyTx(state, tradeTx())
-    const t = applyTx(state, { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[0]!.l1Address, 1n) })
+    // The long (account 1) is worth more than its margin: all its collateral is free.
+    for (const account of [1n, 2n]) {
+      const before = state.account(account).collateral
+      const free = freeCollateral(before, state.positionSlots(account), state.marketTable, P.initialMarginBps, P.scenarioCount)
+      expect(free).toBeGreaterThan(0n)
+      if (account === 1n) expect(free).toBe(before)
+      else expect(free).toBeLessThan(before)
+      const t = applyTx(state, { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[Number(account) - 1]!.l1Address, account) })
+      expect(t.amountOut).toBe(free)
+      const left = state.account(account).collateral
+      expect(meetsMargin(left, state.positionSlots(account), state.marketTable, P.initialMarginBps, P.scenarioCount)).toBe(true)
+      if (account === 2n) expect(meetsMargin(left - 1n, state.positionSlots(account), state.marketTable, P.initialMarginBps, P.scenarioCount)).toBe(false)
+    }
+  })
+
+  it('pays nothing to an account already below initial margin', () => {
+    const { state, keys } = fundedState(P, 2, 330n)
+    applyTx(state, depositTx(testKey(1), 1n, 10_000n))
+    applyTx(state, tradeTx(1n, 2n, { fill: 10n, price: 100n }))
+    state.closeBatch()
+    // The same positions under a table four times as volatile: the seller is below initial margin.
+    state.setMarketTable(testMarketTable(P, [1n, 2n, 3n], 100n, 100n))
+    const values = marginCheckValues(state.account(2n).collateral, state.positionSlots(2n), state.marketTable, P.initialMarginBps, P.scenarioCount)
+    expect(values.some((v) => v < 0n)).toBe(true)
+    const t = applyTx(state, { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[1]!.l1Address, 2n) })
     expect(t.amountOut).toBe(0n)
+  })
+
+  it('refuses to serve an owner whose series has no row in the table (the sequencer must price it)', () => {
+    const { state, keys } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx())
+    state.closeBatch()
+    state.setMarketTable(testMarketTable(P, [2n, 3n]))
+    expectRejected(state, { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(keys[0]!.l1Address, 1n) }, 'UNPRICED_POSITION')
+  })
+})
+
+describe('margin', () => {
+  it('refuses a trade that leaves the seller below initial margin, and one on a series without a row', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    expectRejected(state, tradeTx(1n, 2n, { seriesId: 4n }), 'UNPRICED_POSITION')
+    // Selling 10 at 100 leaves the seller equity C - fee and needs 1.25 * max(10 * 26, 10 * 10) = 325.
+    const poor = fundedState(P, 2, 300n).state
+    applyTx(poor, depositTx(testKey(1), 1n, 10_000n))
+    poor.closeBatch()
+    expectRejected(poor, tradeTx(1n, 2n, { fill: 10n, price: 100n }), 'INSUFFICIENT_MARGIN')
+    const enough = fundedState(P, 2, 330n).state
+    applyTx(enough, depositTx(testKey(1), 1n, 10_000n))
+    enough.closeBatch()
+    applyTx(enough, tradeTx(1n, 2n, { fill: 10n, price: 100n }))
+  })
+
+  it('refuses a withdrawal that would leave an open position under-margined', () => {
+    const { state, keys } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx())
+    const free = freeCollateral(state.account(2n).collateral, state.positionSlots(2n), state.marketTable, P.initialMarginBps, P.scenarioCount)
+    expectRejected(state, withdrawTx(keys[1]!, 2n, 0n, free + 1n), 'INSUFFICIENT_MARGIN')
+    applyTx(state, withdrawTx(keys[1]!, 2n, 0n, free))
+  })
+
+  it('refuses a second slot for a series the account already holds (DUPLICATE_POSITION)', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx())
+    const again = tradeTx(1n, 2n, { buyId: 2n, sellId: 2n }) as Extract<Tx, { type: 2 }>
+    expectRejected(state, { ...again, positions: { buyer: 1n, seller: 0n } }, 'DUPLICATE_POSITION')
+  })
+
+  it('the table changes only between batches', () => {
+    const { state } = fundedState(P, 2, 10_000n)
+    applyTx(state, tradeTx())
+    expect(() => state.setMarketTable(testMarketTable(P, [1n]))).toThrow(StateError)
+  })
+
+  it('agrees with the risk engine: E >= IM exactly when every check holds (property)', () => {
+    const table = testMarketTable(P, [1n, 2n, 3n], 1_000n, 300n)
+    const riskTable = {
+      asOfUnixSeconds: 0n,
+      scenarioCount: P.scenarioCount,
+      rows: new Map(table.rows.map((r) => [r.seriesId, { seriesId: r.seriesId, mark: r.mark, shortMinimum: r.shortMinimum, scenarioValues: r.scenarioValues }])),
+    }
+    fc.assert(
+      // One slot per series, as the trade rule keeps it.
+      fc.property(fc.bigInt({ min: 0n, max: 100_000n }), fc.uniqueArray(fc.tuple(fc.constantFrom(1n, 2n, 3n), fc.bigInt({ min: -50n, max: 50n })), { maxLength: 3, selector: ([id]) => id }), (collateral, held) => {
+        const positions = held.map(([seriesId, size]) => ({ seriesId, size }))
+        const m = accountMargin(collateral, positions, riskTable)
+        expect(meetsMargin(collateral, positions, table, P.initialMarginBps, P.scenarioCount)).toBe(m.equity >= m.initialMargin)
+        expect(meetsMargin(collateral, positions, table, P.maintenanceMarginBps, P.scenarioCount)).toBe(m.equity >= m.maintenanceMargin)
+        const free = freeCollateral(collateral, positions, table, P.initialMarginBps, P.scenarioCount)
+        const expected = m.freeCollateral < 0n ? 0n : m.freeCollateral < collateral ? m.freeCollateral : collateral
+        expect(free).toBe(expected)
+      }),
+      { numRuns: 300 },
+    )
   })
 })
 
@@ -284,6 +378,7 @@ describe('applyBatch', () => {
 describe('replayBatch', () => {
   it('rebuilds the same state from published data and queue entries alone', () => {
     const live = new RollupState(P)
+    live.setMarketTable(testMarketTable(P))
     const replica = new RollupState(P)
     const keys = [testKey(1), testKey(2)]
     const batches: Tx[][] = [
@@ -295,7 +390,7 @@ describe('replayBatch', () => {
     for (const txs of batches) {
       const entries = txs.flatMap((t): QueueEntry[] => (t.type === TxType.deposit || t.type === TxType.forcedWithdrawal ? [t.entry] : []))
       const trace = applyBatch(live, txs)
-      const replayed = replayBatch(replica, trace.data, entries, trace.newRoot)
+      const replayed = replayBatch(replica, trace.data, entries, trace.marketTable, trace.newRoot)
       expect(replayed.inputHash).toBe(trace.inputHash)
     }
     expect(replica.root).toBe(live.root)
@@ -307,10 +402,10 @@ describe('replayBatch', () => {
   it('refuses data that does not reproduce the verified root', () => {
     const live = new RollupState(P)
     const trace = applyBatch(live, [depositTx(testKey(1), 1n, 10n)])
-    expect(() => replayBatch(new RollupState(P), trace.data, [], trace.newRoot)).toThrow(ReplayError)
+    expect(() => replayBatch(new RollupState(P), trace.data, [], trace.marketTable, trace.newRoot)).toThrow(ReplayError)
     const entry = (trace.slots[0]!.tx as Extract<Tx, { type: 1 }>).entry
-    expect(() => replayBatch(new RollupState(P), trace.data, [entry], trace.newRoot + 1n)).toThrow(ReplayError)
-    expect(replayBatch(new RollupState(P), trace.data, [entry], trace.newRoot).newRoot).toBe(trace.newRoot)
+    expect(() => replayBatch(new RollupState(P), trace.data, [entry], trace.marketTable, trace.newRoot + 1n)).toThrow(ReplayError)
+    expect(replayBatch(new RollupState(P), trace.data, [entry], trace.marketTable, trace.newRoot).newRoot).toBe(trace.newRoot)
   })
 })
 

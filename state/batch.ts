@@ -12,6 +12,8 @@ import { applyTrade, checkTrade } from './tx/trade.js'
 import { applyWithdraw, checkWithdraw } from './tx/withdraw.js'
 import { applyForcedWithdrawal, checkForcedWithdrawal } from './tx/forcedWithdrawal.js'
 import { applyCancel, checkCancel } from './tx/cancel.js'
+import { applyLiquidation, checkLiquidation } from './tx/liquidation.js'
+import { marketTableHashOfWords, marketTableWords, type BatchMarketTable } from './marketTable.js'
 import type { RollupState } from './rollupState.js'
 import type { BatchTrace, QueueEntry, SignedOrder, SlotTrace, Tx } from './types.js'
 
@@ -35,7 +37,9 @@ export function checkTx(state: RollupState, tx: Tx, options: ApplyOptions = {}):
             ? checkWithdraw(state, tx, verify)
             : tx.type === TxType.cancel
               ? checkCancel(state, tx, verify)
-              : checkForcedWithdrawal(state, tx)
+              : tx.type === TxType.liquidation
+                ? checkLiquidation(state, tx)
+                : checkForcedWithdrawal(state, tx)
   return result && !result.ok ? result : undefined
 }
 
@@ -53,7 +57,12 @@ export function noopTrace(state: RollupState): SlotTrace {
 
 /** Applies one transaction; throws `StateError` (carrying the rejection) when it is refused. */
 export function applyTx(state: RollupState, tx: Tx, options: ApplyOptions = {}): SlotTrace {
-  const verify = options.verifySignatures ?? true
+  const trace = applyKind(state, tx, options.verifySignatures ?? true)
+  state.noteSlot()
+  return trace
+}
+
+function applyKind(state: RollupState, tx: Tx, verify: boolean): SlotTrace {
   switch (tx.type) {
     case TxType.noop:
       return noopTrace(state)
@@ -67,6 +76,8 @@ export function applyTx(state: RollupState, tx: Tx, options: ApplyOptions = {}):
       return applyForcedWithdrawal(state, tx)
     case TxType.cancel:
       return applyCancel(state, tx, verify)
+    case TxType.liquidation:
+      return applyLiquidation(state, tx)
   }
 }
 
@@ -74,11 +85,13 @@ export function applyTx(state: RollupState, tx: Tx, options: ApplyOptions = {}):
  * Pads consecutive slot traces with no-ops to `batchSize`, credits the fees of their trades
  * to the fee account (a write to `state`: the batch's last step, as in the circuit), and
  * computes the batch's data, queue range and public input. The traces must be the slots
- * applied to `state` since the last batch was assembled, in order.
+ * applied to `state` since the last batch was assembled, in order; the batch binds the
+ * market table they were checked against (`state.marketTable`).
  */
 export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): BatchTrace {
   const { batchSize } = state.params
   if (slots.length > batchSize) throw new StateError(`${slots.length} slots do not fit a batch of ${batchSize}`)
+  if (slots.length !== state.openSlots) throw new StateError(`${slots.length} traces given, ${state.openSlots} slots applied since the last batch`)
   for (let i = 1; i < slots.length; i++) {
     if (slots[i]!.rootBefore !== slots[i - 1]!.rootAfter || slots[i]!.queueHashBefore !== slots[i - 1]!.queueHashAfter)
       throw new StateError(`slot ${i} does not follow slot ${i - 1}`)
@@ -106,8 +119,12 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
   const first = all[0]!
   const final = all[all.length - 1]!
   const queueCount = all.filter((s) => s.tx.type === TxType.deposit || s.tx.type === TxType.forcedWithdrawal).length
-  const hash = dataHash(data)
+  const marketTable = state.marketTable
+  const marketTableWordsValue = marketTableWords(marketTable, state.params)
+  const tableHash = marketTableHashOfWords(marketTableWordsValue)
+  const hash = dataHash(data, tableHash)
   const newRoot = state.root
+  state.closeBatch()
   return {
     oldRoot: first.rootBefore,
     newRoot,
@@ -115,6 +132,9 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
     queueHashAfter: final.queueHashAfter,
     queueCount,
     data,
+    marketTable,
+    marketTableWords: marketTableWordsValue,
+    marketTableHash: tableHash,
     dataHash: hash,
     inputHash: inputHash(first.rootBefore, newRoot, first.queueHashBefore, final.queueHashAfter, hash),
     slots: all,
@@ -150,11 +170,12 @@ function replayOrder(accountIndex: bigint, orderId: bigint, seriesId: bigint, si
 }
 
 /**
- * Rebuilds a verified batch from its published data and the queue entries it consumed (in
- * order), without signatures. With `expectedRoot`, fails unless it is reproduced.
+ * Rebuilds a verified batch from its published data, its market table and the queue entries
+ * it consumed (in order), without signatures. With `expectedRoot`, fails unless it is reproduced.
  */
-export function replayBatch(state: RollupState, data: readonly bigint[], queueEntries: readonly QueueEntry[], expectedRoot?: bigint): BatchTrace {
+export function replayBatch(state: RollupState, data: readonly bigint[], queueEntries: readonly QueueEntry[], table: BatchMarketTable, expectedRoot?: bigint): BatchTrace {
   if (data.length !== 2 * state.params.batchSize) throw new ReplayError(`batch data has ${data.length} elements, expected ${2 * state.params.batchSize}`)
+  state.setMarketTable(table)
   const queue = [...queueEntries]
   const txs: Tx[] = []
   for (let i = 0; i < data.length; i += 2) {
@@ -186,6 +207,15 @@ export function replayBatch(state: RollupState, data: readonly bigint[], queueEn
         break
       case TxType.cancel:
         txs.push({ type: TxType.cancel, accountIndex: slot.accountIndex, orderId: slot.orderId, signature: { R8: { x: 0n, y: 0n }, S: 0n } })
+        break
+      case TxType.liquidation:
+        txs.push({
+          type: TxType.liquidation,
+          accountIndex: slot.accountIndex,
+          seriesId: slot.seriesId,
+          size: slot.short ? -slot.size : slot.size,
+          positions: { account: slot.accountPosition, fund: slot.fundPosition },
+        })
         break
       case TxType.trade:
         txs.push({

@@ -29,6 +29,17 @@ export type SlotData =
       readonly sellerPosition: bigint
     }
   | { readonly type: typeof TxType.cancel; readonly accountIndex: bigint; readonly orderId: bigint }
+  | {
+      readonly type: typeof TxType.liquidation
+      readonly accountIndex: bigint
+      readonly seriesId: bigint
+      /** |t|, the size moved. */
+      readonly size: bigint
+      /** The liquidated position is short (the fund takes over a short). */
+      readonly short: boolean
+      readonly accountPosition: bigint
+      readonly fundPosition: bigint
+    }
 
 /** Places `value` (checked to fit `bits`) at `offset`. */
 function field(value: bigint, bits: number, offset: number, what: string): bigint {
@@ -75,6 +86,16 @@ export function encodeSlot(d: SlotData): [bigint, bigint] {
         type | field(d.accountIndex, Bits.accountIndex, SlotLayout.account, 'account') | field(d.orderId, Bits.orderId, SlotLayout.cancelOrderId, 'order id'),
         0n,
       ]
+    case TxType.liquidation:
+      return [
+        type |
+          field(d.accountIndex, Bits.accountIndex, SlotLayout.tradeBuyer, 'account') |
+          field(d.seriesId, Bits.seriesId, SlotLayout.tradeSeries, 'seriesId') |
+          field(d.size, Bits.size, SlotLayout.tradeSize, 'size') |
+          (d.short ? 1n << BigInt(SlotLayout.liquidationShort) : 0n),
+        field(d.accountPosition, Bits.positionIndex, SlotLayout.tradeBuyerPosition, 'account position') |
+          field(d.fundPosition, Bits.positionIndex, SlotLayout.tradeSellerPosition, 'fund position'),
+      ]
   }
 }
 
@@ -120,6 +141,17 @@ export function decodeSlot(e1: bigint, e2: bigint): SlotData {
     case TxType.cancel:
       decoded = { type, accountIndex: bitsAt(e1, SlotLayout.account, Bits.accountIndex), orderId: bitsAt(e1, SlotLayout.cancelOrderId, Bits.orderId) }
       break
+    case TxType.liquidation:
+      decoded = {
+        type,
+        accountIndex: bitsAt(e1, SlotLayout.tradeBuyer, Bits.accountIndex),
+        seriesId: bitsAt(e1, SlotLayout.tradeSeries, Bits.seriesId),
+        size: bitsAt(e1, SlotLayout.tradeSize, Bits.size),
+        short: bitsAt(e1, SlotLayout.liquidationShort, 1) === 1n,
+        accountPosition: bitsAt(e2, SlotLayout.tradeBuyerPosition, Bits.positionIndex),
+        fundPosition: bitsAt(e2, SlotLayout.tradeSellerPosition, Bits.positionIndex),
+      }
+      break
     default:
       throw new SlotDecodeError(`unknown slot type ${type}`)
   }
@@ -128,10 +160,13 @@ export function decodeSlot(e1: bigint, e2: bigint): SlotData {
   return decoded
 }
 
-/** `d[0] = 0`, `d[i+1] = H(d[i], e1[i], e2[i])` over `data = [e1[0], e2[0], e1[1], ...]`. */
-export function dataHash(data: readonly bigint[]): bigint {
+/**
+ * `d[0] = tableHash` (the batch's market table, marketTable.ts), `d[i+1] = H(d[i], e1[i], e2[i])`
+ * over `data = [e1[0], e2[0], e1[1], ...]`.
+ */
+export function dataHash(data: readonly bigint[], tableHash: bigint): bigint {
   if (data.length % 2 !== 0) throw new RangeError('batch data holds two elements per slot')
-  let d = 0n
+  let d = tableHash
   for (let i = 0; i < data.length; i += 2) d = hash([d, data[i]!, data[i + 1]!])
   return d
 }

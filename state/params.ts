@@ -16,8 +16,12 @@ export type ParamSet = {
   readonly name: 'test' | 'realistic'
   /** Depth of the accounts tree: 2^depth accounts. */
   readonly accountsDepth: number
-  /** Depth of each account's positions subtree. */
-  readonly positionsDepth: number
+  /**
+   * Position slots per account, P in [1, 8]: the positions are hashed flat,
+   * `positionsHash = H(seriesId_0, size_0, ..., seriesId_{P-1}, size_{P-1})` (one Poseidon(2P)),
+   * so that the margin rule sees every position of an account for one hash.
+   */
+  readonly positionSlots: number
   /** Depth of each account's order-slot subtree. */
   readonly orderSlotsDepth: number
   /** Number of transaction slots in one batch. */
@@ -30,28 +34,57 @@ export type ParamSet = {
    * An integer in `[0, FEE_BPS_DENOMINATOR]`, so a fee never exceeds the premium.
    */
   readonly feeBps: number
+  /**
+   * Rows of the market table every batch carries (docs/protocol.md, "Market table"): the
+   * series that margin can value in that batch. Even, so that the table fills whole hash calls.
+   */
+  readonly marketRows: number
+  /** K, the risk scenarios of every table row (risk/scenarios.ts: 9 spot x 3 vol shocks). */
+  readonly scenarioCount: number
+  /**
+   * Initial margin, in basis points of the margin base B (docs/risk.md): a trade or a
+   * withdrawal must leave `10000 * equity >= initialMarginBps * B`.
+   */
+  readonly initialMarginBps: number
+  /** Maintenance margin, bps of B: below `10000 * equity >= maintenanceMarginBps * B`, an account may be liquidated. */
+  readonly maintenanceMarginBps: number
+  /**
+   * Liquidation penalty, bps of the mark value a liquidation moves: the liquidated account
+   * pays `ceil(|t| * mark * liquidationPenaltyBps / 10000)` to the insurance fund. In [0, 10000].
+   */
+  readonly liquidationPenaltyBps: number
 }
 
 /** Small set: the default for tests, `npm start` and the demo (proves in seconds on 2 cores). */
 export const TEST_PARAMS: ParamSet = {
   name: 'test',
   accountsDepth: 4,
-  positionsDepth: 2,
+  positionSlots: 4,
   orderSlotsDepth: 2,
   batchSize: 2,
   forcedTimeoutSeconds: 7 * 24 * 3600,
   feeBps: 30,
+  marketRows: 4,
+  scenarioCount: 27,
+  initialMarginBps: 12_500,
+  maintenanceMarginBps: 10_000,
+  liquidationPenaltyBps: 500,
 }
 
 /** Deployment-sized set: compiled and measured by the benchmarks, too large to set up in tests. */
 export const REALISTIC_PARAMS: ParamSet = {
   name: 'realistic',
   accountsDepth: 24,
-  positionsDepth: 3,
+  positionSlots: 8,
   orderSlotsDepth: 4,
   batchSize: 16,
   forcedTimeoutSeconds: 7 * 24 * 3600,
   feeBps: 30,
+  marketRows: 16,
+  scenarioCount: 27,
+  initialMarginBps: 12_500,
+  maintenanceMarginBps: 10_000,
+  liquidationPenaltyBps: 500,
 }
 
 export const PARAM_SETS = { test: TEST_PARAMS, realistic: REALISTIC_PARAMS } as const
@@ -64,6 +97,7 @@ export const TxType = {
   withdraw: 3,
   forcedWithdrawal: 4,
   cancel: 5,
+  liquidation: 6,
 } as const
 export type TxType = (typeof TxType)[keyof typeof TxType]
 /** Number of transaction kinds: the circuit's one-hot `typeFlags` has one flag per kind, in `TxType` order. */
@@ -93,7 +127,49 @@ export const Bits = {
   positionIndex: 8,
   l1Address: 160,
   queueKind: 8,
+  /** Every market-table value (series id, mark, short minimum, scenario values): a 48-bit lane. */
+  tableValue: 48,
+  /** Position sizes: magnitude below 2^positionMagnitude (so -2^63 itself is refused). */
+  positionMagnitude: 63,
+  /**
+   * Width of the margin range checks. Each margin check value is
+   * `10000 * E + c * P_k` or `10000 * E - c * F` with c <= 2^16 bps, E = C + sum n_i m_i,
+   * |n_i| < 2^63, table values < 2^48, at most 8 positions: |sum n_i v_i| < 2^114,
+   * |E|, |P_k|, F < 2^115, so every value a solvent account can reach is below
+   * 2^14 * 2^115 + 2^16 * 2^115 < 2^132, and a negative value, as a field element, is above
+   * SNARK_FIELD - 2^132 > 2^132: the check `value in [0, 2^132)` is exactly `value >= 0`.
+   */
+  marginCheck: 132,
 } as const
+
+/** Largest margin factor in bps the `Bits.marginCheck` bound allows. */
+export const MAX_MARGIN_BPS = 1 << 16
+/** Largest `positionSlots`: one Poseidon takes at most 16 inputs. */
+export const MAX_POSITION_SLOTS = 8
+
+/**
+ * How a market table is laid out for hashing and for L1 (docs/protocol.md, "Market table").
+ * A row is `[seriesId, mark, shortMinimum, v_0 .. v_{K-1}]`, 48-bit lanes; the rows'
+ * lanes, row after row, are packed 5 to a word from the least significant bits; the words
+ * are hashed 4 at a time.
+ */
+export const MarketTableLayout = {
+  /** Lanes of a row before the K scenario values. */
+  rowHeaderLanes: 3,
+  lanesPerWord: 5,
+  wordsPerHash: 4,
+} as const
+
+/** Lanes of one table row: series id, mark, short minimum and K scenario values. */
+export function marketRowLanes(p: ParamSet): number {
+  return MarketTableLayout.rowHeaderLanes + p.scenarioCount
+}
+
+/** Words of the packed market table, a multiple of `wordsPerHash`. */
+export function marketTableWordCount(p: ParamSet): number {
+  const words = Math.ceil((p.marketRows * marketRowLanes(p)) / MarketTableLayout.lanesPerWord)
+  return Math.ceil(words / MarketTableLayout.wordsPerHash) * MarketTableLayout.wordsPerHash
+}
 
 /**
  * Bit offsets inside the two field elements (e1, e2) that every slot publishes as batch data.
@@ -117,6 +193,8 @@ export const SlotLayout = {
   tradeSellerOrderId: 32,
   tradeBuyerPosition: 64,
   tradeSellerPosition: 72,
+  /** e1 of liquidation (trade's layout, seller = the fund, no price): 1 when the liquidated position is short. */
+  liquidationShort: 164,
 } as const
 
 /** Packed L1 queue entry: kind at bit 0, account index at 8 (forced only), amount at 40 (deposit only). */
@@ -142,11 +220,17 @@ export const CANCELLED_FILLED = (1n << BigInt(Bits.size)) - 1n
 export function assertParamSet(p: ParamSet): void {
   if (p.accountsDepth < 2 || p.accountsDepth > Bits.accountIndex)
     throw new Error(`accountsDepth ${p.accountsDepth} outside [2, ${Bits.accountIndex}]`)
-  if (p.positionsDepth < 1 || p.positionsDepth > Bits.positionIndex)
-    throw new Error(`positionsDepth ${p.positionsDepth} outside [1, ${Bits.positionIndex}]`)
+  if (!Number.isInteger(p.positionSlots) || p.positionSlots < 1 || p.positionSlots > MAX_POSITION_SLOTS)
+    throw new Error(`positionSlots ${p.positionSlots} outside [1, ${MAX_POSITION_SLOTS}]`)
   if (p.orderSlotsDepth < 1 || p.orderSlotsDepth > Bits.orderId)
     throw new Error(`orderSlotsDepth ${p.orderSlotsDepth} outside [1, ${Bits.orderId}]`)
   if (p.batchSize < 1) throw new Error('batchSize must be positive')
   if (!Number.isInteger(p.feeBps) || p.feeBps < 0 || p.feeBps > FEE_BPS_DENOMINATOR)
     throw new Error(`feeBps ${p.feeBps} outside [0, ${FEE_BPS_DENOMINATOR}]`)
+  if (!Number.isInteger(p.marketRows) || p.marketRows < 2 || p.marketRows % 2 !== 0) throw new Error(`marketRows ${p.marketRows} must be even and >= 2`)
+  if (!Number.isInteger(p.scenarioCount) || p.scenarioCount < 1) throw new Error(`scenarioCount ${p.scenarioCount} must be >= 1`)
+  if (!Number.isInteger(p.maintenanceMarginBps) || !Number.isInteger(p.initialMarginBps) || p.maintenanceMarginBps < 0 || p.initialMarginBps < p.maintenanceMarginBps || p.initialMarginBps > MAX_MARGIN_BPS)
+    throw new Error(`need 0 <= maintenanceMarginBps <= initialMarginBps <= ${MAX_MARGIN_BPS}`)
+  if (!Number.isInteger(p.liquidationPenaltyBps) || p.liquidationPenaltyBps < 0 || p.liquidationPenaltyBps > FEE_BPS_DENOMINATOR)
+    throw new Error(`liquidationPenaltyBps ${p.liquidationPenaltyBps} outside [0, ${FEE_BPS_DENOMINATOR}]`)
 }

@@ -1,16 +1,17 @@
 /**
- * The whole L2 state: the accounts tree and, per account, its positions and order-slot
- * subtrees, plus how far the L1 priority queue has been consumed. Every write goes through
+ * The whole L2 state: the accounts tree and, per account, its position slots (hashed flat)
+ * and order-slot subtree, plus how far the L1 priority queue has been consumed. Every write goes through
  * one journal, so `checkpoint`/`rollback` restore the state exactly.
  */
 import { MerkleTree } from './merkle.js'
 import { Journal } from './journal.js'
-import { accountLeaf, EMPTY_LEAF, EMPTY_ORDER_SLOT, EMPTY_POSITION, emptyAccount, orderSlotLeaf, positionLeaf } from './leaves.js'
+import { accountLeaf, EMPTY_LEAF, EMPTY_ORDER_SLOT, EMPTY_POSITION, emptyAccount, orderSlotLeaf, positionsHash } from './leaves.js'
 import { INSURANCE_ACCOUNT_INDEX, type ParamSet, assertParamSet } from './params.js'
 import type { Account, OrderSlot, Point, Position } from './types.js'
+import { EMPTY_MARKET_TABLE, validateMarketTable, type BatchMarketTable } from './marketTable.js'
+import { StateError } from './rejections.js'
 
 type Subtrees = {
-  readonly positions: MerkleTree
   readonly orderSlots: MerkleTree
   readonly positionRecords: Map<bigint, Position>
   readonly orderSlotRecords: Map<bigint, OrderSlot>
@@ -26,6 +27,8 @@ export class RollupState {
   #queueHash = 0n
   #queueCount = 0n
   #pendingFees = 0n
+  #marketTable: BatchMarketTable = EMPTY_MARKET_TABLE
+  #openSlots = 0
 
   constructor(params: ParamSet) {
     assertParamSet(params)
@@ -75,6 +78,48 @@ export class RollupState {
       this.#pendingFees = previous
     })
     this.#pendingFees = value
+  }
+
+  /** The market table of the open batch: margin rules of its slots value positions with it. */
+  get marketTable(): BatchMarketTable {
+    return this.#marketTable
+  }
+
+  /**
+   * Sets the market table of the open batch. Only between batches: every slot of a batch
+   * is checked against the one table its proof binds. Throws `MarketTableError` for a table
+   * the circuit cannot take, `StateError` when slots were applied since the last batch.
+   */
+  setMarketTable(table: BatchMarketTable): void {
+    if (this.#openSlots > 0) throw new StateError(`the market table cannot change inside a batch (${this.#openSlots} slots applied)`)
+    validateMarketTable(table, this.params)
+    const previous = this.#marketTable
+    this.#journal.record(() => {
+      this.#marketTable = previous
+    })
+    this.#marketTable = table
+  }
+
+  /** Slots applied since the last batch was assembled. */
+  get openSlots(): number {
+    return this.#openSlots
+  }
+
+  /** Counts one applied slot (`applyTx`); `closeBatch` resets the count (`assembleBatch`). */
+  noteSlot(): void {
+    this.#setOpenSlots(this.#openSlots + 1)
+  }
+
+  closeBatch(): void {
+    this.#setOpenSlots(0)
+  }
+
+  #setOpenSlots(value: number): void {
+    const previous = this.#openSlots
+    this.#journal.record(() => {
+      this.#openSlots = previous
+    })
+    this.#openSlots = value
   }
 
   /** True when `index` addresses a leaf of the accounts tree. */
@@ -135,18 +180,18 @@ export class RollupState {
     return [...records.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([i, position]) => ({ index: i, position }))
   }
 
-  /** Siblings of a position leaf against the account's positions root. */
-  positionProof(index: bigint, positionIndex: bigint): bigint[] {
-    return this.#subtree(index).positions.proof(positionIndex)
+  /** Every position slot of an account, empty ones `(0, 0)`: what its `positionsHash` hashes. */
+  positionSlots(index: bigint): Position[] {
+    return Array.from({ length: this.params.positionSlots }, (_, i) => this.position(index, BigInt(i)))
   }
 
-  /** Writes a position leaf; returns the account's new positions root (the account leaf is not touched). */
+  /** Writes a position slot; returns the account's new positions hash (the account leaf is not touched). */
   setPosition(index: bigint, positionIndex: bigint, position: Position): bigint {
+    if (positionIndex < 0n || positionIndex >= BigInt(this.params.positionSlots)) throw new RangeError(`position index ${positionIndex} outside [0, ${this.params.positionSlots})`)
     const sub = this.#subtree(index)
     const empty = position.seriesId === 0n && position.size === 0n
     this.#journaledSet(sub.positionRecords, positionIndex, empty ? undefined : position)
-    sub.positions.set(positionIndex, positionLeaf(position))
-    return sub.positions.root
+    return positionsHash(this.positionSlots(index))
   }
 
   /** The order slot `slotIndex` of account `index`. */
@@ -202,7 +247,6 @@ export class RollupState {
     let sub = this.#subtrees.get(index)
     if (!sub) {
       sub = {
-        positions: new MerkleTree(this.params.positionsDepth, EMPTY_LEAF, this.#journal),
         orderSlots: new MerkleTree(this.params.orderSlotsDepth, EMPTY_LEAF, this.#journal),
         positionRecords: new Map(),
         orderSlotRecords: new Map(),

@@ -9,6 +9,7 @@ import { depositEntry } from './queue.js'
 import { TxType, type ParamSet } from './params.js'
 import { RollupState } from './rollupState.js'
 import { applyTx } from './batch.js'
+import type { BatchMarketTable } from './marketTable.js'
 import type { Order, Point, SignedOrder, Tx } from './types.js'
 
 export type TestKey = { readonly privateKey: Uint8Array; readonly pubKey: Point; readonly l1Address: bigint }
@@ -39,11 +40,28 @@ export function order(fields: Partial<Order> & Pick<Order, 'accountIndex' | 'ord
   return { seriesId: 1n, size: 10n, limitPrice: 1_000_000n, validUntil: 4_000_000_000n, ...fields }
 }
 
-/** A state with accounts 1..n funded with `collateral` each, keys `testKey(1..n)`. */
-export function fundedState(params: ParamSet, n: number, collateral: bigint): { state: RollupState; keys: TestKey[] } {
+/**
+ * A market table for tests: each series marked at `mark`, short minimum `mark / 10`, and
+ * scenario values spread evenly from `mark - spread` to `mark + spread` (scenario K/2 at the mark).
+ */
+export function testMarketTable(params: ParamSet, seriesIds: readonly bigint[] = [1n, 2n, 3n], mark = 100n, spread = 26n): BatchMarketTable {
+  const K = params.scenarioCount
+  const half = BigInt(Math.floor(K / 2))
+  const values = Array.from({ length: K }, (_, k) => mark + ((BigInt(k) - half) * spread) / (half === 0n ? 1n : half))
+  return { rows: seriesIds.slice(0, params.marketRows).map((seriesId) => ({ seriesId, mark, shortMinimum: mark / 10n, scenarioValues: values })) }
+}
+
+/**
+ * A state with accounts 1..n funded with `collateral` each, keys `testKey(1..n)`, and the
+ * market table `table` (default `testMarketTable`) set for the next batch. The deposits are
+ * committed outside any batch (a test shortcut): the next batch starts empty.
+ */
+export function fundedState(params: ParamSet, n: number, collateral: bigint, table: BatchMarketTable = testMarketTable(params)): { state: RollupState; keys: TestKey[] } {
   const state = new RollupState(params)
+  state.setMarketTable(table)
   const keys = Array.from({ length: n }, (_, i) => testKey(i + 1))
   keys.forEach((k, i) => applyTx(state, depositTx(k, BigInt(i + 1), collateral)))
+  state.closeBatch()
   state.commit()
   return { state, keys }
 }

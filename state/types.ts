@@ -3,6 +3,7 @@
  * All money, sizes and field elements are bigint; see docs/protocol.md for bounds.
  */
 import type { QueueKind, TxType } from './params.js'
+import type { BatchMarketTable } from './marketTable.js'
 
 /** A BabyJubJub point (an L2 public key, or the R8 part of a signature). */
 export type Point = { readonly x: bigint; readonly y: bigint }
@@ -16,7 +17,7 @@ export type Account = {
   readonly l1Address: bigint
   readonly nonce: bigint
   readonly collateral: bigint
-  readonly positionsRoot: bigint
+  readonly positionsHash: bigint
   readonly orderSlotsRoot: bigint
 }
 
@@ -88,6 +89,21 @@ export type Tx =
       /** Over `cancelMessage(accountIndex, orderId)`, by the account's L2 key. */
       readonly signature: Signature
     }
+  | LiquidationTx
+
+/**
+ * A liquidation (docs/protocol.md, "Liquidation"): the insurance fund takes over `size` of
+ * the account's position in `seriesId` at the batch table's mark, with a penalty. `size` has
+ * the position's sign (negative: the account is short and the fund takes over a short).
+ */
+export type LiquidationTx = {
+  readonly type: typeof TxType.liquidation
+  readonly accountIndex: bigint
+  readonly seriesId: bigint
+  readonly size: bigint
+  /** Position indices; by default the account's slot of the series and the fund's (or its lowest empty one). */
+  readonly positions?: { readonly account: bigint; readonly fund: bigint }
+}
 
 /** A leaf replaced in a tree: the siblings prove `before` against the root before the change. */
 export type LeafUpdate<T> = {
@@ -96,6 +112,13 @@ export type LeafUpdate<T> = {
   readonly after: T
   /** Sibling hashes from the leaf level upwards. */
   readonly siblings: readonly bigint[]
+}
+
+/** An account's position slots before and after a slot; `index` is the slot a trade moved. */
+export type PositionsUpdate = {
+  readonly index?: bigint
+  readonly before: readonly Position[]
+  readonly after: readonly Position[]
 }
 
 /**
@@ -113,9 +136,12 @@ export type SlotTrace = {
   readonly accountA?: LeafUpdate<Account>
   /** Trade only: the seller, proven against the root after `accountA`'s update. */
   readonly accountB?: LeafUpdate<Account>
-  /** Trade only: the position leaves, proven against each account's old positionsRoot. */
-  readonly positionA?: LeafUpdate<Position>
-  readonly positionB?: LeafUpdate<Position>
+  /**
+   * Every position slot of account A (trade, withdraw, forced withdrawal: what margin values)
+   * and of account B (trade), before and after the slot.
+   */
+  readonly positionsA?: PositionsUpdate
+  readonly positionsB?: PositionsUpdate
   /**
    * The order slots, proven against each account's old orderSlotsRoot: trade (A the buyer's,
    * B the seller's) and cancel (A only).
@@ -124,6 +150,8 @@ export type SlotTrace = {
   readonly orderSlotB?: LeafUpdate<OrderSlot>
   /** Trade only: the fee each side paid (credited to the fee account at the end of the batch). */
   readonly fee?: bigint
+  /** Liquidation: what the account paid the fund (negative: the fund paid it), and whether it could not pay all it owed. */
+  readonly liquidation?: { readonly paid: bigint; readonly bankrupt: boolean; readonly penalty: bigint; readonly mark: bigint }
   /** Withdraw and forced withdrawal: the amount paid out on L1. */
   readonly amountOut?: bigint
   /** The two published field elements of this slot. */
@@ -140,6 +168,10 @@ export type BatchTrace = {
   readonly queueCount: number
   /** `2 * batchSize` field elements, the calldata of `submitBatch`. */
   readonly data: readonly bigint[]
+  /** The market table every margin rule of the batch used, its packed words and their hash (`d[0]`). */
+  readonly marketTable: BatchMarketTable
+  readonly marketTableWords: readonly bigint[]
+  readonly marketTableHash: bigint
   readonly dataHash: bigint
   readonly inputHash: bigint
   readonly slots: readonly SlotTrace[]

@@ -3,5 +3,6 @@ pragma circom 2.1.0;
 
 include "../batch.circom";
 
-// Parameter set "realistic": batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps.
-component main = Batch(16, 24, 3, 4, 30);
+// Parameter set "realistic": batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
+// marketRows, scenarioCount, initialMarginBps, maintenanceMarginBps, liquidationPenaltyBps.
+component main = Batch(16, 24, 8, 4, 30, 16, 27, 12500, 10000, 500);

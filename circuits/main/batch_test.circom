@@ -3,5 +3,6 @@ pragma circom 2.1.0;
 
 include "../batch.circom";
 
-// Parameter set "test": batchSize, accountsDepth, positionsDepth, orderSlotsDepth, feeBps.
-component main = Batch(2, 4, 2, 2, 30);
+// Parameter set "test": batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
+// marketRows, scenarioCount, initialMarginBps, maintenanceMarginBps, liquidationPenaltyBps.
+component main = Batch(2, 4, 4, 2, 30, 4, 27, 12500, 10000, 500);

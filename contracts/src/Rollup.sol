@@ -14,7 +14,9 @@ import {ISettlementOracle} from "./ISettlementOracle.sol";
 ///         of deposits and forced withdrawals, verifies each batch's Groth16 proof, pays
 ///         withdrawals, runs the escape hatch once the operator stops serving forced
 ///         withdrawals, and fixes each expired series' settlement price from the settlement
-///         oracle. The rules are those of docs/protocol.md.
+///         oracle. Each batch is bound to a market table (per series: mark, short minimum,
+///         scenario values) that the circuit margins against: a batch either posts a new
+///         table or reuses the last posted one. The rules are those of docs/protocol.md.
 contract Rollup {
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
@@ -46,6 +48,9 @@ contract Rollup {
     error UnknownSeries(uint256 seriesId);
     error NotExpired(uint256 seriesId, uint64 expiry);
     error AlreadyFixed(uint256 seriesId, uint256 price);
+    error BadTableWordCount(uint256 words);
+    error BadTableLength(uint256 length, uint256 expected);
+    error BadTableWord(uint256 index, uint256 word);
 
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -67,6 +72,9 @@ contract Rollup {
     event EscapeExited(uint256 indexed accountIndex, address indexed recipient, uint256 amount);
     /// @notice An unprocessed deposit was refunded after the freeze.
     event DepositRefunded(uint256 indexed queueIndex, address indexed recipient, uint256 amount);
+    /// @notice Batch `batchNumber` posted a new market table, whose hash is `tableHash`; the
+    ///         table's words are in that batch's calldata.
+    event MarketTableUpdated(uint256 indexed batchNumber, uint256 tableHash);
     /// @notice The operator listed an option series.
     event SeriesListed(uint256 indexed seriesId, bytes32 underlying, uint64 expiry, uint256 strike, bool isCall);
     /// @notice The settlement price of an expired series was fixed from the feeds `feedsUsed`.
@@ -98,6 +106,9 @@ contract Rollup {
     uint256 public immutable forcedTimeout;
     /// @notice Where settlement prices come from (median of several feeds per underlying).
     ISettlementOracle public immutable settlementOracle;
+    /// @notice Words of a posted market table (the circuit's table size; a multiple of
+    ///         `TABLE_WORDS_PER_HASH`).
+    uint256 public immutable marketTableWords;
 
     /// @notice The last verified state root.
     uint256 public stateRoot;
@@ -107,6 +118,9 @@ contract Rollup {
     uint256 public queueProcessed;
     /// @notice True once the escape hatch is open; no batch is accepted after it.
     bool public frozen;
+    /// @notice Hash of the market table in force: that of the last verified batch that posted
+    ///         one, or the empty table's before any did. Batches that post no table use it.
+    uint256 public marketTableHash;
 
     /// @dev `_queueHash[n]` is the chain value after `n` entries; `_queueHash[0] = 0`.
     uint256[] internal _queueHash;
@@ -134,6 +148,10 @@ contract Rollup {
     /// @param accountsDepth_ Accounts tree depth, as the circuit.
     /// @param forcedTimeout_ Seconds before an unserved forced withdrawal allows a freeze.
     /// @param genesisRoot The root of the empty state.
+    /// @param marketTableWords_ Words of a market table, as the circuit (> 0, a multiple of
+    ///        `TABLE_WORDS_PER_HASH`).
+    /// @param emptyMarketTableHash_ Hash of the table with no rows: the table in force until
+    ///        a batch posts one.
     /// @param settlementOracle_ The settlement oracle (SettlementOracle.sol).
     constructor(
         IERC20 token_,
@@ -143,8 +161,13 @@ contract Rollup {
         uint256 accountsDepth_,
         uint256 forcedTimeout_,
         uint256 genesisRoot,
+        uint256 marketTableWords_,
+        uint256 emptyMarketTableHash_,
         ISettlementOracle settlementOracle_
     ) {
+        if (marketTableWords_ == 0 || marketTableWords_ % C.TABLE_WORDS_PER_HASH != 0) {
+            revert BadTableWordCount(marketTableWords_);
+        }
         token = token_;
         verifier = verifier_;
         operator = operator_;
@@ -152,6 +175,8 @@ contract Rollup {
         accountsDepth = accountsDepth_;
         forcedTimeout = forcedTimeout_;
         settlementOracle = settlementOracle_;
+        marketTableWords = marketTableWords_;
+        marketTableHash = emptyMarketTableHash_;
         stateRoot = genesisRoot;
         _queueHash.push(0);
     }
@@ -200,7 +225,13 @@ contract Rollup {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Verifies and applies one batch.
+    /// @dev The proof's one public input is PoseidonT6(oldRoot, newRoot, queueHash before,
+    ///      queueHash after, dataHash), where the data hash chain starts at the hash of the
+    ///      batch's market table. Nothing changes unless the proof verifies.
     /// @param data The batch data: two field elements per slot (docs/protocol.md).
+    /// @param table The batch's market table, `marketTableWords` words each below
+    ///        `TABLE_WORD_LIMIT`, which becomes the table in force; or empty to reuse the
+    ///        table in force (`marketTableHash`), which saves its calldata and hashing.
     /// @param newRoot The state root after the batch.
     /// @param queueCount Queue entries the batch consumed, from `queueProcessed` on.
     /// @param a Groth16 proof, point A.
@@ -208,6 +239,7 @@ contract Rollup {
     /// @param c Groth16 proof, point C.
     function submitBatch(
         uint256[] calldata data,
+        uint256[] calldata table,
         uint256 newRoot,
         uint256 queueCount,
         uint256[2] calldata a,
@@ -217,22 +249,16 @@ contract Rollup {
         if (msg.sender != operator) revert NotOperator();
         if (frozen) revert Frozen();
         if (data.length != 2 * batchSize) revert BadDataLength(data.length, 2 * batchSize);
+        if (table.length != 0 && table.length != marketTableWords) revert BadTableLength(table.length, marketTableWords);
         if (newRoot >= C.SNARK_FIELD) revert NotAFieldElement(newRoot);
         uint256 processedAfter = queueProcessed + queueCount;
         if (processedAfter >= _queueHash.length) revert QueueOverrun(queueCount, _queueHash.length - 1 - queueProcessed);
 
-        uint256 oldRoot = stateRoot;
-        uint256 inputHash = PoseidonT6.hash(
-            [oldRoot, newRoot, _queueHash[queueProcessed], _queueHash[processedAfter], _dataHash(data)]
-        );
+        // The data chain starts at the batch's table: the posted one, else the one in force.
+        uint256 tableHash_ = table.length == 0 ? marketTableHash : _tableHash(table);
+        uint256 inputHash = _inputHash(newRoot, processedAfter, _dataHash(data, tableHash_));
         if (!verifier.verifyProof(a, b, c, [inputHash])) revert InvalidProof();
-
-        uint256 batchNumber = batchCount;
-        stateRoot = newRoot;
-        queueProcessed = processedAfter;
-        batchCount = batchNumber + 1;
-        emit BatchVerified(batchNumber, oldRoot, newRoot, processedAfter, inputHash);
-        _creditWithdrawals(batchNumber, data);
+        _applyBatch(data, table.length != 0, tableHash_, newRoot, processedAfter, inputHash);
     }
 
     /// @notice Lists an option series; ids are assigned from 1.
@@ -291,7 +317,8 @@ contract Rollup {
     /// @notice After the freeze, pays an account's collateral at the last verified root to its
     ///         L1 address, once. Anyone may submit the proof; the funds go to the account's owner.
     /// @dev Open positions are not valued in this version (docs/protocol.md).
-    /// @param fields [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsRoot, orderSlotsRoot].
+    /// @param fields [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsHash, orderSlotsRoot];
+    ///        `positionsHash` (the flat hash of the account's position slots) is opaque here.
     /// @param siblings Merkle siblings from the leaf level upwards.
     function escapeExit(uint256 accountIndex, uint256[7] calldata fields, uint256[] calldata siblings) external {
         if (!frozen) revert NotFrozen();
@@ -357,9 +384,23 @@ contract Rollup {
         isFixed = price != 0;
     }
 
-    /// @notice The batch data hash the circuit binds (exposed for tooling and tests).
-    function dataHash(uint256[] calldata data) external pure returns (uint256) {
-        return _dataHash(data);
+    /// @notice The batch data hash the circuit binds, its chain seeded with the hash of the
+    ///         batch's market table (exposed for tooling and tests).
+    /// @dev Reverts `NotAFieldElement` for a data word >= the field modulus.
+    function dataHash(uint256[] calldata data, uint256 tableHash_) external pure returns (uint256) {
+        return _dataHash(data, tableHash_);
+    }
+
+    /// @notice The hash of a market table as the circuit computes it (exposed for tooling and
+    ///         tests). Takes a table of any positive multiple of `TABLE_WORDS_PER_HASH` words;
+    ///         submitBatch also requires `marketTableWords` of them.
+    /// @dev Reverts `BadTableLength` for another length, `BadTableWord` for a word >=
+    ///      `TABLE_WORD_LIMIT`.
+    function tableHash(uint256[] calldata words) external pure returns (uint256) {
+        if (words.length == 0 || words.length % C.TABLE_WORDS_PER_HASH != 0) {
+            revert BadTableLength(words.length, _roundUpToWordsPerHash(words.length));
+        }
+        return _tableHash(words);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -375,13 +416,60 @@ contract Rollup {
         return kind | (accountIndex << C.QUEUE_ACCOUNT_INDEX_OFFSET) | (amount << C.QUEUE_AMOUNT_OFFSET);
     }
 
-    /// @dev d[0] = 0, d[i+1] = H(d[i], e1[i], e2[i]).
-    function _dataHash(uint256[] calldata data) internal pure returns (uint256 d) {
+    /// @dev The proof's public input: H(stateRoot, newRoot, queue hash before, after, data hash).
+    function _inputHash(uint256 newRoot, uint256 processedAfter, uint256 dataHash_) internal view returns (uint256) {
+        return PoseidonT6.hash([stateRoot, newRoot, _queueHash[queueProcessed], _queueHash[processedAfter], dataHash_]);
+    }
+
+    /// @dev The state changes of a verified batch, and their events.
+    function _applyBatch(
+        uint256[] calldata data,
+        bool postsTable,
+        uint256 tableHash_,
+        uint256 newRoot,
+        uint256 processedAfter,
+        uint256 inputHash
+    ) internal {
+        uint256 batchNumber = batchCount;
+        uint256 oldRoot = stateRoot;
+        stateRoot = newRoot;
+        queueProcessed = processedAfter;
+        batchCount = batchNumber + 1;
+        if (postsTable) {
+            marketTableHash = tableHash_;
+            emit MarketTableUpdated(batchNumber, tableHash_);
+        }
+        emit BatchVerified(batchNumber, oldRoot, newRoot, processedAfter, inputHash);
+        _creditWithdrawals(batchNumber, data);
+    }
+
+    /// @dev d[0] = tableHash, d[i+1] = H(d[i], e1[i], e2[i]).
+    function _dataHash(uint256[] calldata data, uint256 tableHash_) internal pure returns (uint256 d) {
+        d = tableHash_;
         for (uint256 i = 0; i < data.length; i += 2) {
             if (data[i] >= C.SNARK_FIELD) revert NotAFieldElement(data[i]);
             if (data[i + 1] >= C.SNARK_FIELD) revert NotAFieldElement(data[i + 1]);
             d = PoseidonT4.hash([d, data[i], data[i + 1]]);
         }
+    }
+
+    /// @dev t = 0, then t = PoseidonT6(t, w[i], w[i+1], w[i+2], w[i+3]) for i = 0, 4, 8, ...
+    ///      Every word is range checked (< TABLE_WORD_LIMIT = 2^240 < the field modulus), as
+    ///      the circuit unpacks each into five 48-bit lanes: no word aliases another modulo
+    ///      the field. The caller checks the length is a multiple of 4 (TABLE_WORDS_PER_HASH).
+    function _tableHash(uint256[] calldata words) internal pure returns (uint256 t) {
+        uint256 n = words.length;
+        for (uint256 i = 0; i < n; i++) {
+            if (words[i] >= C.TABLE_WORD_LIMIT) revert BadTableWord(i, words[i]);
+        }
+        for (uint256 i = 0; i < n; i += C.TABLE_WORDS_PER_HASH) {
+            t = PoseidonT6.hash([t, words[i], words[i + 1], words[i + 2], words[i + 3]]);
+        }
+    }
+
+    function _roundUpToWordsPerHash(uint256 n) internal pure returns (uint256) {
+        uint256 k = C.TABLE_WORDS_PER_HASH;
+        return n == 0 ? k : ((n + k - 1) / k) * k;
     }
 
     /// @dev Credits every withdraw and forced-withdrawal slot's amount to its recipient.

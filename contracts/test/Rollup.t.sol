@@ -1,17 +1,38 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {TestBase} from "./TestBase.sol";
+import {TestBase, Vm} from "./TestBase.sol";
 import {TestVectors as V} from "./generated/TestVectors.sol";
 import {Rollup} from "../src/Rollup.sol";
 import {SettlementOracle} from "../src/SettlementOracle.sol";
+import {ISettlementOracle} from "../src/ISettlementOracle.sol";
 import {CollateralToken} from "../src/CollateralToken.sol";
 import {IGroth16Verifier} from "../src/IGroth16Verifier.sol";
 import {Groth16Verifier} from "../generated/Groth16Verifier.sol";
 import {RollupConstants as C} from "../src/generated/RollupConstants.sol";
+import {PoseidonT6} from "poseidon-solidity/PoseidonT6.sol";
 
-/// @notice Unit and fuzz tests of the Rollup contract with the real generated verifier.
-///         Proof-carrying batches are tested end to end on anvil (test/e2e.test.ts).
+/// @notice A stand-in verifier that accepts exactly the public inputs it was told to: a
+///         "proof" of those inputs, so that accepted batches can be tested without a prover.
+contract AcceptListedInputsVerifier is IGroth16Verifier {
+    mapping(uint256 input => bool) public accepted;
+
+    function accept(uint256 input) external {
+        accepted[input] = true;
+    }
+
+    function verifyProof(uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[1] calldata publicSignals)
+        external
+        view
+        returns (bool)
+    {
+        return accepted[publicSignals[0]];
+    }
+}
+
+/// @notice Unit and fuzz tests of the Rollup contract with the real generated verifier;
+///         accepted batches use a stand-in verifier (AcceptListedInputsVerifier). Batches with
+///         real proofs are tested end to end on anvil (test/e2e.test.ts).
 contract RollupTest is TestBase {
     CollateralToken internal token;
     Rollup internal rollup;
@@ -21,6 +42,10 @@ contract RollupTest is TestBase {
 
     event Deposited(uint256 indexed queueIndex, address indexed from, uint256 pubKeyX, uint256 pubKeyY, uint256 amount);
     event RollupFrozen(uint256 indexed queueIndex, uint256 lastVerifiedRoot);
+    event BatchVerified(uint256 indexed batchNumber, uint256 oldRoot, uint256 newRoot, uint256 queueProcessed, uint256 inputHash);
+    event MarketTableUpdated(uint256 indexed batchNumber, uint256 tableHash);
+
+    uint256[] internal noTable;
 
     function setUp() public {
         vm.warp(1_800_000_000);
@@ -28,17 +53,46 @@ contract RollupTest is TestBase {
     }
 
     function _deploy(uint256 genesisRoot) internal returns (Rollup r) {
+        r = _deployWith(IGroth16Verifier(address(new Groth16Verifier())), genesisRoot);
+    }
+
+    function _deployWith(IGroth16Verifier verifier, uint256 genesisRoot) internal returns (Rollup r) {
         token = new CollateralToken();
         r = new Rollup(
             token,
-            IGroth16Verifier(address(new Groth16Verifier())),
+            verifier,
             OPERATOR,
             C.TEST_BATCH_SIZE,
             C.TEST_ACCOUNTS_DEPTH,
             C.TEST_FORCED_TIMEOUT,
             genesisRoot,
+            C.TEST_MARKET_TABLE_WORDS,
+            C.TEST_EMPTY_MARKET_TABLE_HASH,
             new SettlementOracle(OPERATOR, token.decimals())
         );
+    }
+
+    /// @dev A rollup whose verifier accepts only what the test lists, with Alice's and Bob's
+    ///      deposits queued (the deposit batch of the vectors can then be submitted).
+    function _acceptingRollupWithDeposits() internal returns (AcceptListedInputsVerifier verifier) {
+        verifier = new AcceptListedInputsVerifier();
+        rollup = _deployWith(verifier, V.GENESIS_ROOT);
+        _deposit(alice, V.ALICE_AMOUNT, V.ALICE_PUBKEY_X, V.ALICE_PUBKEY_Y);
+        _deposit(bob, V.BOB_AMOUNT, V.BOB_PUBKEY_X, V.BOB_PUBKEY_Y);
+    }
+
+    /// @dev The deposit batch's public input when its data chain starts at `tableHash`.
+    function _depositBatchInput(uint256 tableHash) internal view returns (uint256) {
+        return PoseidonT6.hash(
+            [V.GENESIS_ROOT, V.ROOT_AFTER_DEPOSITS, 0, V.QUEUE_HASH_2, rollup.dataHash(V.depositBatchData(), tableHash)]
+        );
+    }
+
+    function _submit(uint256[] memory data, uint256[] memory table, uint256 newRoot, uint256 queueCount) internal {
+        uint256[2] memory p;
+        uint256[2][2] memory q;
+        vm.prank(OPERATOR);
+        rollup.submitBatch(data, table, newRoot, queueCount, p, q, p);
     }
 
     function _deposit(address from, uint256 amount, uint256 pkX, uint256 pkY) internal returns (uint256) {
@@ -116,14 +170,24 @@ contract RollupTest is TestBase {
     //////////////////////////////////////////////////////////////*/
 
     function test_DataHash_MatchesTheCore() public view {
-        assertEq(rollup.dataHash(V.depositBatchData()), V.DEPOSIT_BATCH_DATA_HASH, "data hash");
+        assertEq(rollup.dataHash(V.depositBatchData(), V.EMPTY_TABLE_HASH), V.DEPOSIT_BATCH_DATA_HASH, "data hash");
+    }
+
+    function test_DataHash_StartsAtTheTableHash() public view {
+        uint256[] memory noops = new uint256[](2 * C.TEST_BATCH_SIZE);
+        assertEq(rollup.dataHash(new uint256[](0), V.TABLE_HASH), V.TABLE_HASH, "no slots: the seed");
+        assertTrue(rollup.dataHash(noops, V.TABLE_HASH) != rollup.dataHash(noops, V.EMPTY_TABLE_HASH), "seeded by the table");
+    }
+
+    function test_DepositBatchInputHash_MatchesTheCore() public view {
+        assertEq(_depositBatchInput(V.EMPTY_TABLE_HASH), V.DEPOSIT_BATCH_INPUT_HASH, "input hash");
     }
 
     function test_RevertWhen_SubmitBatchByNonOperator() public {
         uint256[2] memory p;
         uint256[2][2] memory q;
         vm.expectRevert(Rollup.NotOperator.selector);
-        rollup.submitBatch(V.depositBatchData(), 1, 0, p, q, p);
+        rollup.submitBatch(V.depositBatchData(), noTable, 1, 0, p, q, p);
     }
 
     function test_RevertWhen_SubmitBatchWithWrongLength() public {
@@ -131,7 +195,7 @@ contract RollupTest is TestBase {
         uint256[2][2] memory q;
         vm.prank(OPERATOR);
         vm.expectRevert(abi.encodeWithSelector(Rollup.BadDataLength.selector, 3, 2 * C.TEST_BATCH_SIZE));
-        rollup.submitBatch(new uint256[](3), 1, 0, p, q, p);
+        rollup.submitBatch(new uint256[](3), noTable, 1, 0, p, q, p);
     }
 
     function test_RevertWhen_SubmitBatchConsumesMoreThanQueued() public {
@@ -139,7 +203,7 @@ contract RollupTest is TestBase {
         uint256[2][2] memory q;
         vm.prank(OPERATOR);
         vm.expectRevert(abi.encodeWithSelector(Rollup.QueueOverrun.selector, 2, 0));
-        rollup.submitBatch(V.depositBatchData(), V.ROOT_AFTER_DEPOSITS, 2, p, q, p);
+        rollup.submitBatch(V.depositBatchData(), noTable, V.ROOT_AFTER_DEPOSITS, 2, p, q, p);
     }
 
     function test_RevertWhen_SubmitBatchWithInvalidProof() public {
@@ -149,7 +213,7 @@ contract RollupTest is TestBase {
         uint256[2][2] memory b = [[uint256(1), 2], [uint256(3), 4]];
         vm.prank(OPERATOR);
         vm.expectRevert(Rollup.InvalidProof.selector);
-        rollup.submitBatch(V.depositBatchData(), V.ROOT_AFTER_DEPOSITS, 2, a, b, a);
+        rollup.submitBatch(V.depositBatchData(), noTable, V.ROOT_AFTER_DEPOSITS, 2, a, b, a);
         assertEq(rollup.stateRoot(), V.GENESIS_ROOT, "root unchanged");
         assertEq(rollup.queueProcessed(), 0, "queue unchanged");
     }
@@ -161,7 +225,144 @@ contract RollupTest is TestBase {
         uint256[2][2] memory q;
         vm.prank(OPERATOR);
         vm.expectRevert(abi.encodeWithSelector(Rollup.NotAFieldElement.selector, C.SNARK_FIELD));
-        rollup.submitBatch(data, 1, 0, p, q, p);
+        rollup.submitBatch(data, noTable, 1, 0, p, q, p);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              MARKET TABLE
+    //////////////////////////////////////////////////////////////*/
+
+    function test_Constructor_StartsAtTheEmptyTable() public view {
+        assertEq(rollup.marketTableWords(), C.TEST_MARKET_TABLE_WORDS, "table words");
+        assertEq(rollup.marketTableHash(), V.EMPTY_TABLE_HASH, "empty table hash");
+        // The empty table packs to zero words.
+        assertEq(rollup.tableHash(new uint256[](C.TEST_MARKET_TABLE_WORDS)), V.EMPTY_TABLE_HASH, "zero words");
+    }
+
+    function test_RevertWhen_ConstructedWithBadTableWordCount() public {
+        uint256[3] memory bad = [uint256(0), 6, C.TEST_MARKET_TABLE_WORDS + 1];
+        for (uint256 i = 0; i < bad.length; i++) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.BadTableWordCount.selector, bad[i]));
+            new Rollup(
+                token, IGroth16Verifier(address(0)), OPERATOR, C.TEST_BATCH_SIZE, C.TEST_ACCOUNTS_DEPTH,
+                C.TEST_FORCED_TIMEOUT, V.GENESIS_ROOT, bad[i], V.EMPTY_TABLE_HASH, ISettlementOracle(address(0))
+            );
+        }
+    }
+
+    function test_TableHash_MatchesTheCore() public view {
+        assertEq(rollup.tableHash(V.tableWords()), V.TABLE_HASH, "table hash");
+    }
+
+    function test_SubmitBatch_PostsATable() public {
+        AcceptListedInputsVerifier verifier = _acceptingRollupWithDeposits();
+        uint256 input = _depositBatchInput(V.TABLE_HASH);
+        verifier.accept(input);
+        vm.expectEmit(true, false, false, true, address(rollup));
+        emit MarketTableUpdated(0, V.TABLE_HASH);
+        vm.expectEmit(true, false, false, true, address(rollup));
+        emit BatchVerified(0, V.GENESIS_ROOT, V.ROOT_AFTER_DEPOSITS, 2, input);
+        _submit(V.depositBatchData(), V.tableWords(), V.ROOT_AFTER_DEPOSITS, 2);
+        assertEq(rollup.marketTableHash(), V.TABLE_HASH, "table in force");
+        assertEq(rollup.stateRoot(), V.ROOT_AFTER_DEPOSITS, "root");
+        assertEq(rollup.batchCount(), 1, "batch count");
+    }
+
+    function test_SubmitBatch_ReusesTheTableInForce() public {
+        AcceptListedInputsVerifier verifier = _acceptingRollupWithDeposits();
+        // The vectors' deposit batch, proven against the empty table, with no table posted.
+        verifier.accept(V.DEPOSIT_BATCH_INPUT_HASH);
+        vm.recordLogs();
+        _submit(V.depositBatchData(), noTable, V.ROOT_AFTER_DEPOSITS, 2);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = 0; i < logs.length; i++) {
+            assertTrue(logs[i].topics[0] != MarketTableUpdated.selector, "no table event");
+        }
+        assertEq(rollup.marketTableHash(), V.EMPTY_TABLE_HASH, "table unchanged");
+        assertEq(rollup.stateRoot(), V.ROOT_AFTER_DEPOSITS, "root");
+    }
+
+    function test_SubmitBatch_ReusesAPostedTable() public {
+        AcceptListedInputsVerifier verifier = _acceptingRollupWithDeposits();
+        verifier.accept(_depositBatchInput(V.TABLE_HASH));
+        _submit(V.depositBatchData(), V.tableWords(), V.ROOT_AFTER_DEPOSITS, 2);
+        // An empty batch after it, proven against the posted table, posts none.
+        uint256[] memory noops = new uint256[](2 * C.TEST_BATCH_SIZE);
+        uint256 nextRoot = 12345;
+        uint256 withTable = PoseidonT6.hash(
+            [V.ROOT_AFTER_DEPOSITS, nextRoot, V.QUEUE_HASH_2, V.QUEUE_HASH_2, rollup.dataHash(noops, V.TABLE_HASH)]
+        );
+        verifier.accept(withTable);
+        _submit(noops, noTable, nextRoot, 0);
+        assertEq(rollup.stateRoot(), nextRoot, "root");
+        assertEq(rollup.marketTableHash(), V.TABLE_HASH, "table still in force");
+        assertEq(rollup.batchCount(), 2, "batch count");
+    }
+
+    function test_RevertWhen_PostedTableChangesTheInputHash() public {
+        AcceptListedInputsVerifier verifier = _acceptingRollupWithDeposits();
+        // A proof of the deposit batch against the empty table does not cover another table.
+        verifier.accept(V.DEPOSIT_BATCH_INPUT_HASH);
+        uint256[2] memory p;
+        uint256[2][2] memory q;
+        vm.prank(OPERATOR);
+        vm.expectRevert(Rollup.InvalidProof.selector);
+        rollup.submitBatch(V.depositBatchData(), V.tableWords(), V.ROOT_AFTER_DEPOSITS, 2, p, q, p);
+        assertEq(rollup.marketTableHash(), V.EMPTY_TABLE_HASH, "table unchanged");
+        assertEq(rollup.stateRoot(), V.GENESIS_ROOT, "root unchanged");
+        assertEq(rollup.batchCount(), 0, "no batch");
+    }
+
+    function test_RevertWhen_SubmitBatchTableHasWrongLength() public {
+        uint256[2] memory p;
+        uint256[2][2] memory q;
+        uint256[3] memory lengths = [C.TEST_MARKET_TABLE_WORDS - 1, C.TEST_MARKET_TABLE_WORDS + 4, 4];
+        for (uint256 i = 0; i < lengths.length; i++) {
+            vm.prank(OPERATOR);
+            vm.expectRevert(abi.encodeWithSelector(Rollup.BadTableLength.selector, lengths[i], C.TEST_MARKET_TABLE_WORDS));
+            rollup.submitBatch(V.depositBatchData(), new uint256[](lengths[i]), 1, 0, p, q, p);
+        }
+    }
+
+    function test_RevertWhen_SubmitBatchTableWordOversized() public {
+        uint256[] memory table = V.tableWords();
+        table[7] = C.TABLE_WORD_LIMIT;
+        uint256[2] memory p;
+        uint256[2][2] memory q;
+        vm.prank(OPERATOR);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadTableWord.selector, 7, C.TABLE_WORD_LIMIT));
+        rollup.submitBatch(V.depositBatchData(), table, 1, 0, p, q, p);
+    }
+
+    function testFuzz_RevertWhen_TableWordAtOrAboveTheLimit(uint256 index, uint256 word) public {
+        index = bound(index, 0, C.TEST_MARKET_TABLE_WORDS - 1);
+        word = bound(word, C.TABLE_WORD_LIMIT, type(uint256).max);
+        uint256[] memory table = V.tableWords();
+        table[index] = word;
+        uint256[2] memory p;
+        uint256[2][2] memory q;
+        vm.prank(OPERATOR);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadTableWord.selector, index, word));
+        rollup.submitBatch(V.depositBatchData(), table, 1, 0, p, q, p);
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadTableWord.selector, index, word));
+        rollup.tableHash(table);
+    }
+
+    function testFuzz_TableHash_AcceptsEveryWordBelowTheLimit(uint256 index, uint256 word) public view {
+        index = bound(index, 0, C.TEST_MARKET_TABLE_WORDS - 1);
+        word = bound(word, 0, C.TABLE_WORD_LIMIT - 1);
+        uint256[] memory table = V.tableWords();
+        table[index] = word;
+        uint256 h = rollup.tableHash(table);
+        assertTrue(h < C.SNARK_FIELD, "hash in field");
+        assertTrue((h == V.TABLE_HASH) == (word == V.tableWords()[index]), "hash binds the word");
+    }
+
+    function test_RevertWhen_TableHashOfNoWholeGroup() public {
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadTableLength.selector, 0, C.TABLE_WORDS_PER_HASH));
+        rollup.tableHash(new uint256[](0));
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadTableLength.selector, 6, 8));
+        rollup.tableHash(new uint256[](6));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -212,7 +413,7 @@ contract RollupTest is TestBase {
         uint256[2][2] memory q;
         vm.prank(OPERATOR);
         vm.expectRevert(Rollup.Frozen.selector);
-        rollup.submitBatch(V.depositBatchData(), 1, 0, p, q, p);
+        rollup.submitBatch(V.depositBatchData(), noTable, 1, 0, p, q, p);
         vm.expectRevert(Rollup.Frozen.selector);
         rollup.deposit(1, 1, 2);
         vm.expectRevert(Rollup.Frozen.selector);

@@ -92,7 +92,16 @@ contract SettlementOracleTest is TestBase {
         // The price unit is the collateral token's base unit (COLLATERAL_DECIMALS).
         oracle = new SettlementOracle(OWNER, token.decimals());
         rollup = new Rollup(
-            token, IGroth16Verifier(address(0)), OPERATOR, C.TEST_BATCH_SIZE, C.TEST_ACCOUNTS_DEPTH, C.TEST_FORCED_TIMEOUT, 1, oracle
+            token,
+            IGroth16Verifier(address(0)),
+            OPERATOR,
+            C.TEST_BATCH_SIZE,
+            C.TEST_ACCOUNTS_DEPTH,
+            C.TEST_FORCED_TIMEOUT,
+            1,
+            C.TEST_MARKET_TABLE_WORDS,
+            C.TEST_EMPTY_MARKET_TABLE_HASH,
+            oracle
         );
         for (uint256 i = 0; i < 5; i++) {
             feeds.push(new MockAggregatorV3(8, "ETH / USD"));

@@ -3,6 +3,12 @@ pragma solidity ^0.8.24;
 
 /// @notice The cheatcodes these tests use (forge's Vm, at its fixed address).
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;
@@ -11,6 +17,8 @@ interface Vm {
     function expectRevert(bytes4 selector) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
 }
 
 /// @notice A small test base: cheatcodes, asserts and a `bound` helper (forge-std's

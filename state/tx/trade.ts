@@ -2,8 +2,8 @@
  * Trade: two signed orders on one series, the buyer (account A) pays `price * fill` to the
  * seller (account B) and each side pays the trading fee (`tradeFee`), which the state holds
  * as pending until the batch credits it to the fee account; positions and order slots move
- * as docs/protocol.md states. Margin is not a rule of this function: the sequencer checks
- * it before, off-chain.
+ * as docs/protocol.md states; both accounts must meet initial margin after it, under the
+ * open batch's market table.
  */
 import { ACCEPTED, reject, StateError, type CheckResult, type Rejection } from '../rejections.js'
 import { Bits, CANCELLED_FILLED, FEE_ACCOUNT_INDEX, Side, TxType } from '../params.js'
@@ -13,7 +13,8 @@ import { orderMessage } from '../messages.js'
 import { verifyField } from '../eddsa.js'
 import { encodeSlot } from '../batchData.js'
 import type { RollupState } from '../rollupState.js'
-import type { Account, LeafUpdate, OrderSlot, Position, SignedOrder, SlotTrace, Tx } from '../types.js'
+import { checkInitialMarginAfter, positionsAfterMove } from './marginRule.js'
+import type { Account, LeafUpdate, OrderSlot, Position, PositionsUpdate, SignedOrder, SlotTrace, Tx } from '../types.js'
 
 export type TradeTx = Extract<Tx, { type: typeof TxType.trade }>
 
@@ -21,7 +22,7 @@ const MAX_POSITION = 1n << 63n
 
 /** The position index a trade uses: the one holding the series, else the lowest empty one. */
 export function positionIndexFor(state: RollupState, account: bigint, seriesId: bigint): bigint | undefined {
-  const size = 1n << BigInt(state.params.positionsDepth)
+  const size = BigInt(state.params.positionSlots)
   let firstEmpty: bigint | undefined
   for (let i = 0n; i < size; i++) {
     const p = state.position(account, i)
@@ -85,25 +86,29 @@ export function checkTrade(state: RollupState, tx: TradeTx, verifySignatures = t
   if (!fitsUnsigned(state.account(seller).collateral + premium - fee, Bits.amount)) return reject('COLLATERAL_OVERFLOW')
   const feeAccount = state.account(BigInt(FEE_ACCOUNT_INDEX)).collateral
   if (!fitsUnsigned(feeAccount + state.pendingFees + 2n * fee, Bits.amount)) return reject('COLLATERAL_OVERFLOW', 'the fee account would exceed 2^64')
-  for (const [account, delta, chosen] of [
-    [buyer, fill, tx.positions?.buyer],
-    [seller, -fill, tx.positions?.seller],
+  for (const [account, delta, chosen, collateralAfter] of [
+    [buyer, fill, tx.positions?.buyer, buyerAccount.collateral - premium - fee],
+    [seller, -fill, tx.positions?.seller, state.account(seller).collateral + premium - fee],
   ] as const) {
     const index = chosen ?? positionIndexFor(state, account, buy.order.seriesId)
     if (index === undefined) return reject('POSITION_SLOTS_FULL', `account ${account}`)
-    if (index < 0n || index >= 1n << BigInt(state.params.positionsDepth)) return reject('POSITION_SLOTS_FULL', `index ${index}`)
+    if (index < 0n || index >= BigInt(state.params.positionSlots)) return reject('POSITION_SLOTS_FULL', `index ${index}`)
     const held = state.position(account, index)
     if (held.seriesId !== buy.order.seriesId && !(held.seriesId === 0n && held.size === 0n))
       return reject('POSITION_SLOTS_FULL', `position ${index} of account ${account} holds series ${held.seriesId}`)
+    if (held.seriesId !== buy.order.seriesId && state.positionSlots(account).some((p) => p.seriesId === buy.order.seriesId))
+      return reject('DUPLICATE_POSITION', `account ${account} holds series ${buy.order.seriesId} in another slot than ${index}`)
     const size = held.size + delta
     if (size >= MAX_POSITION || -size >= MAX_POSITION) return reject('POSITION_TOO_LARGE')
+    const margin = checkInitialMarginAfter(state, account, collateralAfter, positionsAfterMove(state, account, index, buy.order.seriesId, delta))
+    if (!margin.ok) return margin
   }
   return ACCEPTED
 }
 
 type SideUpdate = {
   account: LeafUpdate<Account>
-  position: LeafUpdate<Position>
+  positions: PositionsUpdate
   orderSlot: LeafUpdate<OrderSlot>
 }
 
@@ -113,11 +118,10 @@ function applySide(state: RollupState, o: SignedOrder['order'], positionIndex: b
   const before = state.account(index)
   const accountSiblings = state.accountProof(index)
 
-  const heldPosition = state.position(index, positionIndex)
-  const positionSiblings = state.positionProof(index, positionIndex)
-  const size = heldPosition.size + sizeDelta
+  const positionsBefore = state.positionSlots(index)
+  const size = positionsBefore[Number(positionIndex)]!.size + sizeDelta
   const newPosition: Position = size === 0n ? { seriesId: 0n, size: 0n } : { seriesId: o.seriesId, size }
-  const positionsRoot = state.setPosition(index, positionIndex, newPosition)
+  const positionsHash = state.setPosition(index, positionIndex, newPosition)
 
   const slotIndex = state.slotIndexOf(o.orderId)
   const heldSlot = state.orderSlot(index, slotIndex)
@@ -126,11 +130,11 @@ function applySide(state: RollupState, o: SignedOrder['order'], positionIndex: b
   const newSlot: OrderSlot = { orderId: o.orderId, filled: filled + fill }
   const orderSlotsRoot = state.setOrderSlot(index, slotIndex, newSlot)
 
-  const after: Account = { ...before, collateral: before.collateral + collateralDelta, positionsRoot, orderSlotsRoot }
+  const after: Account = { ...before, collateral: before.collateral + collateralDelta, positionsHash, orderSlotsRoot }
   state.setAccount(index, after)
   return {
     account: { index, before, after, siblings: accountSiblings },
-    position: { index: positionIndex, before: heldPosition, after: newPosition, siblings: positionSiblings },
+    positions: { index: positionIndex, before: positionsBefore, after: state.positionSlots(index) },
     orderSlot: { index: slotIndex, before: heldSlot, after: newSlot, siblings: slotSiblings },
   }
 }
@@ -157,8 +161,8 @@ export function applyTrade(state: RollupState, tx: TradeTx, verifySignatures = t
     queueHashAfter: state.queueHash,
     accountA: a.account,
     accountB: b.account,
-    positionA: a.position,
-    positionB: b.position,
+    positionsA: a.positions,
+    positionsB: b.positions,
     orderSlotA: a.orderSlot,
     orderSlotB: b.orderSlot,
     fee,

@@ -1,12 +1,14 @@
 /**
- * Withdraw: a signed request that moves collateral out to the account's L1 address.
+ * Withdraw: a signed request that moves collateral out to the account's L1 address; the
+ * account must meet initial margin without it.
  */
-import { ACCEPTED, reject, StateError, type CheckResult } from '../rejections.js'
+import { reject, StateError, type CheckResult } from '../rejections.js'
 import { Bits, TxType } from '../params.js'
 import { fitsUnsigned } from '../field.js'
 import { withdrawMessage } from '../messages.js'
 import { verifyField } from '../eddsa.js'
 import { encodeSlot } from '../batchData.js'
+import { checkInitialMarginAfter } from './marginRule.js'
 import type { RollupState } from '../rollupState.js'
 import type { SlotTrace, Tx } from '../types.js'
 
@@ -22,7 +24,7 @@ export function checkWithdraw(state: RollupState, tx: WithdrawTx, verifySignatur
   if (verifySignature && !verifyField(withdrawMessage(accountIndex, nonce, amount), tx.signature, account.pubKey))
     return reject('BAD_SIGNATURE')
   if (account.collateral < amount) return reject('INSUFFICIENT_COLLATERAL', `has ${account.collateral}, withdraws ${amount}`)
-  return ACCEPTED
+  return checkInitialMarginAfter(state, accountIndex, account.collateral - amount, state.positionSlots(accountIndex))
 }
 
 /** Applies a withdrawal; throws `StateError` when it does not pass `checkWithdraw`. */
@@ -41,6 +43,7 @@ export function applyWithdraw(state: RollupState, tx: WithdrawTx, verifySignatur
     queueHashBefore: state.queueHash,
     queueHashAfter: state.queueHash,
     accountA: { index: tx.accountIndex, before, after, siblings },
+    positionsA: { before: state.positionSlots(tx.accountIndex), after: state.positionSlots(tx.accountIndex) },
     amountOut: tx.amount,
     data: encodeSlot({ type: TxType.withdraw, accountIndex: tx.accountIndex, amount: tx.amount, l1Address: before.l1Address }),
   }

@@ -13,6 +13,7 @@ library RollupConstants {
     uint256 internal constant TX_WITHDRAW = 3;
     uint256 internal constant TX_FORCED_WITHDRAWAL = 4;
     uint256 internal constant TX_CANCEL = 5;
+    uint256 internal constant TX_LIQUIDATION = 6;
     uint256 internal constant QUEUE_DEPOSIT = 1;
     uint256 internal constant QUEUE_FORCED_WITHDRAWAL = 2;
     uint256 internal constant TAG_ORDER = 1;
@@ -34,6 +35,9 @@ library RollupConstants {
     uint256 internal constant BITS_POSITION_INDEX = 8;
     uint256 internal constant BITS_L1_ADDRESS = 160;
     uint256 internal constant BITS_QUEUE_KIND = 8;
+    uint256 internal constant BITS_TABLE_VALUE = 48;
+    uint256 internal constant BITS_POSITION_MAGNITUDE = 63;
+    uint256 internal constant BITS_MARGIN_CHECK = 132;
     uint256 internal constant SLOT_TYPE_OFFSET = 0;
     uint256 internal constant SLOT_ACCOUNT_OFFSET = 4;
     uint256 internal constant SLOT_AMOUNT_OFFSET = 36;
@@ -47,21 +51,42 @@ library RollupConstants {
     uint256 internal constant SLOT_TRADE_SELLER_ORDER_ID_OFFSET = 32;
     uint256 internal constant SLOT_TRADE_BUYER_POSITION_OFFSET = 64;
     uint256 internal constant SLOT_TRADE_SELLER_POSITION_OFFSET = 72;
+    uint256 internal constant SLOT_LIQUIDATION_SHORT_OFFSET = 164;
     uint256 internal constant QUEUE_KIND_OFFSET = 0;
     uint256 internal constant QUEUE_ACCOUNT_INDEX_OFFSET = 8;
     uint256 internal constant QUEUE_AMOUNT_OFFSET = 40;
     /// @dev Parameter set "test".
     uint256 internal constant TEST_BATCH_SIZE = 2;
     uint256 internal constant TEST_ACCOUNTS_DEPTH = 4;
-    uint256 internal constant TEST_POSITIONS_DEPTH = 2;
+    uint256 internal constant TEST_POSITION_SLOTS = 4;
     uint256 internal constant TEST_ORDER_SLOTS_DEPTH = 2;
     uint256 internal constant TEST_FORCED_TIMEOUT = 604800;
     uint256 internal constant TEST_FEE_BPS = 30;
+    uint256 internal constant TEST_MARKET_ROWS = 4;
+    uint256 internal constant TEST_MARKET_ROW_LANES = 30;
+    uint256 internal constant TEST_MARKET_TABLE_WORDS = 24;
+    /// @dev Hash of the table with no rows: the table before any batch posts one.
+    uint256 internal constant TEST_EMPTY_MARKET_TABLE_HASH = 21502597881768422077568296523005613449742884232126830742051799133835591436240;
+    uint256 internal constant TEST_INITIAL_MARGIN_BPS = 12500;
+    uint256 internal constant TEST_MAINTENANCE_MARGIN_BPS = 10000;
+    uint256 internal constant TEST_LIQUIDATION_PENALTY_BPS = 500;
     /// @dev Parameter set "realistic".
     uint256 internal constant REALISTIC_BATCH_SIZE = 16;
     uint256 internal constant REALISTIC_ACCOUNTS_DEPTH = 24;
-    uint256 internal constant REALISTIC_POSITIONS_DEPTH = 3;
+    uint256 internal constant REALISTIC_POSITION_SLOTS = 8;
     uint256 internal constant REALISTIC_ORDER_SLOTS_DEPTH = 4;
     uint256 internal constant REALISTIC_FORCED_TIMEOUT = 604800;
     uint256 internal constant REALISTIC_FEE_BPS = 30;
+    uint256 internal constant REALISTIC_MARKET_ROWS = 16;
+    uint256 internal constant REALISTIC_MARKET_ROW_LANES = 30;
+    uint256 internal constant REALISTIC_MARKET_TABLE_WORDS = 96;
+    /// @dev Hash of the table with no rows: the table before any batch posts one.
+    uint256 internal constant REALISTIC_EMPTY_MARKET_TABLE_HASH = 14947433834742416035362897361542132536710205083460144070201824936405312037148;
+    uint256 internal constant REALISTIC_INITIAL_MARGIN_BPS = 12500;
+    uint256 internal constant REALISTIC_MAINTENANCE_MARGIN_BPS = 10000;
+    uint256 internal constant REALISTIC_LIQUIDATION_PENALTY_BPS = 500;
+    uint256 internal constant TABLE_LANES_PER_WORD = 5;
+    uint256 internal constant TABLE_WORDS_PER_HASH = 4;
+    /// @dev Every packed table word is below 2^(48 * 5).
+    uint256 internal constant TABLE_WORD_LIMIT = 1766847064778384329583297500742918515827483896875618958121606201292619776;
 }

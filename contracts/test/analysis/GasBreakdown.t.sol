@@ -8,6 +8,24 @@ import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {PoseidonT4} from "poseidon-solidity/PoseidonT4.sol";
 import {PoseidonT5} from "poseidon-solidity/PoseidonT5.sol";
 import {PoseidonT6} from "poseidon-solidity/PoseidonT6.sol";
+import {TestVectors as V} from "../generated/TestVectors.sol";
+import {Rollup} from "../../src/Rollup.sol";
+import {CollateralToken} from "../../src/CollateralToken.sol";
+import {IGroth16Verifier} from "../../src/IGroth16Verifier.sol";
+import {ISettlementOracle} from "../../src/ISettlementOracle.sol";
+import {RollupConstants as C} from "../../src/generated/RollupConstants.sol";
+
+/// @notice Accepts every proof: lets submitBatch run to the end so that its other parts can
+///         be measured (the real verifier's gas is test_Gas_Groth16Verify's).
+contract AcceptAllVerifier is IGroth16Verifier {
+    function verifyProof(uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[1] calldata)
+        external
+        pure
+        returns (bool)
+    {
+        return true;
+    }
+}
 
 /// @notice Gas of the parts of Rollup.submitBatch and of the alternatives docs/cost.md weighs.
 ///         Each figure is a gasleft() delta printed with `forge test --match-path
@@ -136,9 +154,10 @@ contract GasBreakdownTest is TestBase {
                           SUBMIT BATCH'S PARTS
     //////////////////////////////////////////////////////////////*/
 
-    // Replicas of Rollup.sol's per-slot loops (as of commit 8c4cacb), so that this test does
-    // not depend on the Rollup's constructor while it changes; bench/l1GasPerTrade.ts
-    // measures the real submitBatch end to end on anvil.
+    // Replicas of Rollup.sol's per-slot loops (as of commit 8c4cacb, the data chain seeded by
+    // the market table's hash since), so that these figures do not depend on the Rollup's
+    // constructor while it changes; bench/l1GasPerTrade.ts measures the real submitBatch end
+    // to end on anvil, and test_Gas_SubmitBatchPostedVsReusedTable the real one here.
 
     event WithdrawalCredited(uint256 indexed batchNumber, address indexed recipient, uint256 amount);
 
@@ -146,8 +165,9 @@ contract GasBreakdownTest is TestBase {
 
     mapping(address => uint256) public pendingWithdrawal;
 
-    /// @dev Rollup._dataHash: d[0] = 0, d[i+1] = H(d[i], e1[i], e2[i]).
-    function dataHashReplica(uint256[] calldata data) external pure returns (uint256 d) {
+    /// @dev Rollup._dataHash: d[0] = tableHash, d[i+1] = H(d[i], e1[i], e2[i]).
+    function dataHashReplica(uint256[] calldata data, uint256 tableHash) external pure returns (uint256 d) {
+        d = tableHash;
         for (uint256 i = 0; i < data.length; i += 2) {
             if (data[i] >= FIELD) revert NotAFieldElement(data[i]);
             if (data[i + 1] >= FIELD) revert NotAFieldElement(data[i + 1]);
@@ -177,7 +197,7 @@ contract GasBreakdownTest is TestBase {
         for (uint256 s = 0; s < 3; s++) {
             uint256[] memory data = _tradeData(sizes[s]);
             uint256 g = gasleft();
-            uint256 d = this.dataHashReplica(data);
+            uint256 d = this.dataHashReplica(data, 1);
             uint256 used = g - gasleft();
             assertTrue(d != 0, "hashed");
             if (s == 0) emit log_named_uint("dataHash.slots1", used);
@@ -207,18 +227,98 @@ contract GasBreakdownTest is TestBase {
     /// @notice Calldata gas (EIP-2028: 4 a zero byte, 16 another) of submitBatch's encoded
     ///         input for 16, 32 and 256 trade slots, with a proof of 8 non-zero words.
     function test_Gas_SubmitBatchCalldata() public {
-        bytes4 selector = bytes4(keccak256("submitBatch(uint256[],uint256,uint256,uint256[2],uint256[2][2],uint256[2])"));
+        bytes4 selector = bytes4(keccak256("submitBatch(uint256[],uint256[],uint256,uint256,uint256[2],uint256[2][2],uint256[2])"));
+        uint256[] memory noTable;
         uint256[2] memory a = [FIELD - 1, FIELD - 2];
         uint256[2][2] memory b = [[FIELD - 3, FIELD - 4], [FIELD - 5, FIELD - 6]];
         uint256[3] memory sizes = [uint256(16), 32, 256];
         for (uint256 s = 0; s < 3; s++) {
             uint256[] memory data = _tradeData(sizes[s]);
-            uint256 all = _calldataGas(abi.encodeWithSelector(selector, data, FIELD - 7, 0, a, b, a));
+            uint256 all = _calldataGas(abi.encodeWithSelector(selector, data, noTable, FIELD - 7, 0, a, b, a));
             uint256 dataOnly = _calldataGas(abi.encodePacked(data));
             if (s == 0) emit log_named_uint("calldata.submitBatch.trades16", all);
             if (s == 1) emit log_named_uint("calldata.submitBatch.trades32", all);
             if (s == 2) emit log_named_uint("calldata.submitBatch.trades256", all);
             if (s == 0) emit log_named_uint("calldata.data_words.trades16", dataOnly);
         }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              MARKET TABLE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A full table of `words` words as a busy market fills it: every 48-bit lane of
+    ///      every word non-zero (the worst case for calldata).
+    function _fullTable(uint256 words) internal pure returns (uint256[] memory table) {
+        table = new uint256[](words);
+        for (uint256 i = 0; i < words; i++) {
+            uint256 w;
+            for (uint256 lane = 0; lane < C.TABLE_LANES_PER_WORD; lane++) {
+                w |= (uint256(1_000_000_007) * (i * C.TABLE_LANES_PER_WORD + lane + 1)) << (C.BITS_TABLE_VALUE * lane);
+            }
+            table[i] = w;
+        }
+    }
+
+    /// @dev Rollup._tableHash: range checks, then one PoseidonT6 per 4 words.
+    function marketTableHashReplica(uint256[] calldata words) external pure returns (uint256 t) {
+        for (uint256 i = 0; i < words.length; i++) {
+            if (words[i] >= C.TABLE_WORD_LIMIT) revert NotAFieldElement(words[i]);
+        }
+        for (uint256 i = 0; i < words.length; i += 4) {
+            t = PoseidonT6.hash([t, words[i], words[i + 1], words[i + 2], words[i + 3]]);
+        }
+    }
+
+    /// @notice Hashing a posted market table (one PoseidonT6 per 4 words) and its calldata,
+    ///         for the test (24 words) and realistic (96 words) parameter sets, full tables.
+    function test_Gas_MarketTable() public {
+        uint256[2] memory sizes = [C.TEST_MARKET_TABLE_WORDS, C.REALISTIC_MARKET_TABLE_WORDS];
+        for (uint256 s = 0; s < 2; s++) {
+            uint256[] memory table = _fullTable(sizes[s]);
+            uint256 g = gasleft();
+            uint256 t = this.marketTableHashReplica(table);
+            uint256 used = g - gasleft();
+            assertTrue(t != 0 && t < FIELD, "hashed");
+            uint256 calldataGas = _calldataGas(abi.encode(table)) - _calldataGas(abi.encode(new uint256[](0)));
+            if (s == 0) emit log_named_uint("tableHash.words24", used);
+            if (s == 1) emit log_named_uint("tableHash.words96", used);
+            if (s == 0) emit log_named_uint("calldata.table.words24", calldataGas);
+            if (s == 1) emit log_named_uint("calldata.table.words96", calldataGas);
+        }
+    }
+
+    /// @notice The real Rollup.submitBatch (test parameters, a verifier that accepts all) on
+    ///         the vectors' deposit batch: posting the vectors' table vs reusing the table in
+    ///         force. Execution gas of the call; the difference is the table's cost.
+    function test_Gas_SubmitBatchPostedVsReusedTable() public {
+        uint256 posted = _submitDepositBatch(true);
+        uint256 reused = _submitDepositBatch(false);
+        emit log_named_uint("submitBatch.test.tablePosted", posted);
+        emit log_named_uint("submitBatch.test.tableReused", reused);
+        emit log_named_uint("submitBatch.test.tableCost", posted - reused);
+    }
+
+    /// @dev A fresh Rollup with the vectors' two deposits queued; returns the gas of
+    ///      submitting their batch, posting the vectors' table or none.
+    function _submitDepositBatch(bool postTable) internal returns (uint256 used) {
+        CollateralToken token = new CollateralToken();
+        Rollup rollup = new Rollup(
+            token, new AcceptAllVerifier(), address(this), C.TEST_BATCH_SIZE, C.TEST_ACCOUNTS_DEPTH,
+            C.TEST_FORCED_TIMEOUT, V.GENESIS_ROOT, C.TEST_MARKET_TABLE_WORDS, C.TEST_EMPTY_MARKET_TABLE_HASH,
+            ISettlementOracle(address(0))
+        );
+        token.mint(address(this), V.ALICE_AMOUNT + V.BOB_AMOUNT);
+        token.approve(address(rollup), V.ALICE_AMOUNT + V.BOB_AMOUNT);
+        rollup.deposit(V.ALICE_AMOUNT, V.ALICE_PUBKEY_X, V.ALICE_PUBKEY_Y);
+        rollup.deposit(V.BOB_AMOUNT, V.BOB_PUBKEY_X, V.BOB_PUBKEY_Y);
+        uint256[] memory table = postTable ? V.tableWords() : new uint256[](0);
+        uint256[] memory data = V.depositBatchData();
+        uint256[2] memory p;
+        uint256[2][2] memory q;
+        uint256 g = gasleft();
+        rollup.submitBatch(data, table, V.ROOT_AFTER_DEPOSITS, 2, p, q, p);
+        used = g - gasleft();
+        assertEq(rollup.marketTableHash(), postTable ? V.TABLE_HASH : V.EMPTY_TABLE_HASH, "table in force");
     }
 }
