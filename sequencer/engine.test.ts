@@ -3,7 +3,11 @@ import { Engine } from './engine.js'
 import { Market } from './market.js'
 import { SequencerError } from './errors.js'
 import { DEFAULT_MARKET, defaultSeries } from './defaults.js'
+import { fromBatchMarketTable } from './batchTable.js'
+import { accountMargin, checkInitialMargin, type MarketTable } from '../risk/index.js'
+import { freeCollateral, meetsMargin } from '../state/margin.js'
 import {
+  checkTx,
   CANCELLED_FILLED,
   cancelMessage,
   depositEntry,
@@ -28,9 +32,11 @@ const USDC = 1_000_000n
 function setup(collateral = 5_000n * USDC) {
   const batches: BatchTrace[] = []
   const cancelled: string[] = []
+  const clock = { now: NOW }
+  const market = new Market(DEFAULT_MARKET, [SERIES])
   const engine = new Engine(new RollupState(TEST_PARAMS), {
-    market: new Market(DEFAULT_MARKET, [SERIES]),
-    now: () => NOW,
+    market,
+    now: () => clock.now,
     onBatch: (b) => batches.push(b),
     onCancel: (c) => cancelled.push(`${c.accountIndex}/${c.orderId}: ${c.reason}`),
   })
@@ -38,7 +44,7 @@ function setup(collateral = 5_000n * USDC) {
   keys.forEach((k, i) => engine.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, collateral)))
   engine.flush()
   batches.length = 0
-  return { engine, batches, cancelled, keys }
+  return { engine, batches, cancelled, keys, market, clock }
 }
 
 function order(key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex' | 'orderId' | 'side'>) {
@@ -393,5 +399,211 @@ describe('Engine: liquidation preview', () => {
     const stale = e.liquidationPreview([1n])
     expect(stale.round.plans).toEqual([])
     expect(stale.deferred).toMatchObject([{ accountIndex: 3n }])
+  })
+})
+
+/** The risk view of the open batch's table. */
+const batchView = (engine: Engine) => fromBatchMarketTable(engine.state.marketTable, NOW, TEST_PARAMS.scenarioCount)
+
+/** The largest short in series 1 at `price` that an account with `collateral` and no position may sell under `table`. */
+function maxShort(table: MarketTable, collateral: bigint, price: bigint): bigint {
+  const fits = (n: bigint) => checkInitialMargin({ collateral, positions: [] }, { seriesId: 1n, size: -n, price, fee: tradeFee(TEST_PARAMS, price, n) }, table).ok
+  let [lo, hi] = [0n, 1_000_000n]
+  while (lo < hi) {
+    const mid = (lo + hi + 1n) / 2n
+    if (fits(mid)) lo = mid
+    else hi = mid - 1n
+  }
+  return lo
+}
+
+const cancelOf = (key: TestKey, accountIndex: bigint, orderId: bigint) => ({ accountIndex, orderId, signature: signField(key.privateKey, cancelMessage(accountIndex, orderId)) })
+
+describe('Engine: the market table of each batch', () => {
+  it('opens the table with the batch\'s first slot and changes it only between batches', () => {
+    const { engine, keys, market, batches } = setup()
+    engine.cancelOrder(cancelOf(keys[0]!, 1n, 3n)) // slot 1 of 2: the batch opens at spot 3000
+    const opened = engine.state.marketTable
+    expect(opened.rows.map((r) => r.seriesId)).toEqual([1n])
+    expect(opened.rows[0]!.mark).toBe(engine.marketTable().rows.get(1n)!.mark)
+    market.update({ spotByUnderlying: { ETH: 3_300 } })
+    expect(engine.marketTable().rows.get(1n)!.mark).toBeGreaterThan(opened.rows[0]!.mark) // live marks moved...
+    engine.cancelOrder(cancelOf(keys[1]!, 2n, 3n))
+    expect(batches).toHaveLength(1)
+    expect(batches[0]!.marketTable).toEqual(opened) // ...the batch kept its table
+    engine.cancelOrder(cancelOf(keys[2]!, 3n, 3n)) // the next batch opens at 3300
+    expect(engine.state.marketTable.rows[0]!.mark).toBe(engine.marketTable().rows.get(1n)!.mark)
+    engine.flush()
+    expect(batches[1]!.marketTable).toEqual(engine.state.marketTable)
+    expect(batches[1]!.marketTableHash).not.toBe(batches[0]!.marketTableHash)
+  })
+
+  it('accepts a short that meets margin under the batch table though live marks have moved against it', () => {
+    const { engine, keys, market, batches } = setup()
+    engine.cancelOrder(cancelOf(keys[0]!, 1n, 3n)) // the batch opens at spot 3000
+    const price = 2_100_000n
+    const size = maxShort(batchView(engine), 5_000n * USDC, price)
+    expect(size).toBeGreaterThan(100n)
+    market.update({ spotByUnderlying: { ETH: 3_300 } })
+    // Under the live marks the same short would be refused: the table, not the live marks, decides.
+    expect(maxShort(engine.marketTable(), 5_000n * USDC, price)).toBeLessThan(size)
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size, limitPrice: price }))
+    const outcome = engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size, limitPrice: price }))
+    expect(outcome).toMatchObject({ status: 'filled', fills: [{ makerAccount: 1n, size, price }] })
+    expect(batches[0]!.slots.map((s) => s.tx.type)).toEqual([TxType.cancel, TxType.trade])
+    const table = batches[0]!.marketTable
+    const seller = engine.state.account(3n)
+    expect(meetsMargin(seller.collateral, engine.state.positionSlots(3n), table, TEST_PARAMS.initialMarginBps, TEST_PARAMS.scenarioCount)).toBe(true)
+    expect(accountMargin(seller.collateral, [{ seriesId: 1n, size: -size }], engine.marketTable()).freeCollateral).toBeLessThan(0n)
+  })
+
+  it('refuses a short one unit beyond margin under the batch table, as the core does, changing nothing', () => {
+    const { engine, keys } = setup()
+    engine.cancelOrder(cancelOf(keys[0]!, 1n, 3n))
+    const price = 2_100_000n
+    const size = maxShort(batchView(engine), 5_000n * USDC, price) + 1n
+    const maker = order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size, limitPrice: price })
+    engine.placeOrder(maker)
+    const taker = order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size, limitPrice: price })
+    const error = expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.placeOrder(taker))
+    expect(BigInt(error.details!.required!)).toBeGreaterThan(BigInt(error.details!.available!))
+    expect(engine.restingOrders(1n)).toHaveLength(1)
+    const core = checkTx(engine.state, { type: TxType.trade, buy: maker, sell: taker, fill: size, price })
+    expect(core).toMatchObject({ ok: false, code: 'INSUFFICIENT_MARGIN' })
+    expect(checkTx(engine.state, { type: TxType.trade, buy: maker, sell: taker, fill: size - 1n, price })).toBeUndefined()
+  })
+
+  it('refuses a series listed after the batch opened until the next batch', () => {
+    const { engine, keys, market } = setup()
+    engine.cancelOrder(cancelOf(keys[0]!, 1n, 3n))
+    market.addSeries({ ...SERIES, id: 2n, strike: 3_200_000000n })
+    const error = expectRefusal(engine, 'UNPRICED_POSITION', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, seriesId: 2n })))
+    expect(error.reason).toMatch(/next|opens with it/)
+    engine.flush()
+    expect(engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, seriesId: 2n })).status).toBe('resting')
+    expect(engine.state.marketTable.rows.map((r) => r.seriesId)).toEqual([1n, 2n])
+  })
+})
+
+describe('Engine: forced withdrawals pay free collateral', () => {
+  /** Account 3 sells 1000 calls to account 1 and keeps a resting sell; the batch is flushed. */
+  function withShort() {
+    const t = setup()
+    const { engine, keys } = t
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 1_000n, limitPrice: 2_100_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 1_000n, limitPrice: 2_100_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n, side: Side.sell, size: 10n, limitPrice: 9_000_000n }))
+    engine.flush()
+    return t
+  }
+
+  it('pays an account with an open short exactly its free collateral and leaves it at initial margin', () => {
+    const { engine, keys, cancelled } = withShort()
+    const before = engine.state.account(3n)
+    const { accountIndex } = engine.applyQueueEntry(3n, forcedWithdrawalEntry(keys[2]!.l1Address, 3n))
+    expect(accountIndex).toBe(3n)
+    const table = engine.state.marketTable
+    const slots = engine.state.positionSlots(3n)
+    const expected = freeCollateral(before.collateral, slots, table, TEST_PARAMS.initialMarginBps, TEST_PARAMS.scenarioCount)
+    expect(expected).toBeGreaterThan(0n)
+    expect(expected).toBeLessThan(before.collateral)
+    const after = engine.state.account(3n)
+    expect(after.collateral).toBe(before.collateral - expected)
+    expect(meetsMargin(after.collateral, slots, table, TEST_PARAMS.initialMarginBps, TEST_PARAMS.scenarioCount)).toBe(true)
+    expect(meetsMargin(after.collateral - 1n, slots, table, TEST_PARAMS.initialMarginBps, TEST_PARAMS.scenarioCount)).toBe(false)
+    expect(accountMargin(after.collateral, [{ seriesId: 1n, size: -1_000n }], batchView(engine)).freeCollateral).toBe(0n)
+    expect(engine.restingOrders(3n)).toHaveLength(0)
+    expect(cancelled.at(-1)).toMatch(new RegExp(`^3/2: account force-withdrawn on L1 \\(${expected} paid out\\)`))
+    engine.flush()
+    expect(engine.state.account(3n).collateral).toBe(before.collateral - expected)
+  })
+
+  it('pays nothing and cancels nothing when someone else asks for the account', () => {
+    const { engine, keys } = withShort()
+    const before = engine.state.account(3n)
+    engine.applyQueueEntry(3n, forcedWithdrawalEntry(keys[0]!.l1Address, 3n))
+    expect(engine.state.account(3n)).toEqual(before)
+    expect(engine.restingOrders(3n)).toHaveLength(1)
+  })
+
+  it('keeps a row for every held series, expired ones included, so forced withdrawals stay payable', () => {
+    const { engine, keys, clock, market } = withShort()
+    clock.now = SERIES.expiry + 1n // the series expired in the money: valued at intrinsic
+    market.update({ spotByUnderlying: { ETH: 3_100 } })
+    expect(market.liveSeries(clock.now)).toEqual([])
+    const before = engine.state.account(3n).collateral
+    engine.applyQueueEntry(3n, forcedWithdrawalEntry(keys[2]!.l1Address, 3n))
+    const table = engine.state.marketTable
+    expect(table.rows.map((r) => r.seriesId)).toEqual([1n])
+    expect(table.rows[0]!.mark).toBe(1_000_000n) // 100 USDC of intrinsic value per call, per size unit of 0.01
+    const paid = before - engine.state.account(3n).collateral
+    expect(paid).toBe(freeCollateral(before, engine.state.positionSlots(3n), table, TEST_PARAMS.initialMarginBps, TEST_PARAMS.scenarioCount))
+  })
+})
+
+describe('Engine: table reuse between batches', () => {
+  it('keeps the table in force while it is young and the marks have not moved, so L1 hashes no new one', () => {
+    const { engine, keys, market, clock, batches } = setup()
+    engine.cancelOrder(cancelOf(keys[0]!, 1n, 3n))
+    engine.flush()
+    const first = batches[0]!
+    clock.now = NOW + 30n
+    engine.cancelOrder(cancelOf(keys[1]!, 2n, 3n))
+    engine.flush()
+    expect(batches[1]!.marketTableHash).toBe(first.marketTableHash) // 30 s later, same marks: reused
+    market.update({ spotByUnderlying: { ETH: 3_090 } }) // +3 %: the call's mark moves far more than 1 %
+    engine.cancelOrder(cancelOf(keys[2]!, 3n, 3n))
+    engine.flush()
+    expect(batches[2]!.marketTableHash).not.toBe(first.marketTableHash)
+    clock.now = NOW + 200n // older than 60 s: priced anew even without a move
+    const before = engine.state.marketTable
+    engine.cancelOrder(cancelOf(keys[0]!, 1n, 4n))
+    expect(engine.state.marketTable).not.toBe(before)
+  })
+})
+
+describe('Engine: liquidations', () => {
+  /** Account 3 sells 2000 calls to account 2 at 2.0 USDC; then spot jumps to 4500. */
+  function underwater() {
+    const s = setup(20_000n * USDC)
+    s.engine.placeOrder(order(s.keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 2_000n, limitPrice: 2_000_000n }))
+    s.engine.placeOrder(order(s.keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 2_000n, limitPrice: 2_000_000n }))
+    s.engine.flush()
+    s.batches.length = 0
+    return s
+  }
+
+  it('does nothing, and opens no table, while every account meets maintenance', () => {
+    const { engine } = underwater()
+    const table = engine.state.marketTable
+    expect(engine.liquidateUnderwater()).toEqual({ executed: [], skipped: [] })
+    expect(engine.state.marketTable).toBe(table)
+    expect(engine.pendingSlots).toBe(0)
+  })
+
+  it('hands the short of an account below maintenance to the insurance fund, as the core checks it', () => {
+    const { engine, market, keys, cancelled, batches } = underwater()
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n, side: Side.sell, size: 10n, limitPrice: 9_000_000n, seriesId: 1n }))
+    market.update({ spotByUnderlying: { ETH: 4_500 } })
+    const fund = BigInt(FEE_ACCOUNT_INDEX)
+    const { executed, skipped } = engine.liquidateUnderwater()
+    expect(skipped).toEqual([])
+    expect(executed.length).toBeGreaterThan(0)
+    expect(executed.every((e) => e.accountIndex === 3n && e.seriesId === 1n && e.size < 0n)).toBe(true)
+    const moved = executed.reduce((sum, e) => sum + e.size, 0n)
+    expect(engine.state.position(3n, 0n).size).toBe(-2_000n - moved)
+    expect(engine.state.positionSlots(fund).find((p) => p.seriesId === 1n)?.size).toBe(moved)
+    expect(cancelled.some((c) => c.startsWith('3/2:'))).toBe(true) // its resting order went first
+    engine.flush()
+    expect(batches.flatMap((b) => b.slots.map((s) => s.tx.type))).toContain(TxType.liquidation)
+  })
+
+  it('skips accounts exposed to an underlying whose prices are not trusted', () => {
+    const { engine, market } = underwater()
+    market.update({ spotByUnderlying: { ETH: 4_500 } })
+    market.update({ statusByUnderlying: { ETH: { mode: 'reduce-only', reason: 'oracle quorum lost', liquidationsAllowed: false } } })
+    const { executed, skipped } = engine.liquidateUnderwater()
+    expect(executed).toEqual([])
+    expect(skipped).toMatchObject([{ accountIndex: 3n }])
   })
 })

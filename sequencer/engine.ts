@@ -5,6 +5,15 @@
  *
  * No I/O: the node feeds it requests and L1 entries and takes the batches it cuts. A refusal
  * throws `SequencerError` before anything is written, so a refused request changes nothing.
+ *
+ * Margin: the core checks every trade and withdrawal against the market table of the open
+ * batch (`state.marketTable`, fixed when the batch's first slot is applied). The engine opens
+ * that table itself, from the market at `now()`, for live series and every series any account
+ * holds, as soon as a request needs it while no slot is open; its own margin checks (order
+ * admission, each maker and taker fill, withdrawals) then run on that same table, so that it
+ * never matches a fill the core would refuse. The public `marketTable()` and `margin()` views
+ * stay on live marks. The tables each request opened (`openedTables`) are journaled, and a
+ * replay supplies them back (`supplyTables`), so a replayed batch carries the original table.
  */
 import {
   applyTx,
@@ -30,7 +39,9 @@ import {
   type SlotTrace,
   type Tx,
 } from '../state/index.js'
-import { accountMargin, checkInitialMargin, DEFAULT_MARGIN_PARAMS, liquidate, type LiquidationRound, type MarginParams, type MarketTable } from '../risk/index.js'
+import { accountMargin, checkInitialMargin, DEFAULT_LIQUIDATION_PARAMS, liquidate, planLiquidation, type LiquidationRound, type MarginParams, type MarketTable } from '../risk/index.js'
+import type { BatchMarketTable } from '../state/marketTable.js'
+import { fromBatchMarketTable, toBatchMarketTable } from './batchTable.js'
 import { OrderBook, crosses, type RestingOrder } from './orderBook.js'
 import { SequencerError, fromRejection } from './errors.js'
 import type { Market } from './market.js'
@@ -69,23 +80,210 @@ export type EngineOptions = {
   readonly market: Market
   /** Unix seconds; the clock orders expire against. */
   readonly now: () => bigint
+  /**
+   * Margin factors of the engine's checks; default the parameter set's (`initialMarginBps`,
+   * `maintenanceMarginBps`), the core's rule. Stricter factors are allowed, looser are refused:
+   * the core would refuse fills the engine matched.
+   */
   readonly margin?: MarginParams
   /** Called with every batch the engine cuts, in order. */
   readonly onBatch: (batch: BatchTrace) => void
   /** Called when a resting order is removed without its owner asking. */
   readonly onCancel?: (c: CancelledOrder) => void
+  /**
+   * Table reuse: a new batch keeps the previous batch's market table (so L1 hashes no new
+   * one) while it is younger than this many seconds (default 60) ...
+   */
+  readonly tableMaxAgeSeconds?: bigint
+  /** ... and no mark of it is further than this from the market's (bps of the mark, default 100). */
+  readonly tableMaxMoveBps?: bigint
 }
+
+/** One liquidation the engine executed (the fund took `size` of a position), or why it stopped. */
+export type LiquidationExecution = {
+  readonly accountIndex: bigint
+  readonly seriesId: bigint
+  readonly size: bigint
+  /** What the account paid the fund (negative: the fund paid it). */
+  readonly paid: bigint
+  readonly bankrupt: boolean
+}
+export type LiquidationSkip = { readonly accountIndex: bigint; readonly reason: string }
 
 export class Engine {
   readonly state: RollupState
   readonly #books = new Map<bigint, OrderBook>()
   readonly #options: EngineOptions
+  readonly #marginParams: MarginParams
   #pending: SlotTrace[] = []
   #sequence = 0
+  /** True once the current request opened a table while no slot was open (reset per request and at each cut). */
+  #tableOpened = false
+  #openedTables: BatchMarketTable[] = []
+  /** Replay: the tables the original run opened, taken in order instead of pricing anew. */
+  #supplied: BatchMarketTable[] | undefined
+  #riskView: { readonly source: BatchMarketTable; readonly table: MarketTable } | undefined
+  /** When the table in force was priced (undefined after a replay: the next batch prices anew). */
+  #tablePricedAt: bigint | undefined
 
   constructor(state: RollupState, options: EngineOptions) {
     this.state = state
     this.#options = options
+    const core: MarginParams = { initialFactorBps: BigInt(state.params.initialMarginBps), maintenanceFactorBps: BigInt(state.params.maintenanceMarginBps) }
+    if (options.margin && options.margin.initialFactorBps < core.initialFactorBps)
+      throw new RangeError(`initial margin factor ${options.margin.initialFactorBps} bps is looser than the core's ${core.initialFactorBps} bps`)
+    this.#marginParams = options.margin ?? core
+  }
+
+  /** The market tables the last request opened batches with, in order: what the recorder journals. */
+  get openedTables(): readonly BatchMarketTable[] {
+    return this.#openedTables
+  }
+
+  /**
+   * Replay: the batches the next requests open take these tables (the ones the original run
+   * journaled) instead of being priced again; `undefined` goes back to pricing. Returns how
+   * many of the tables supplied before were left unused (a replay that diverged).
+   */
+  supplyTables(tables: readonly BatchMarketTable[] | undefined): number {
+    const left = this.#supplied?.length ?? 0
+    this.#supplied = tables ? [...tables] : undefined
+    return left
+  }
+
+  /** Every public write starts here: tables opened by an earlier request are not this one's. */
+  #beginRequest(): void {
+    this.#openedTables = []
+    this.#tableOpened = false
+  }
+
+  /**
+   * The open batch's market table as the risk engine takes it. While no slot is open, the first
+   * call of a request opens the table: priced now from the market (live series and every series
+   * held), or the next supplied one when replaying; the core then checks the batch's slots on it.
+   */
+  #batchTable(): MarketTable {
+    if (this.state.openSlots === 0 && !this.#tableOpened) {
+      const table = this.#supplied ? this.#supplied.shift() : this.#priceBatchTable()
+      if (!table) throw new SequencerError(500, 'INTERNAL', 'the replay opens more batches than the journal recorded market tables for')
+      if (table !== this.state.marketTable && !this.#supplied) this.#tablePricedAt = this.#options.now()
+      this.state.setMarketTable(table)
+      // No slot is open, so the undo log holds only earlier tables: drop them rather than let
+      // every request between two batches add one.
+      this.state.commit()
+      this.#tableOpened = true
+      this.#openedTables.push(table)
+    }
+    const source = this.state.marketTable
+    if (this.#riskView?.source !== source) this.#riskView = { source, table: fromBatchMarketTable(source, this.#options.now(), this.state.params.scenarioCount) }
+    return this.#riskView.table
+  }
+
+  #priceBatchTable(): BatchMarketTable {
+    const held = new Set<bigint>()
+    for (const index of this.state.accountIndices()) for (const { position } of this.state.positions(index)) if (position.size !== 0n) held.add(position.seriesId)
+    const now = this.#options.now()
+    const fresh = toBatchMarketTable(this.#options.market.table(now, held), this.state.params, held)
+    return this.#tableStillGood(this.state.marketTable, fresh, now) ? this.state.marketTable : fresh
+  }
+
+  /**
+   * The table the next slot would be checked against, without opening it: the open one, or
+   * the one a new batch would open now (the next supplied one when replaying).
+   */
+  #peekTable(): MarketTable {
+    if (this.state.openSlots > 0 || this.#tableOpened) return this.#batchTable()
+    const table = this.#supplied ? this.#supplied[0] : this.#priceBatchTable()
+    if (!table) throw new SequencerError(500, 'INTERNAL', 'the replay opens more batches than the journal recorded market tables for')
+    return fromBatchMarketTable(table, this.#options.now(), this.state.params.scenarioCount)
+  }
+
+  /**
+   * Whether a new batch may keep the table in force instead of `fresh`: same series, priced
+   * recently, every mark within `tableMaxMoveBps` of the market's. Posting a table costs its
+   * hashing on L1 (docs/cost.md), reusing one an SLOAD; margin then lags the market by at most
+   * the age and move bounds.
+   */
+  #tableStillGood(current: BatchMarketTable, fresh: BatchMarketTable, now: bigint): boolean {
+    if (this.#tablePricedAt === undefined || now - this.#tablePricedAt > (this.#options.tableMaxAgeSeconds ?? 60n)) return false
+    if (current.rows.length !== fresh.rows.length) return false
+    const maxMove = this.#options.tableMaxMoveBps ?? 100n
+    return current.rows.every((row, i) => {
+      const other = fresh.rows[i]!
+      if (other.seriesId !== row.seriesId) return false
+      const move = other.mark > row.mark ? other.mark - row.mark : row.mark - other.mark
+      return move * 10_000n <= maxMove * (row.mark > 0n ? row.mark : 1n)
+    })
+  }
+
+  /**
+   * Liquidates, through the insurance fund, every account below maintenance margin under the
+   * open batch's market table: the risk engine plans what to move (`planLiquidation`, penalty
+   * on the mark value as the protocol charges it), shorts first so that the fund is paid before
+   * it buys longs, and each move is a liquidation transaction the core checks. An account's
+   * resting orders are cancelled first. Accounts exposed to an underlying whose prices are not
+   * trusted now are skipped (never liquidated on stale prices), as are those the table cannot
+   * value. Stops with an account when the core refuses a move (it is no longer below
+   * maintenance, or the fund cannot pay for a long).
+   */
+  liquidateUnderwater(): { readonly executed: readonly LiquidationExecution[]; readonly skipped: readonly LiquidationSkip[] } {
+    this.#beginRequest()
+    const executed: LiquidationExecution[] = []
+    const skipped: LiquidationSkip[] = []
+    const fund = BigInt(INSURANCE_ACCOUNT_INDEX)
+    const params = { ...DEFAULT_LIQUIDATION_PARAMS, penaltyBase: 'markValue' as const, penaltyBps: BigInt(this.state.params.liquidationPenaltyBps) }
+    // Nothing is opened (nor journaled) unless some account is below maintenance.
+    const peek = this.#peekTable()
+    const underwater = (index: bigint) => {
+      const positions = this.#positionSizes(index).filter((p) => p.size !== 0n)
+      if (positions.length === 0 || this.#unpriced(peek, index)) return false
+      const m = accountMargin(this.state.account(index).collateral, positions, peek, this.#marginParams)
+      return m.equity < m.maintenanceMargin
+    }
+    if (!this.state.accountIndices().some((i) => i !== fund && underwater(i))) return { executed, skipped }
+    for (const index of this.state.accountIndices()) {
+      if (index === fund || !underwater(index)) continue
+      const positions = this.#positionSizes(index).filter((p) => p.size !== 0n)
+      const market = this.#options.market
+      const untrusted = positions.map((p) => market.seriesById(p.seriesId)?.underlying).find((u) => u !== undefined && !market.status(u).liquidationsAllowed)
+      if (untrusted) {
+        skipped.push({ accountIndex: index, reason: `${untrusted} prices are not trusted now` })
+        continue
+      }
+      const table = this.#batchTable()
+      if (this.#unpriced(table, index)) {
+        skipped.push({ accountIndex: index, reason: 'the market table cannot value its positions' })
+        continue
+      }
+      const plan = planLiquidation({ collateral: this.state.account(index).collateral, positions }, table, this.#marginParams, params)
+      if (!plan) continue
+      this.#cancelWhere((o) => o.signed.order.accountIndex === index, 'the account is being liquidated')
+      const moves = [...plan.transfers].sort((a, b) => (a.size < 0n === b.size < 0n ? 0 : a.size < 0n ? -1 : 1))
+      for (const move of moves) {
+        const tx: Tx = { type: TxType.liquidation, accountIndex: index, seriesId: move.seriesId, size: move.size }
+        this.#batchTable()
+        const rejection = checkTx(this.state, tx)
+        if (rejection) {
+          skipped.push({ accountIndex: index, reason: `${rejection.code}: ${rejection.reason}` })
+          break
+        }
+        const slot = this.#apply(tx)
+        executed.push({ accountIndex: index, seriesId: move.seriesId, size: move.size, paid: slot.liquidation!.paid, bankrupt: slot.liquidation!.bankrupt })
+      }
+    }
+    return { executed, skipped }
+  }
+
+  /**
+   * The refusal when margin cannot value `accountIndex` (plus `seriesId`, when trading it) under
+   * the open batch's table: the core would refuse with `UNPRICED_POSITION`.
+   */
+  #unpriced(table: MarketTable, accountIndex: bigint, seriesId?: bigint): SequencerError | undefined {
+    if (seriesId !== undefined && !table.rows.has(seriesId))
+      return new SequencerError(422, 'UNPRICED_POSITION', `series ${seriesId} has no row in the market table of the open batch (listed after it opened, or the table is full); it trades once a batch opens with it`)
+    const missing = this.#positionSizes(accountIndex).find((p) => p.size !== 0n && !table.rows.has(p.seriesId))
+    if (missing) return new SequencerError(422, 'UNPRICED_POSITION', `account ${accountIndex} holds series ${missing.seriesId}, which the market table of the open batch cannot value`)
+    return undefined
   }
 
   /** Slots applied but not yet cut into a batch. */
@@ -122,10 +320,6 @@ export class Engine {
     return accountMargin(a.collateral, this.#positionSizes(accountIndex), this.marketTable(accountIndex), this.#marginParams)
   }
 
-  get #marginParams(): MarginParams {
-    return this.#options.margin ?? DEFAULT_MARGIN_PARAMS
-  }
-
   #positionSizes(accountIndex: bigint) {
     return this.state.positions(accountIndex).map((p) => p.position)
   }
@@ -160,6 +354,7 @@ export class Engine {
 
   /** Applies a checked transaction; the slot joins the pending batch. */
   #apply(tx: Tx): SlotTrace {
+    this.#batchTable() // the batch's first slot fixes its table
     const rejection = checkTx(this.state, tx)
     if (rejection) throw fromRejection(rejection)
     const checkpoint = this.state.checkpoint()
@@ -179,12 +374,14 @@ export class Engine {
   #cut(): void {
     const slots = this.#pending.splice(0, this.state.params.batchSize)
     const batch = assembleBatch(this.state, slots)
+    this.#tableOpened = false // the next slot opens the next batch's table
     this.state.commit()
     this.#options.onBatch(batch)
   }
 
   /** Cuts the pending slots into a batch padded with no-ops; returns whether there were any. */
   flush(): boolean {
+    this.#beginRequest()
     if (this.#pending.length === 0) return false
     this.#cut()
     return true
@@ -195,6 +392,7 @@ export class Engine {
    * credits the account holding its key and L1 address, or opens the next free one.
    */
   applyQueueEntry(queueIndex: bigint, entry: QueueEntry): { accountIndex: bigint } {
+    this.#beginRequest()
     if (queueIndex !== this.nextQueueIndex) throw new SequencerError(500, 'INTERNAL', `queue entry ${queueIndex} applied out of order (expected ${this.nextQueueIndex})`)
     if (entry.kind === QueueKind.deposit) {
       const accountIndex = this.state.findAccount(entry.pubKey, entry.l1Address) ?? this.state.nextFreeIndex()
@@ -202,9 +400,12 @@ export class Engine {
       this.#apply({ type: TxType.deposit, accountIndex, entry })
       return { accountIndex }
     }
-    this.#apply({ type: TxType.forcedWithdrawal, entry })
-    // A forced exit pays out everything the circuit lets it; resting orders would now fail margin.
-    this.#cancelWhere((o) => o.signed.order.accountIndex === entry.accountIndex, 'account force-withdrawn on L1')
+    // Only the owner's request pays (its free collateral under the batch table); anyone else's pays nothing.
+    const byOwner = this.state.exists(entry.accountIndex) && this.state.account(entry.accountIndex).l1Address === entry.l1Address
+    const slot = this.#apply({ type: TxType.forcedWithdrawal, entry })
+    // The owner left through L1, and what backed its orders is paid out: the account is left at
+    // initial margin, so its resting orders are dropped rather than failing one by one at a fill.
+    if (byOwner) this.#cancelWhere((o) => o.signed.order.accountIndex === entry.accountIndex, `account force-withdrawn on L1 (${slot.amountOut} paid out)`)
     return { accountIndex: entry.accountIndex }
   }
 
@@ -214,6 +415,7 @@ export class Engine {
    * order is refused; nothing is then changed.
    */
   placeOrder(signed: SignedOrder): OrderOutcome {
+    this.#beginRequest()
     const order = signed.order
     this.#admitOrder(signed)
     const book = this.book(order.seriesId)
@@ -329,13 +531,19 @@ export class Engine {
     return undefined
   }
 
-  /** The refusal when `accountIndex` would fall below initial margin after a fill (its fee paid), else undefined. */
+  /**
+   * The refusal when `accountIndex` would fall below initial margin after a fill (its fee paid)
+   * under the open batch's table (the core's verdict on the same numbers), else undefined.
+   */
   #marginAfterTrade(accountIndex: bigint, seriesId: bigint, side: Side, size: bigint, price: bigint): SequencerError | undefined {
+    const table = this.#batchTable()
+    const unpriced = this.#unpriced(table, accountIndex, seriesId)
+    if (unpriced) return unpriced
     const a = this.state.account(accountIndex)
     const check = checkInitialMargin(
       { collateral: a.collateral, positions: this.#positionSizes(accountIndex) },
       { seriesId, size: side === Side.buy ? size : -size, price, fee: tradeFee(this.state.params, price, size) },
-      this.marketTable(accountIndex),
+      table,
       this.#marginParams,
     )
     if (check.ok) return undefined
@@ -367,6 +575,7 @@ export class Engine {
    * with a lower id: cancel that one first).
    */
   cancelOrder(c: SignedCancel): CancelOutcome {
+    this.#beginRequest()
     if (!this.state.inRange(c.accountIndex) || !this.state.exists(c.accountIndex))
       throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${c.accountIndex} does not exist`)
     if (c.orderId < 1n || c.orderId >= 1n << BigInt(Bits.orderId)) throw new SequencerError(400, 'BAD_ORDER_ID', `order id ${c.orderId} is outside [1, 2^32)`)
@@ -392,9 +601,11 @@ export class Engine {
 
   /**
    * Admits a signed withdrawal of collateral: the nonce must be the account's, the signature
-   * valid, and the account must stay above initial margin without the amount.
+   * valid, and the account must stay above initial margin without the amount, under the
+   * open batch's market table.
    */
   requestWithdrawal(w: SignedWithdrawal): SlotTrace {
+    this.#beginRequest()
     if (!this.state.inRange(w.accountIndex) || !this.state.exists(w.accountIndex))
       throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${w.accountIndex} does not exist`)
     const account = this.state.account(w.accountIndex)
@@ -413,7 +624,10 @@ export class Engine {
       if (status && (status.mode !== 'normal' || !status.liquidationsAllowed))
         throw new SequencerError(503, 'MARKET_DEGRADED', `account ${w.accountIndex} holds ${series.underlying} options, whose prices are not trusted now${status.reason ? ` (${status.reason})` : ''}; withdraw once trading is normal`)
     }
-    const after = accountMargin(account.collateral - w.amount, this.#positionSizes(w.accountIndex), this.marketTable(w.accountIndex), this.#marginParams)
+    const table = this.#batchTable()
+    const unpriced = this.#unpriced(table, w.accountIndex)
+    if (unpriced) throw unpriced
+    const after = accountMargin(account.collateral - w.amount, this.#positionSizes(w.accountIndex), table, this.#marginParams)
     if (after.equity < after.initialMargin)
       throw new SequencerError(422, 'INSUFFICIENT_MARGIN', `initial margin ${after.initialMargin} would exceed equity ${after.equity} after the withdrawal`, {
         required: after.initialMargin.toString(),

@@ -4,6 +4,13 @@
  * exactly the state, the order book and the batches (the engine is deterministic given its
  * inputs and the clock, which each entry records), so nothing acknowledged is lost to a crash.
  *
+ * Each entry that applies slots also records the market tables its request opened batches
+ * with (`tables`): a table is priced from the clock, the listed series and floating-point
+ * math, none of which a replay can be sure to repeat (queue entries carry no time, series
+ * come from L1 at restart, a new runtime may round differently), and a batch's table decides
+ * its margin verdicts and forced-withdrawal payouts. Entries without `tables` (older
+ * journals) are replayed by pricing the tables again.
+ *
  * One JSON object per line. A torn last line (a crash mid-write, never acknowledged) is
  * dropped on read; a torn line elsewhere is corruption and stops the node.
  */
@@ -11,6 +18,10 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, tr
 import { dirname } from 'node:path'
 import type { SignedCancelJSON, SignedOrderJSON, SignedWithdrawalJSON } from '../sdk/orders.js'
 import type { MarketUpdate } from './market.js'
+import type { BatchMarketTableJSON } from './batchTable.js'
+
+/** The market tables a request opened batches with, in order (absent in older journals). */
+type Tables = { readonly tables?: readonly BatchMarketTableJSON[] }
 
 /** A queue entry as JSON (bigints as decimal strings). */
 export type QueueEntryJSON = { readonly kind: number; readonly accountIndex: string; readonly amount: string; readonly l1Address: string; readonly pubKey: { readonly x: string; readonly y: string } }
@@ -18,11 +29,12 @@ export type QueueEntryJSON = { readonly kind: number; readonly accountIndex: str
 export type JournalEntry =
   /** First line: the deployment this journal belongs to, and how many of its batches were already on L1 without it. */
   | { readonly t: 'start'; readonly chainId: number; readonly rollup: string; readonly baseBatches: number }
-  | { readonly t: 'queue'; readonly index: string; readonly entry: QueueEntryJSON }
-  | { readonly t: 'order'; readonly now: string; readonly signed: SignedOrderJSON; readonly outcome: string }
-  | { readonly t: 'withdrawal'; readonly now: string; readonly signed: SignedWithdrawalJSON }
-  | { readonly t: 'cancel'; readonly now: string; readonly signed: SignedCancelJSON }
+  | ({ readonly t: 'queue'; readonly index: string; readonly entry: QueueEntryJSON } & Tables)
+  | ({ readonly t: 'order'; readonly now: string; readonly signed: SignedOrderJSON; readonly outcome: string } & Tables)
+  | ({ readonly t: 'withdrawal'; readonly now: string; readonly signed: SignedWithdrawalJSON } & Tables)
+  | ({ readonly t: 'cancel'; readonly now: string; readonly signed: SignedCancelJSON } & Tables)
   | { readonly t: 'flush' }
+  | ({ readonly t: 'liquidations'; readonly now: string; readonly outcome: string } & Tables)
   /** New market inputs (oracle prices, vols, trading states): later decisions depend on them. */
   | { readonly t: 'market'; readonly update: MarketUpdate }
 

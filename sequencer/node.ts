@@ -128,7 +128,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     replayClock.replaying = false
     log(`journal replayed: ${n} entries, ${replayed.length} batches, ${engine.pendingSlots} pending slots`)
   }
-  const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, replayed, base, verified, fromBlock)
+  const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, config.params, replayed, base, verified, fromBlock)
 
   const prover: Prover = config.prover?.kind === 'bullmq' ? await queueProver(config.params, config.prover.redisUrl) : inProcessProver(config.params)
   // Batch submissions and keeper transactions share the operator's nonce: one at a time.
@@ -161,8 +161,15 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
 
   const batchTimeoutMs = config.batchTimeoutMs ?? 5_000
   let pendingSince: number | undefined
+  let liveWarned = 0
   const sync = async () => {
     await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
+    // Each batch's market table has marketRows rows (held series first): more live series than
+    // that leaves those with the highest ids without a row, and no order on them is accepted.
+    const live = market.liveSeries(now()).length
+    if (live > config.params.marketRows && live !== liveWarned)
+      log(`warning: ${live} live series, but a batch's market table has ${config.params.marketRows} rows: the series with the highest ids cannot trade`)
+    liveWarned = live > config.params.marketRows ? live : 0
     feed.refresh()
     await pollOracle()
     await keeper?.poll()
@@ -170,6 +177,10 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       const { accountIndex } = recorder.applyQueueEntry(queueIndex, entry)
       log(`L1 queue entry ${queueIndex} applied to account ${accountIndex}`)
     }
+    // Accounts below maintenance under the batch's table are handed to the insurance fund.
+    const { executed } = recorder.liquidate()
+    for (const e of executed)
+      log(`liquidated ${e.size} of series ${e.seriesId} of account ${e.accountIndex} into the insurance fund: it paid ${e.paid}${e.bankrupt ? ' (bankrupt: the fund takes the rest)' : ''}`)
     if (engine.pendingSlots === 0) pendingSince = undefined
     else if (pendingSince === undefined) pendingSince = Date.now()
     else if (Date.now() - pendingSince >= batchTimeoutMs) {

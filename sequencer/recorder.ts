@@ -6,7 +6,9 @@ import { signedCancelFromJSON, signedCancelToJSON, signedOrderFromJSON, signedOr
 import type { QueueEntry, SignedOrder } from '../state/index.js'
 import type { CancelOutcome, Engine, OrderOutcome, SignedCancel, SignedWithdrawal } from './engine.js'
 import type { Market, MarketUpdate } from './market.js'
+import { SequencerError } from './errors.js'
 import { JournalError, type Journal, type JournalEntry, type QueueEntryJSON } from './journal.js'
+import { batchMarketTableFromJSON, batchMarketTableToJSON, type BatchMarketTableJSON } from './batchTable.js'
 
 function queueEntryToJSON(e: QueueEntry): QueueEntryJSON {
   return { kind: e.kind, accountIndex: e.accountIndex.toString(), amount: e.amount.toString(), l1Address: e.l1Address.toString(), pubKey: { x: e.pubKey.x.toString(), y: e.pubKey.y.toString() } }
@@ -14,6 +16,10 @@ function queueEntryToJSON(e: QueueEntry): QueueEntryJSON {
 
 function queueEntryFromJSON(j: QueueEntryJSON): QueueEntry {
   return { kind: j.kind as QueueEntry['kind'], accountIndex: BigInt(j.accountIndex), amount: BigInt(j.amount), l1Address: BigInt(j.l1Address), pubKey: { x: BigInt(j.pubKey.x), y: BigInt(j.pubKey.y) } }
+}
+
+function digest(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
 }
 
 /** A stable text of an outcome, to check that a replay decides exactly as the original run. */
@@ -42,29 +48,43 @@ export class Recorder {
     this.#journal?.append({ t: 'market', update })
   }
 
+  /** The tables the engine's last request opened batches with: journaled so that a replay reuses them. */
+  #tables(): { tables: BatchMarketTableJSON[] } {
+    return { tables: this.#engine.openedTables.map(batchMarketTableToJSON) }
+  }
+
   placeOrder(signed: SignedOrder): OrderOutcome {
     const now = this.#now()
     const outcome = this.#engine.placeOrder(signed)
-    this.#journal?.append({ t: 'order', now: now.toString(), signed: signedOrderToJSON(signed), outcome: outcomeDigest(outcome) })
+    this.#journal?.append({ t: 'order', now: now.toString(), signed: signedOrderToJSON(signed), outcome: outcomeDigest(outcome), ...this.#tables() })
     return outcome
   }
 
   requestWithdrawal(w: SignedWithdrawal): void {
     const now = this.#now()
     this.#engine.requestWithdrawal(w)
-    this.#journal?.append({ t: 'withdrawal', now: now.toString(), signed: signedWithdrawalToJSON(w) })
+    this.#journal?.append({ t: 'withdrawal', now: now.toString(), signed: signedWithdrawalToJSON(w), ...this.#tables() })
   }
 
   cancelOrder(c: SignedCancel): CancelOutcome {
     const now = this.#now()
     const outcome = this.#engine.cancelOrder(c)
-    this.#journal?.append({ t: 'cancel', now: now.toString(), signed: signedCancelToJSON(c) })
+    this.#journal?.append({ t: 'cancel', now: now.toString(), signed: signedCancelToJSON(c), ...this.#tables() })
     return outcome
   }
 
   applyQueueEntry(queueIndex: bigint, entry: QueueEntry): { accountIndex: bigint } {
     const result = this.#engine.applyQueueEntry(queueIndex, entry)
-    this.#journal?.append({ t: 'queue', index: queueIndex.toString(), entry: queueEntryToJSON(entry) })
+    this.#journal?.append({ t: 'queue', index: queueIndex.toString(), entry: queueEntryToJSON(entry), ...this.#tables() })
+    return result
+  }
+
+  /** Runs the engine's liquidations (`liquidateUnderwater`); journaled, with what they did. */
+  liquidate(): ReturnType<Engine['liquidateUnderwater']> {
+    const now = this.#now()
+    const result = this.#engine.liquidateUnderwater()
+    if (result.executed.length > 0 || this.#engine.openedTables.length > 0)
+      this.#journal?.append({ t: 'liquidations', now: now.toString(), outcome: digest(result.executed), ...this.#tables() })
     return result
   }
 
@@ -77,40 +97,62 @@ export class Recorder {
 
 /**
  * Replays journal entries (after the 'start' line) through `engine`, setting `clock` to each
- * entry's recorded time. Throws `JournalError` when an order is decided differently than it
- * was: the journal then does not belong to this engine's configuration.
+ * entry's recorded time and handing it the market tables each entry recorded, so that every
+ * replayed batch carries the table it was first cut with. Throws `JournalError` when an order
+ * is decided differently than it was, or a request opens other batches than it did: the
+ * journal then does not belong to this engine's configuration.
  */
 export function replayJournal(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }): number {
   let n = 0
   for (const entry of entries) {
-    switch (entry.t) {
-      case 'start':
-        continue
-      case 'queue':
-        engine.applyQueueEntry(BigInt(entry.index), queueEntryFromJSON(entry.entry))
-        break
-      case 'order': {
-        clock.now = BigInt(entry.now)
-        const outcome = outcomeDigest(engine.placeOrder(signedOrderFromJSON(entry.signed)))
-        if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the order was decided ${entry.outcome} but replays as ${outcome}`)
-        break
-      }
-      case 'withdrawal':
-        clock.now = BigInt(entry.now)
-        engine.requestWithdrawal(signedWithdrawalFromJSON(entry.signed))
-        break
-      case 'cancel':
-        clock.now = BigInt(entry.now)
-        engine.cancelOrder(signedCancelFromJSON(entry.signed))
-        break
-      case 'flush':
-        engine.flush()
-        break
-      case 'market':
-        market.update(entry.update)
-        break
+    if (entry.t === 'start') continue
+    const tables = 'tables' in entry ? entry.tables : undefined
+    engine.supplyTables(tables?.map((t) => batchMarketTableFromJSON(t, engine.state.params)))
+    try {
+      replayEntry(engine, market, entry, clock, n)
+    } catch (error) {
+      engine.supplyTables(undefined)
+      // An acknowledged request that replays as refused: the replay diverged from the original run.
+      if (error instanceof SequencerError) throw new JournalError(`journal entry ${n} (${entry.t}) was accepted but replays as refused: ${error.message}`, { cause: error })
+      throw error
     }
+    const unused = engine.supplyTables(undefined)
+    if (unused > 0) throw new JournalError(`journal entry ${n}: ${unused} of its market tables were not used: the replay opened fewer batches than the original run`)
     n++
   }
   return n
+}
+
+function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry, { t: 'start' }>, clock: { now: bigint }, n: number): void {
+  switch (entry.t) {
+    case 'queue':
+      engine.applyQueueEntry(BigInt(entry.index), queueEntryFromJSON(entry.entry))
+      return
+    case 'order': {
+      clock.now = BigInt(entry.now)
+      const outcome = outcomeDigest(engine.placeOrder(signedOrderFromJSON(entry.signed)))
+      if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the order was decided ${entry.outcome} but replays as ${outcome}`)
+      return
+    }
+    case 'withdrawal':
+      clock.now = BigInt(entry.now)
+      engine.requestWithdrawal(signedWithdrawalFromJSON(entry.signed))
+      return
+    case 'cancel':
+      clock.now = BigInt(entry.now)
+      engine.cancelOrder(signedCancelFromJSON(entry.signed))
+      return
+    case 'flush':
+      engine.flush()
+      return
+    case 'liquidations': {
+      clock.now = BigInt(entry.now)
+      const outcome = digest(engine.liquidateUnderwater().executed)
+      if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the liquidations were ${entry.outcome} but replay as ${outcome}`)
+      return
+    }
+    case 'market':
+      market.update(entry.update)
+      return
+  }
 }

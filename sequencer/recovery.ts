@@ -9,12 +9,13 @@ import type { Address, PublicClient } from 'viem'
 import { readL1History, replayHistory } from '../escape/rebuild.js'
 import { readVerifiedBatches } from '../l1/rollupReaders.js'
 import { RollupState, type BatchTrace, type ParamSet } from '../state/index.js'
+import { marketTableHashOfWords } from '../state/marketTable.js'
 import { JournalError, type JournalEntry } from './journal.js'
 
 /** The state after the first `batches` verified batches on L1. */
 export async function stateAtBatch(client: PublicClient, rollup: Address, params: ParamSet, batches: number, fromBlock: bigint): Promise<RollupState> {
   if (batches === 0) return new RollupState(params)
-  const history = await readL1History(client, rollup, { fromBlock })
+  const history = await readL1History(client, rollup, params, { fromBlock })
   const last = history.batches[batches - 1]
   if (!last) throw new JournalError(`the journal starts after batch ${batches - 1}, which L1 does not have`)
   return replayHistory(
@@ -33,12 +34,14 @@ export function journalBase(entries: readonly JournalEntry[], chainId: number, r
 }
 
 /**
- * Splits replayed batches into those L1 already verified (checked root for root) and those
- * still to prove and submit. `first` is the number of the first replayed batch.
+ * Splits replayed batches into those L1 already verified (checked root for root and market
+ * table for market table) and those still to prove and submit. `first` is the number of the
+ * first replayed batch.
  */
 export async function reconcileBatches(
   client: PublicClient,
   rollup: Address,
+  params: ParamSet,
   replayed: readonly BatchTrace[],
   first: number,
   verifiedCount: number,
@@ -47,11 +50,13 @@ export async function reconcileBatches(
   if (verifiedCount > first + replayed.length)
     throw new JournalError(`L1 has ${verifiedCount} verified batches but the journal accounts for ${first + replayed.length}: it lost entries, or another sequencer submitted`)
   if (verifiedCount > first) {
-    const onL1 = await readVerifiedBatches(client, rollup, { fromBlock })
+    const onL1 = await readVerifiedBatches(client, rollup, params, { fromBlock })
     for (let n = first; n < verifiedCount; n++) {
       const mine = replayed[n - first]!
       const theirs = onL1.find((b) => b.batchNumber === BigInt(n))
       if (!theirs || theirs.newRoot !== mine.newRoot) throw new JournalError(`batch ${n} replays to root ${mine.newRoot}, L1 verified ${theirs?.newRoot}`)
+      const theirTable = marketTableHashOfWords(theirs.marketTableWords)
+      if (theirTable !== mine.marketTableHash) throw new JournalError(`batch ${n} replays with market table ${mine.marketTableHash}, L1 verified it with ${theirTable}`)
     }
   }
   return replayed.slice(Math.max(0, verifiedCount - first))

@@ -1,0 +1,104 @@
+/**
+ * Deterministic replay without L1: a journal written by a recorder, replayed through a fresh
+ * engine, gives the same batches, market tables included, though queue entries carry no time.
+ */
+import { describe, expect, it } from 'vitest'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { depositEntry, forcedWithdrawalEntry, RollupState, Side, signField, TEST_PARAMS, withdrawMessage, type BatchTrace, type Order } from '../state/index.js'
+import { order as orderWith, signedOrder, testKey, type TestKey } from '../state/testing.js'
+import { DEFAULT_MARKET, defaultSeries } from './defaults.js'
+import { Engine } from './engine.js'
+import { Journal, JournalError, type JournalEntry } from './journal.js'
+import { Market } from './market.js'
+import { Recorder, replayJournal } from './recorder.js'
+
+const NOW = 1_790_000_000n
+const SERIES = { id: 1n, ...defaultSeries(NOW) }
+const USDC = 1_000_000n
+const keys = [testKey(1), testKey(2), testKey(3)]
+
+function node(now: () => bigint) {
+  const batches: BatchTrace[] = []
+  const market = new Market(DEFAULT_MARKET, [SERIES])
+  const engine = new Engine(new RollupState(TEST_PARAMS), { market, now, onBatch: (b) => batches.push(b) })
+  return { engine, market, batches }
+}
+
+const order = (key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex' | 'orderId' | 'side'>) =>
+  signedOrder(key, orderWith({ seriesId: 1n, size: 1_000n, limitPrice: 2_100_000n, validUntil: NOW + 3600n, ...fields }))
+
+/** A live run: deposits, a trade, a market move, a resting order, a forced withdrawal of the short and a withdrawal. */
+function liveRun() {
+  const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
+  const clock = { now: NOW }
+  const live = node(() => clock.now)
+  const recorder = new Recorder(live.engine, live.market, journal, () => clock.now)
+  keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
+  clock.now += 60n
+  recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell }))
+  recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy }))
+  clock.now += 60n
+  recorder.updateMarket({ spotByUnderlying: { ETH: 2_900 } })
+  recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n, side: Side.sell, size: 10n, limitPrice: 9_000_000n }))
+  recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 10n, limitPrice: 1_000_000n }))
+  clock.now += 600n
+  recorder.applyQueueEntry(3n, forcedWithdrawalEntry(keys[2]!.l1Address, 3n)) // opens a batch: its table is priced now
+  const amount = 1_000n * USDC
+  recorder.requestWithdrawal({ accountIndex: 2n, nonce: 0n, amount, signature: signField(keys[1]!.privateKey, withdrawMessage(2n, 0n, amount)) })
+  recorder.flush()
+  journal.close()
+  return { live, entries: journal.read() }
+}
+
+function replay(entries: readonly JournalEntry[]) {
+  const clock = { now: 0n }
+  const fresh = node(() => clock.now)
+  replayJournal(fresh.engine, fresh.market, entries, clock)
+  return fresh
+}
+
+const digest = (b: BatchTrace) => ({ newRoot: b.newRoot, marketTableHash: b.marketTableHash, marketTable: b.marketTable })
+
+describe('journal replay', () => {
+  it('journals the tables each request opened and replays the same batches, tables included', () => {
+    const { live, entries } = liveRun()
+    expect(live.batches).toHaveLength(3)
+    const opened = entries.flatMap((e) => ('tables' in e && e.tables ? e.tables : []))
+    expect(opened.length).toBeGreaterThanOrEqual(live.batches.length)
+    const again = replay(entries)
+    expect(again.batches.map(digest)).toEqual(live.batches.map(digest))
+    expect(again.engine.state.root).toBe(live.engine.state.root)
+    expect(again.engine.restingOrders(1n).map((o) => o.signed.order.orderId)).toEqual(live.engine.restingOrders(1n).map((o) => o.signed.order.orderId))
+    // The forced withdrawal paid free collateral under its batch's table: neither all nor nothing.
+    const paid = live.batches.flatMap((b) => b.slots).find((s) => s.tx.type === 4)!.amountOut
+    expect(paid).toBeGreaterThan(0n)
+    expect(paid).toBeLessThan(5_000n * USDC)
+  })
+
+  it('would not reproduce the tables by pricing again: queue entries carry no time', () => {
+    const { live, entries } = liveRun()
+    const unjournaled = entries.map((e) => {
+      if (!('tables' in e)) return e
+      const { tables: _, ...rest } = e
+      return rest as JournalEntry
+    })
+    let diverged: boolean
+    try {
+      diverged = replay(unjournaled).batches[0]!.marketTableHash !== live.batches[0]!.marketTableHash
+    } catch (e) {
+      diverged = e instanceof JournalError
+    }
+    expect(diverged).toBe(true)
+  })
+
+  it('refuses a journal whose tables the replay does not use', () => {
+    const { entries } = liveRun()
+    const i = entries.findIndex((e) => e.t === 'order' && e.tables?.length === 0)
+    expect(i).toBeGreaterThan(0)
+    const extra = entries.find((e) => 'tables' in e && e.tables && e.tables.length > 0) as { tables: NonNullable<Extract<JournalEntry, { t: 'order' }>['tables']> }
+    const tampered = entries.map((e, j) => (j === i ? { ...e, tables: [extra.tables[0]!] } : e)) as JournalEntry[]
+    expect(() => replay(tampered)).toThrow(/were not used/)
+  })
+})
