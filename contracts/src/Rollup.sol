@@ -45,6 +45,14 @@ contract Rollup {
     error DepositProcessed(uint256 queueIndex);
     error InvalidQueueEntry(uint256 queueIndex);
     error InvalidSeries();
+    /// @notice Settlement slot `slot` of a submitted batch does not match the L1 storage of
+    ///         series `seriesId`: the series is not listed (`seriesId` is 0 or above
+    ///         `seriesCount`), or the slot's settlement price differs from the fixed one, or
+    ///         its strike from the series' strike, or its call/put flag from the series'.
+    error SettlementMismatch(uint256 slot, uint256 seriesId);
+    /// @notice Settlement slot `slot` of a submitted batch settles the listed series
+    ///         `seriesId`, whose settlement price is not fixed yet (`fixSettlementPrice`).
+    error SettlementPriceNotFixed(uint256 slot, uint256 seriesId);
     error UnknownSeries(uint256 seriesId);
     error NotExpired(uint256 seriesId, uint64 expiry);
     error AlreadyFixed(uint256 seriesId, uint256 price);
@@ -227,7 +235,17 @@ contract Rollup {
     /// @notice Verifies and applies one batch.
     /// @dev The proof's one public input is PoseidonT6(oldRoot, newRoot, queueHash before,
     ///      queueHash after, dataHash), where the data hash chain starts at the hash of the
-    ///      batch's market table. Nothing changes unless the proof verifies.
+    ///      batch's market table. Nothing changes unless the proof verifies and every
+    ///      settlement slot (type `TX_SETTLEMENT`) carries what this contract stores for its
+    ///      series: the circuit pays the payoff from the slot's price, strike and call/put
+    ///      flag, so each must be L1's. Per settlement slot, reverts
+    ///      `SettlementMismatch(slot, seriesId)` when the series is not listed (0 or above
+    ///      `seriesCount`), or the slot's price (e2 bits 0..63) is not the fixed settlement
+    ///      price, or its strike (e2 bits 64..127) not the series' strike, or its call flag
+    ///      (e2 bit 128) not the series' `isCall`; `SettlementPriceNotFixed(slot, seriesId)`
+    ///      when the series' price is not fixed yet. These checks run in the same pass as the
+    ///      withdrawal credits, after the proof (the whole call reverts either way).
+    ///      Settlement moves no L1 funds.
     /// @param data The batch data: two field elements per slot (docs/protocol.md).
     /// @param table The batch's market table, `marketTableWords` words each below
     ///        `TABLE_WORD_LIMIT`, which becomes the table in force; or empty to reuse the
@@ -262,10 +280,16 @@ contract Rollup {
     }
 
     /// @notice Lists an option series; ids are assigned from 1.
+    /// @dev Reverts `InvalidSeries` for a zero underlying, an expiry not in the future, or a
+    ///      strike of 0 or >= 2^64 (`BITS_PRICE`): the circuit and the settlement slots carry
+    ///      strikes as uint64.
+    /// @param strike Collateral base units per unit of underlying, 1 to 2^64 - 1.
     /// @return seriesId The new series' id.
     function listSeries(bytes32 underlying, uint64 expiry, uint256 strike, bool isCall) external returns (uint256 seriesId) {
         if (msg.sender != operator) revert NotOperator();
-        if (underlying == bytes32(0) || strike == 0 || expiry <= block.timestamp) revert InvalidSeries();
+        if (underlying == bytes32(0) || strike == 0 || strike >> C.BITS_PRICE != 0 || expiry <= block.timestamp) {
+            revert InvalidSeries();
+        }
         _series.push(Series(underlying, expiry, isCall, strike));
         seriesId = _series.length;
         emit SeriesListed(seriesId, underlying, expiry, strike, isCall);
@@ -440,7 +464,7 @@ contract Rollup {
             emit MarketTableUpdated(batchNumber, tableHash_);
         }
         emit BatchVerified(batchNumber, oldRoot, newRoot, processedAfter, inputHash);
-        _creditWithdrawals(batchNumber, data);
+        _processSlots(batchNumber, data);
     }
 
     /// @dev d[0] = tableHash, d[i+1] = H(d[i], e1[i], e2[i]).
@@ -472,19 +496,51 @@ contract Rollup {
         return n == 0 ? k : ((n + k - 1) / k) * k;
     }
 
-    /// @dev Credits every withdraw and forced-withdrawal slot's amount to its recipient.
-    function _creditWithdrawals(uint256 batchNumber, uint256[] calldata data) internal {
+    /// @dev One pass over a verified batch's slots: credits every withdraw and
+    ///      forced-withdrawal slot's amount to its recipient, and checks every settlement
+    ///      slot against storage (`_checkSettlement`). Other slots cost one load and one
+    ///      bit test against the set of these three types.
+    function _processSlots(uint256 batchNumber, uint256[] calldata data) internal {
         uint256 typeMask = (1 << C.BITS_TYPE) - 1;
         uint256 amountMask = (1 << C.BITS_AMOUNT) - 1;
+        uint256 handled = (1 << C.TX_WITHDRAW) | (1 << C.TX_FORCED_WITHDRAWAL) | (1 << C.TX_SETTLEMENT);
         for (uint256 i = 0; i < data.length; i += 2) {
-            uint256 txType = data[i] & typeMask;
-            if (txType != C.TX_WITHDRAW && txType != C.TX_FORCED_WITHDRAWAL) continue;
-            uint256 amount = (data[i] >> C.SLOT_AMOUNT_OFFSET) & amountMask;
+            uint256 e1 = data[i];
+            uint256 txType = e1 & typeMask;
+            if ((handled >> txType) & 1 == 0) continue;
+            if (txType == C.TX_SETTLEMENT) {
+                _checkSettlement(i >> 1, e1, data[i + 1]);
+                continue;
+            }
+            uint256 amount = (e1 >> C.SLOT_AMOUNT_OFFSET) & amountMask;
             if (amount == 0) continue;
             address recipient = address(uint160(data[i + 1]));
             pendingWithdrawal[recipient] += amount;
             emit WithdrawalCredited(batchNumber, recipient, amount);
         }
+    }
+
+    /// @dev Checks settlement slot `slot` (words `e1`, `e2`) against storage: e1's series id
+    ///      (bits 68..99) is listed, its settlement price is fixed and equals e2 bits 0..63,
+    ///      its strike equals e2 bits 64..127, and its `isCall` equals e2 bit 128. Reads the
+    ///      fields with the widths the circuit and state/batchData.ts use; the other bits of
+    ///      e2 (the position index at 136) are the circuit's alone. A fixed price is only
+    ///      ever stored for a listed series (`fixSettlementPrice`), so the listing check
+    ///      follows the price check.
+    function _checkSettlement(uint256 slot, uint256 e1, uint256 e2) internal view {
+        uint256 seriesId = (e1 >> C.SLOT_TRADE_SERIES_OFFSET) & ((1 << C.BITS_SERIES_ID) - 1);
+        uint256 fixedPrice = _settlementPrice[seriesId];
+        if (fixedPrice == 0) {
+            if (seriesId == 0 || seriesId > _series.length) revert SettlementMismatch(slot, seriesId);
+            revert SettlementPriceNotFixed(slot, seriesId);
+        }
+        uint256 mask64 = (1 << C.BITS_PRICE) - 1;
+        Series storage s = _series[seriesId - 1];
+        if (
+            (e2 >> C.SLOT_SETTLEMENT_PRICE_OFFSET) & mask64 != fixedPrice
+                || (e2 >> C.SLOT_SETTLEMENT_STRIKE_OFFSET) & mask64 != s.strike
+                || ((e2 >> C.SLOT_SETTLEMENT_IS_CALL_OFFSET) & 1 == 1) != s.isCall
+        ) revert SettlementMismatch(slot, seriesId);
     }
 
     function _merkleRoot(uint256 leaf, uint256 index, uint256[] calldata siblings) internal pure returns (uint256 node) {

@@ -30,6 +30,19 @@ contract AcceptListedInputsVerifier is IGroth16Verifier {
     }
 }
 
+/// @notice A stand-in settlement oracle whose aggregate is whatever price the test set.
+contract SetPriceOracle is ISettlementOracle {
+    uint256 public price;
+
+    function setPrice(uint256 price_) external {
+        price = price_;
+    }
+
+    function aggregate(bytes32) external view returns (uint256, address[] memory feedsUsed) {
+        return (price, feedsUsed);
+    }
+}
+
 /// @notice Unit and fuzz tests of the Rollup contract with the real generated verifier;
 ///         accepted batches use a stand-in verifier (AcceptListedInputsVerifier). Batches with
 ///         real proofs are tested end to end on anvil (test/e2e.test.ts).
@@ -58,6 +71,11 @@ contract RollupTest is TestBase {
 
     function _deployWith(IGroth16Verifier verifier, uint256 genesisRoot) internal returns (Rollup r) {
         token = new CollateralToken();
+        r = _deployWithOracle(verifier, genesisRoot, new SettlementOracle(OPERATOR, token.decimals()));
+    }
+
+    function _deployWithOracle(IGroth16Verifier verifier, uint256 genesisRoot, ISettlementOracle oracle) internal returns (Rollup r) {
+        if (address(token) == address(0)) token = new CollateralToken();
         r = new Rollup(
             token,
             verifier,
@@ -68,7 +86,7 @@ contract RollupTest is TestBase {
             genesisRoot,
             C.TEST_MARKET_TABLE_WORDS,
             C.TEST_EMPTY_MARKET_TABLE_HASH,
-            new SettlementOracle(OPERATOR, token.decimals())
+            oracle
         );
     }
 
@@ -518,6 +536,218 @@ contract RollupTest is TestBase {
         vm.prank(OPERATOR);
         vm.expectRevert(Rollup.InvalidSeries.selector);
         rollup.listSeries("ETH", uint64(block.timestamp), 1, true);
+    }
+
+    function test_RevertWhen_ListSeriesStrikeExceeds64Bits() public {
+        uint64 expiry = uint64(block.timestamp + 30 days);
+        vm.prank(OPERATOR);
+        vm.expectRevert(Rollup.InvalidSeries.selector);
+        rollup.listSeries("ETH", expiry, uint256(1) << 64, true);
+        vm.prank(OPERATOR);
+        vm.expectRevert(Rollup.InvalidSeries.selector);
+        rollup.listSeries("ETH", expiry, type(uint256).max, false);
+        assertEq(rollup.seriesCount(), 0, "nothing listed");
+        // The largest uint64 strike is listed.
+        vm.prank(OPERATOR);
+        uint256 id = rollup.listSeries("ETH", expiry, type(uint64).max, true);
+        assertEq(rollup.series(id).strike, type(uint64).max, "max strike");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               SETTLEMENT
+    //////////////////////////////////////////////////////////////*/
+
+    uint256 internal constant STRIKE = 3000e6;
+    uint256 internal constant FIXED_PRICE = 3100e6;
+    uint256 internal constant SETTLED_ROOT = 777;
+
+    AcceptListedInputsVerifier internal settleVerifier;
+    SetPriceOracle internal priceOracle;
+    uint256 internal callSeries;
+    uint256 internal putSeries;
+
+    /// @dev A rollup with an accepting verifier and a set-price oracle, a call and a put at
+    ///      `STRIKE` listed (ids 1, 2), expired; the call's price is fixed at `FIXED_PRICE`
+    ///      when `fix`, the put's too when `fixPut`.
+    function _settlingRollup(bool fix, bool fixPut) internal {
+        settleVerifier = new AcceptListedInputsVerifier();
+        priceOracle = new SetPriceOracle();
+        rollup = _deployWithOracle(settleVerifier, V.GENESIS_ROOT, priceOracle);
+        uint64 expiry = uint64(block.timestamp + 7 days);
+        vm.startPrank(OPERATOR);
+        callSeries = rollup.listSeries("ETH", expiry, STRIKE, true);
+        putSeries = rollup.listSeries("ETH", expiry, STRIKE, false);
+        vm.stopPrank();
+        vm.warp(expiry);
+        priceOracle.setPrice(FIXED_PRICE);
+        if (fix) rollup.fixSettlementPrice(callSeries);
+        if (fixPut) rollup.fixSettlementPrice(putSeries);
+    }
+
+    /// @dev The two words of a settlement slot (docs/protocol.md SlotLayout; as
+    ///      state/batchData.ts encodes it): account 1, size 5, long, position 0.
+    function _settlement(uint256 seriesId, uint256 price, uint256 strike, bool isCall) internal pure returns (uint256 e1, uint256 e2) {
+        e1 = C.TX_SETTLEMENT | (uint256(1) << C.SLOT_ACCOUNT_OFFSET) | (seriesId << C.SLOT_TRADE_SERIES_OFFSET)
+            | (uint256(5) << C.SLOT_TRADE_SIZE_OFFSET);
+        e2 = (price << C.SLOT_SETTLEMENT_PRICE_OFFSET) | (strike << C.SLOT_SETTLEMENT_STRIKE_OFFSET)
+            | ((isCall ? uint256(1) : 0) << C.SLOT_SETTLEMENT_IS_CALL_OFFSET) | (uint256(0) << C.SLOT_SETTLEMENT_POSITION_OFFSET);
+    }
+
+    /// @dev A batch whose slot `slot` is the given settlement, the other a no-op.
+    function _settlementBatch(uint256 slot, uint256 seriesId, uint256 price, uint256 strike, bool isCall)
+        internal
+        pure
+        returns (uint256[] memory data)
+    {
+        data = new uint256[](2 * C.TEST_BATCH_SIZE);
+        (data[2 * slot], data[2 * slot + 1]) = _settlement(seriesId, price, strike, isCall);
+    }
+
+    /// @dev Has the verifier accept `data`'s batch (no queue entries, the table in force, to
+    ///      `SETTLED_ROOT`), so that only the settlement checks can refuse it.
+    function _acceptBatch(uint256[] memory data) internal returns (uint256 input) {
+        input = PoseidonT6.hash([V.GENESIS_ROOT, SETTLED_ROOT, 0, 0, rollup.dataHash(data, V.EMPTY_TABLE_HASH)]);
+        settleVerifier.accept(input);
+    }
+
+    /// @dev Submits `data` (proof accepted) expecting `err`, then checks nothing changed.
+    function _assertSettlementRefused(uint256[] memory data, bytes memory err) internal {
+        _acceptBatch(data);
+        (uint256 priceBefore,) = rollup.settlementPrice(callSeries);
+        vm.expectRevert(err);
+        _submit(data, noTable, SETTLED_ROOT, 0);
+        assertEq(rollup.stateRoot(), V.GENESIS_ROOT, "root unchanged");
+        assertEq(rollup.batchCount(), 0, "no batch");
+        (uint256 priceAfter,) = rollup.settlementPrice(callSeries);
+        assertEq(priceAfter, priceBefore, "price unchanged");
+        assertEq(token.balanceOf(address(rollup)), 0, "no funds moved");
+    }
+
+    function test_SubmitBatch_AcceptsMatchingSettlements() public {
+        _settlingRollup(true, true);
+        uint256[] memory data = new uint256[](2 * C.TEST_BATCH_SIZE);
+        (data[0], data[1]) = _settlement(callSeries, FIXED_PRICE, STRIKE, true);
+        (data[2], data[3]) = _settlement(putSeries, FIXED_PRICE, STRIKE, false);
+        uint256 input = _acceptBatch(data);
+        vm.recordLogs();
+        _submit(data, noTable, SETTLED_ROOT, 0);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1, "one event");
+        assertTrue(logs[0].topics[0] == BatchVerified.selector, "only BatchVerified");
+        assertEq(rollup.stateRoot(), SETTLED_ROOT, "root");
+        assertEq(rollup.batchCount(), 1, "batch count");
+        assertEq(token.balanceOf(address(rollup)), 0, "no funds moved");
+        assertEq(rollup.pendingWithdrawal(alice), 0, "nothing credited");
+        assertTrue(settleVerifier.accepted(input), "proved input");
+    }
+
+    function test_SubmitBatch_SettlementIgnoresThePositionIndexAndE1Fields() public {
+        // The circuit alone checks the account, size, short flag and position index.
+        _settlingRollup(true, false);
+        uint256[] memory data = _settlementBatch(1, callSeries, FIXED_PRICE, STRIKE, true);
+        data[2] |= (uint256(9) << C.SLOT_ACCOUNT_OFFSET) | (uint256(1) << C.SLOT_LIQUIDATION_SHORT_OFFSET);
+        data[3] |= uint256(3) << C.SLOT_SETTLEMENT_POSITION_OFFSET;
+        _acceptBatch(data);
+        _submit(data, noTable, SETTLED_ROOT, 0);
+        assertEq(rollup.batchCount(), 1, "batch count");
+    }
+
+    function test_RevertWhen_SettlementPriceNotFixedYet() public {
+        _settlingRollup(false, false);
+        _assertSettlementRefused(
+            _settlementBatch(0, callSeries, FIXED_PRICE, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementPriceNotFixed.selector, 0, callSeries)
+        );
+        // Nor a zero price for a series whose price is not fixed.
+        _assertSettlementRefused(
+            _settlementBatch(1, callSeries, 0, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementPriceNotFixed.selector, 1, callSeries)
+        );
+    }
+
+    function test_RevertWhen_SettlementPriceDiffers() public {
+        _settlingRollup(true, false);
+        _assertSettlementRefused(
+            _settlementBatch(0, callSeries, FIXED_PRICE + 1, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 0, callSeries)
+        );
+        _assertSettlementRefused(
+            _settlementBatch(1, callSeries, 0, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 1, callSeries)
+        );
+    }
+
+    function test_RevertWhen_SettlementStrikeDiffers() public {
+        _settlingRollup(true, false);
+        _assertSettlementRefused(
+            _settlementBatch(0, callSeries, FIXED_PRICE, STRIKE - 1, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 0, callSeries)
+        );
+        _assertSettlementRefused(
+            _settlementBatch(1, callSeries, FIXED_PRICE, 0, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 1, callSeries)
+        );
+    }
+
+    function test_RevertWhen_SettlementCallOrPutDiffers() public {
+        _settlingRollup(true, true);
+        _assertSettlementRefused(
+            _settlementBatch(0, callSeries, FIXED_PRICE, STRIKE, false),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 0, callSeries)
+        );
+        _assertSettlementRefused(
+            _settlementBatch(1, putSeries, FIXED_PRICE, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 1, putSeries)
+        );
+    }
+
+    function test_RevertWhen_SettlementOfUnknownSeries() public {
+        _settlingRollup(true, true);
+        _assertSettlementRefused(
+            _settlementBatch(0, 0, FIXED_PRICE, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 0, 0)
+        );
+        uint256 next = rollup.seriesCount() + 1;
+        _assertSettlementRefused(
+            _settlementBatch(1, next, FIXED_PRICE, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 1, next)
+        );
+        uint256 maxId = (uint256(1) << C.BITS_SERIES_ID) - 1;
+        _assertSettlementRefused(
+            _settlementBatch(1, maxId, FIXED_PRICE, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 1, maxId)
+        );
+    }
+
+    function test_RevertWhen_SettlementMismatchesAfterAMatchingSlot() public {
+        // Slot 0 matches, slot 1 does not: the batch is refused as a whole.
+        _settlingRollup(true, true);
+        uint256[] memory data = new uint256[](2 * C.TEST_BATCH_SIZE);
+        (data[0], data[1]) = _settlement(callSeries, FIXED_PRICE, STRIKE, true);
+        (data[2], data[3]) = _settlement(putSeries, FIXED_PRICE, STRIKE + 1, false);
+        _assertSettlementRefused(data, abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 1, putSeries));
+    }
+
+    function testFuzz_RevertWhen_SettlementPriceIsNotTheFixedOne(uint256 price, uint256 slot) public {
+        // Every uint64 price but the fixed one, in either slot.
+        price = bound(price, 0, (uint256(1) << C.BITS_PRICE) - 2);
+        if (price >= FIXED_PRICE) price += 1;
+        slot = bound(slot, 0, C.TEST_BATCH_SIZE - 1);
+        _settlingRollup(true, false);
+        _assertSettlementRefused(
+            _settlementBatch(slot, callSeries, price, STRIKE, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, slot, callSeries)
+        );
+    }
+
+    function testFuzz_RevertWhen_SettlementStrikeIsNotTheSeries(uint256 strike) public {
+        strike = bound(strike, 0, (uint256(1) << C.BITS_PRICE) - 2);
+        if (strike >= STRIKE) strike += 1;
+        _settlingRollup(true, false);
+        _assertSettlementRefused(
+            _settlementBatch(0, callSeries, FIXED_PRICE, strike, true),
+            abi.encodeWithSelector(Rollup.SettlementMismatch.selector, 0, callSeries)
+        );
     }
 
     function test_RevertWhen_WithdrawWithNothingPending() public {

@@ -14,6 +14,7 @@ library RollupConstants {
     uint256 internal constant TX_FORCED_WITHDRAWAL = 4;
     uint256 internal constant TX_CANCEL = 5;
     uint256 internal constant TX_LIQUIDATION = 6;
+    uint256 internal constant TX_SETTLEMENT = 7;
     uint256 internal constant QUEUE_DEPOSIT = 1;
     uint256 internal constant QUEUE_FORCED_WITHDRAWAL = 2;
     uint256 internal constant TAG_ORDER = 1;
@@ -52,6 +53,10 @@ library RollupConstants {
     uint256 internal constant SLOT_TRADE_BUYER_POSITION_OFFSET = 64;
     uint256 internal constant SLOT_TRADE_SELLER_POSITION_OFFSET = 72;
     uint256 internal constant SLOT_LIQUIDATION_SHORT_OFFSET = 164;
+    uint256 internal constant SLOT_SETTLEMENT_PRICE_OFFSET = 0;
+    uint256 internal constant SLOT_SETTLEMENT_STRIKE_OFFSET = 64;
+    uint256 internal constant SLOT_SETTLEMENT_IS_CALL_OFFSET = 128;
+    uint256 internal constant SLOT_SETTLEMENT_POSITION_OFFSET = 136;
     uint256 internal constant QUEUE_KIND_OFFSET = 0;
     uint256 internal constant QUEUE_ACCOUNT_INDEX_OFFSET = 8;
     uint256 internal constant QUEUE_AMOUNT_OFFSET = 40;

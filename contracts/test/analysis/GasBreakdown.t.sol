@@ -27,6 +27,14 @@ contract AcceptAllVerifier is IGroth16Verifier {
     }
 }
 
+/// @notice A settlement oracle that always answers 3100e6 (for fixing prices in gas tests).
+contract FixedPriceOracle is ISettlementOracle {
+    function aggregate(bytes32) external pure returns (uint256 price, address[] memory feedsUsed) {
+        price = 3100e6;
+        feedsUsed = new address[](0);
+    }
+}
+
 /// @notice Gas of the parts of Rollup.submitBatch and of the alternatives docs/cost.md weighs.
 ///         Each figure is a gasleft() delta printed with `forge test --match-path
 ///         'contracts/test/analysis/*' -vv`; execution gas only (no 21,000 base, no calldata:
@@ -175,7 +183,9 @@ contract GasBreakdownTest is TestBase {
         }
     }
 
-    /// @dev Rollup._creditWithdrawals (type 3 withdraw, 4 forced; amount at bit 36).
+    /// @dev Rollup._creditWithdrawals (type 3 withdraw, 4 forced; amount at bit 36), since
+    ///      renamed `_processSlots`, which also checks settlement slots
+    ///      (test_Gas_SettlementSlotChecks measures the real one).
     function creditWithdrawalsReplica(uint256 batchNumber, uint256[] calldata data) external {
         uint256 typeMask = (1 << 4) - 1;
         uint256 amountMask = (1 << 64) - 1;
@@ -297,6 +307,61 @@ contract GasBreakdownTest is TestBase {
         emit log_named_uint("submitBatch.test.tablePosted", posted);
         emit log_named_uint("submitBatch.test.tableReused", reused);
         emit log_named_uint("submitBatch.test.tableCost", posted - reused);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          SETTLEMENT SLOT CHECKS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice What Rollup.submitBatch's settlement checks add (16 slots, a verifier that
+    ///         accepts all, no table posted): 16 no-op slots, then one settlement slot among
+    ///         15 no-ops, 16 settling one series (its storage warm after the first), and 16
+    ///         settling 16 series (each cold). Execution gas of the call and the difference to
+    ///         the no-op batch; the per-slot cost is the first (cold) and the 16-series one.
+    ///         The Rollup's storage is cooled before each call (`vm.cool`), as in a
+    ///         transaction of its own; the libraries are warm in all four.
+    function test_Gas_SettlementSlotChecks() public {
+        _submitSettlementBatch(0, false); // warms the Poseidon libraries for every call below
+        uint256 noops = _submitSettlementBatch(0, false);
+        uint256 one = _submitSettlementBatch(1, false);
+        uint256 sameSeries = _submitSettlementBatch(16, false);
+        uint256 distinct = _submitSettlementBatch(16, true);
+        emit log_named_uint("submitBatch.slots16.noops", noops);
+        emit log_named_uint("settlementCheck.oneSlot", one - noops);
+        emit log_named_uint("settlementCheck.slots16.oneSeries", sameSeries - noops);
+        emit log_named_uint("settlementCheck.slots16.distinctSeries", distinct - noops);
+        emit log_named_uint("settlementCheck.perSlot.distinctSeries", (distinct - noops) / 16);
+    }
+
+    /// @dev A fresh Rollup of 16 slots with 16 expired series (strike 3000e6, calls), their
+    ///      prices fixed at 3100e6; returns the gas of a batch whose first `settlements` slots
+    ///      settle series 1 (or series 1, 2, ... when `distinct`), the rest no-ops.
+    function _submitSettlementBatch(uint256 settlements, bool distinct) internal returns (uint256 used) {
+        FixedPriceOracle oracle = new FixedPriceOracle();
+        Rollup rollup = new Rollup(
+            new CollateralToken(), new AcceptAllVerifier(), address(this), 16, C.TEST_ACCOUNTS_DEPTH,
+            C.TEST_FORCED_TIMEOUT, V.GENESIS_ROOT, C.TEST_MARKET_TABLE_WORDS, C.TEST_EMPTY_MARKET_TABLE_HASH, oracle
+        );
+        uint64 expiry = uint64(block.timestamp + 1);
+        for (uint256 i = 0; i < 16; i++) rollup.listSeries("ETH", expiry, 3000e6, true);
+        vm.warp(expiry);
+        for (uint256 i = 1; i <= 16; i++) rollup.fixSettlementPrice(i);
+        uint256[] memory data = new uint256[](32);
+        for (uint256 i = 0; i < settlements; i++) {
+            uint256 seriesId = distinct ? i + 1 : 1;
+            data[2 * i] = C.TX_SETTLEMENT | ((1_000_000 + i) << C.SLOT_ACCOUNT_OFFSET) | (seriesId << C.SLOT_TRADE_SERIES_OFFSET)
+                | (uint256(1000) << C.SLOT_TRADE_SIZE_OFFSET);
+            data[2 * i + 1] = uint256(3100e6) | (uint256(3000e6) << C.SLOT_SETTLEMENT_STRIKE_OFFSET)
+                | (uint256(1) << C.SLOT_SETTLEMENT_IS_CALL_OFFSET) | (uint256(2) << C.SLOT_SETTLEMENT_POSITION_OFFSET);
+        }
+        uint256[] memory noTable;
+        uint256[2] memory p;
+        uint256[2][2] memory q;
+        vm.cool(address(rollup)); // its storage cold, as in a transaction of its own
+        uint256 g = gasleft();
+        rollup.submitBatch(data, noTable, V.ROOT_AFTER_DEPOSITS, 0, p, q, p);
+        used = g - gasleft();
+        assertEq(rollup.batchCount(), 1, "accepted");
     }
 
     /// @dev A fresh Rollup with the vectors' two deposits queued; returns the gas of
