@@ -68,8 +68,12 @@ template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
     signal input forcedBelow[batchSize];
     signal input forcedPaysAll[batchSize];
     signal input checkSelect[batchSize][K + 1];
-    signal input liquidatesShort[batchSize];
+    signal input movedShort[batchSize];
     signal input bankrupt[batchSize];
+    signal input settlementPrice[batchSize];
+    signal input strike[batchSize];
+    signal input isCall[batchSize];
+    signal input fundShort[batchSize];
     signal input liquidationRow[batchSize][S];
     signal input orderSlotAOld[batchSize][2];
     signal input orderSlotASiblings[batchSize][orderSlotsDepth];
@@ -100,8 +104,12 @@ template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
         slots[s].forcedBelow <== forcedBelow[s];
         slots[s].forcedPaysAll <== forcedPaysAll[s];
         for (var k = 0; k <= K; k++) slots[s].checkSelect[k] <== checkSelect[s][k];
-        slots[s].liquidatesShort <== liquidatesShort[s];
+        slots[s].movedShort <== movedShort[s];
         slots[s].bankrupt <== bankrupt[s];
+        slots[s].settlementPrice <== settlementPrice[s];
+        slots[s].strike <== strike[s];
+        slots[s].isCall <== isCall[s];
+        slots[s].fundShort <== fundShort[s];
         for (var j = 0; j < S; j++) slots[s].liquidationRow[j] <== liquidationRow[s][j];
         slots[s].rootIn <== s == 0 ? oldRoot : slots[s - 1].rootOut;
         slots[s].queueHashIn <== s == 0 ? queueHashBefore : slots[s - 1].queueHashOut;

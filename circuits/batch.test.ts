@@ -409,7 +409,7 @@ describe('batch circuit: trade rules', () => {
 
   it('refuses a zero fill', async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'fill', 0, 0n)), slotLine('movesPositions * fillZero.out === 0;'))
+    expectRefused(await calculate(withSignal(input, 'fill', 0, 0n)), slotLine('(movesPositions + isSettlement) * fillZero.out === 0;'))
   })
 
   it('refuses a trade of an account with itself', async () => {
@@ -424,7 +424,7 @@ describe('batch circuit: trade rules', () => {
 
   it('refuses series 0', async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'seriesId', 0, 0n)), slotLine('movesPositions * seriesZero.out === 0;'))
+    expectRefused(await calculate(withSignal(input, 'seriesId', 0, 0n)), slotLine('(movesPositions + isSettlement) * seriesZero.out === 0;'))
   })
 
   it("refuses a premium larger than the buyer's collateral", async () => {
@@ -910,7 +910,7 @@ describe('batch circuit: liquidation rules', () => {
 
   it('refuses growing the position instead (the sign of the move is the position\'s)', async () => {
     const { input } = await liquidated()
-    expectRefused(await calculate(withSignal(input, 'liquidatesShort', 0, 0n)), inside('Num2Bits'), slotLine('reduces.in <== isLiquidation * (signedHeld - fill);'))
+    expectRefused(await calculate(withSignal(input, 'movedShort', 0, 0n)), inside('Num2Bits'), slotLine('reduces.in <== isLiquidation * (signedHeld - fill);'))
   })
 
   it('refuses a price other than the mark of the series (another row)', async () => {
@@ -922,7 +922,7 @@ describe('batch circuit: liquidation rules', () => {
 
   it('refuses a counterparty other than the fund', async () => {
     const { input } = await liquidated()
-    expectRefused(await calculate(withSignal(input, 'accountB', 0, 2n)), slotLine('isLiquidation * accountB === 0;'))
+    expectRefused(await calculate(withSignal(input, 'accountB', 0, 2n)), slotLine('closesPosition * accountB === 0;'))
   })
 
   it('refuses liquidating the fund itself', async () => {
@@ -942,8 +942,78 @@ describe('batch circuit: liquidation rules', () => {
 
   it('refuses a liquidation flag on another kind of slot (the hints are zero there)', async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'bankrupt', 0, 1n)), slotLine('bankrupt * (1 - isLiquidation) === 0;'))
-    expectRefused(await calculate(withSignal(input, 'liquidatesShort', 0, 1n)), slotLine('liquidatesShort * (1 - isLiquidation) === 0;'))
+    expectRefused(await calculate(withSignal(input, 'bankrupt', 0, 1n)), slotLine('bankrupt * (1 - closesPosition) === 0;'))
+    expectRefused(await calculate(withSignal(input, 'movedShort', 0, 1n)), slotLine('movedShort * (1 - closesPosition) === 0;'))
+  })
+})
+
+// ---------------------------------------------------------------------------------------
+// Settlements
+// ---------------------------------------------------------------------------------------
+
+// An ETH call struck at 3000 settles at 3000.000123: intrinsic 123 base units a contract.
+const CALL_SETTLES = { price: 3_000_000_123n, strike: 3_000_000_000n, isCall: true }
+const settlementTx = (accountIndex: bigint, settlement = CALL_SETTLES, seriesId = 1n): Tx => ({ type: TxType.settlement, accountIndex, seriesId, settlement })
+// Account 1 long 10 and account 2 short 10 of series 1; slot 0 settles the short (it pays 13
+// into the fund), slot 1 the long (the fund pays it 12).
+const settled = once(async () => {
+  const state = history(stateWith(10_000n, 10_000n), tradeTx({ fill: 10n, price: 100n, buyLimit: 100n, sellLimit: 100n }))
+  return accepted(batch(state, [settlementTx(2n), settlementTx(1n)]))
+})
+// The fund holds a short of 1 (from a liquidation) and closes it: no cash moves.
+const fundSettles = once(async () => {
+  const state = history(stateWith(10_000n, 10_000n), tradeTx({ fill: 10n, price: 100n, buyLimit: 100n, sellLimit: 100n }))
+  state.setMarketTable(testMarketTable(P, [1n, 2n, 3n], 1_000n, 100n))
+  history(state, liquidationTx(2n, 1n, -1n))
+  return accepted(batch(state, [settlementTx(BigInt(FEE_ACCOUNT_INDEX))]))
+})
+
+describe('batch circuit: settlement rules', () => {
+  it('a settlement batch proves: the short pays its payoff rounded up, the long is paid it rounded down', async () => {
+    const { trace } = await settled()
+    expect(trace.slots.map((s) => s.settlement?.paid)).toEqual([13n, -12n])
+    const proof = await proveBatch(trace, P)
+    expect(proof.inputHash).toBe(trace.inputHash)
+  })
+
+  it("closes the fund's own position without cash (witness of the core, accepted)", async () => {
+    const { trace } = await fundSettles()
+    expect(trace.slots[0]!.settlement?.paid).toBe(0n)
+  })
+
+  it('binds the price, strike and call/put through the published data (L1 checks them against its storage)', async () => {
+    const { input, trace } = await fundSettles()
+    // The fund's own settlement moves no cash at any price: the witness stays valid, the data changes.
+    expectOtherPublicInput(await calculate(withSignal(input, 'settlementPrice', 0, CALL_SETTLES.price + 1n)), trace)
+    expectOtherPublicInput(await calculate(withSignal(input, 'strike', 0, CALL_SETTLES.strike - 1n)), trace)
+  })
+
+  it('refuses closing part of the position (a settlement closes all of it)', async () => {
+    const { input } = await settled()
+    expectRefused(await calculate(withSignal(input, 'fill', 0, 9n)), slotLine('isSettlement * (signedHeld - fill) === 0;'))
+  })
+
+  it('refuses settling with another account than the fund as counterparty', async () => {
+    const { input } = await settled()
+    expectRefused(await calculate(withSignal(input, 'accountB', 0, 1n)), slotLine('closesPosition * accountB === 0;'))
+  })
+
+  it('refuses paying less than the payoff: a short claiming bankruptcy, a long claiming the fund is short', async () => {
+    const { input } = await settled()
+    expectRefused(await calculate(withSignal(input, 'bankrupt', 0, 1n)), inside('Num2Bits'), slotLine('owedBeyond.in <== bankrupt * (owed - accountAFields[4] - 1);'))
+    expectRefused(await calculate(withSignal(input, 'fundShort', 1, 1n)), inside('Num2Bits'), slotLine('owedBeyondFund.in <== fundShort * (-owed - accountBFields[4] - 1);'))
+  })
+
+  it('refuses settlement values in a slot of another kind', async () => {
+    const { input } = await tradeAndWithdraw()
+    expectRefused(await calculate(withSignal(input, 'fundShort', 0, 1n)), slotLine('fundShort * (1 - isSettlement) === 0;'))
+    expectRefused(await calculate(withSignal(input, 'isCall', 0, 1n)), slotLine('isCall * (1 - isSettlement) === 0;'))
+  })
+
+  it('refuses a put paid as a call (the payoff changes what the account pays)', async () => {
+    const { input } = await settled()
+    // As a put the short owes nothing: its new balance differs, so the fund's leaf is not where the witness says.
+    expectRefused(await calculate(withSignal(input, 'isCall', 0, 0n)), AT.merkleOldLeaf(), AT.updateB())
   })
 })
 
@@ -1135,6 +1205,8 @@ describe('batch circuit: every witness wire is pinned by the r1cs', () => {
   }
 
   it.each([
+    ['two settlements', () => settled()],
+    ["the fund's own settlement", () => fundSettles()],
     ['two liquidations', () => liquidated()],
     ['a bankrupt liquidation', () => bankruptcy()],
     ['two deposits', () => twoDeposits()],

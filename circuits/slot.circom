@@ -46,7 +46,7 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     var S = marketRows;
     var K = scenarioCount;
     // The kinds this template implements; a TxType added in state/params.ts fails here.
-    assert(TX_KINDS() == 7);
+    assert(TX_KINDS() == 8);
 
     signal input rootIn;
     signal input queueHashIn;
@@ -102,8 +102,12 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     signal input forcedPaysAll;
     signal input checkSelect[K + 1];
     signal input table[S][3 + K];
-    signal input liquidatesShort;
+    signal input movedShort;
     signal input bankrupt;
+    signal input settlementPrice;
+    signal input strike;
+    signal input isCall;
+    signal input fundShort;
     signal input liquidationRow[S];
     signal input orderSlotAOld[2];
     signal input orderSlotASiblings[orderSlotsDepth];
@@ -123,6 +127,9 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     signal isLiquidation <== typeFlags[TX_LIQUIDATION()];
     // Trades and liquidations move a position between account A and account B.
     signal movesPositions <== isTrade + isLiquidation;
+    signal isSettlement <== typeFlags[TX_SETTLEMENT()];
+    // Liquidations and settlements move (all or part of) one position of account A with the fund.
+    signal closesPosition <== isLiquidation + isSettlement;
 
     // ---- ranges of the shared scalars ----
     component amountBits = Num2Bits(64);
@@ -183,10 +190,10 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     isTrade * sameAccount.out === 0;
     component seriesZero = IsZero();
     seriesZero.in <== seriesId;
-    movesPositions * seriesZero.out === 0;
+    (movesPositions + isSettlement) * seriesZero.out === 0;
     component fillZero = IsZero();
     fillZero.in <== fill;
-    movesPositions * fillZero.out === 0;
+    (movesPositions + isSettlement) * fillZero.out === 0;
     component buyLimitOk = LessEqThan(64);
     buyLimitOk.in[0] <== price;
     buyLimitOk.in[1] <== buyLimitPrice;
@@ -272,12 +279,14 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     // Positions: opened (proven against positionsHash) where margin reads them: account A in
     // a trade, withdrawal or forced withdrawal, account B in a trade; moved in a trade.
     signal tradeFill <== isTrade * fill;
-    // A liquidation moves t = +fill (a long) or -fill (a short, liquidatesShort) from A to the fund.
-    liquidatesShort * (1 - liquidatesShort) === 0;
-    liquidatesShort * (1 - isLiquidation) === 0;
-    signal shortFill <== liquidatesShort * fill;
+    // A liquidation moves t = +fill (a long) or -fill (a short, movedShort) from A to the fund;
+    // a settlement closes t, all of A's position.
+    movedShort * (1 - movedShort) === 0;
+    movedShort * (1 - closesPosition) === 0;
+    signal shortFill <== movedShort * fill;
     signal liquidatedSize <== isLiquidation * (fill - 2 * shortFill);
-    signal opensA <== isTrade + isWithdraw + isForced + isLiquidation;
+    signal settledSize <== isSettlement * (fill - 2 * shortFill);
+    signal opensA <== isTrade + isWithdraw + isForced + closesPosition;
     component heldA = PositionsHash(P);
     for (var i = 0; i < P; i++) heldA.positions[i] <== positionsA[i];
     opensA * (heldA.out - accountAFields[5]) === 0;
@@ -286,10 +295,10 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     movesPositions * (heldB.out - accountBFields[5]) === 0;
 
     component moveA = PositionSlotMove(P);
-    moveA.enabled <== movesPositions;
+    moveA.enabled <== movesPositions + isSettlement;
     moveA.index <== positionA;
     moveA.seriesId <== seriesId;
-    moveA.delta <== tradeFill - liquidatedSize;
+    moveA.delta <== tradeFill - liquidatedSize - settledSize;
     for (var i = 0; i < P; i++) moveA.before[i] <== positionsA[i];
     component moveB = PositionSlotMove(P);
     moveB.enabled <== movesPositions;
@@ -303,12 +312,14 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     for (var i = 0; i < P; i++) movedB.positions[i] <== moveB.after[i];
 
     // ---- liquidation: account A's position shrinks towards zero, by fill at most its size ----
-    isLiquidation * moveA.heldEmpty === 0;
-    signal signedHeld <== (1 - 2 * liquidatesShort) * moveA.heldSize;
+    closesPosition * moveA.heldEmpty === 0;
+    signal signedHeld <== (1 - 2 * movedShort) * moveA.heldSize;
     component reduces = Num2Bits(BITS_POSITION_MAGNITUDE());
     reduces.in <== isLiquidation * (signedHeld - fill);
+    // A settlement closes the whole position.
+    isSettlement * (signedHeld - fill) === 0;
     // The fund (account 0) takes the position over.
-    isLiquidation * accountB === 0;
+    closesPosition * accountB === 0;
     // At the table's mark of the series (the row liquidationRow selects).
     var rowOnes = 0;
     var rowSeries = 0;
@@ -336,16 +347,60 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     penaltyRoundingLow.in <== penaltyRounding;
     component penaltyRoundingHigh = Num2Bits(14);
     penaltyRoundingHigh.in <== 9999 - penaltyRounding;
-    // Owed by A: penalty - t * mark; paid: all of it, or (bankrupt) all of A's collateral.
-    signal shortValue <== liquidatesShort * markValue;
+    // ---- settlement: the payoff at the price L1 fixed (L1 checks price, strike, isCall) ----
+    component settlementPriceBits = Num2Bits(64);
+    settlementPriceBits.in <== settlementPrice;
+    component strikeBits = Num2Bits(64);
+    strikeBits.in <== strike;
+    isCall * (1 - isCall) === 0;
+    // Zero outside settlements, so that no other slot carries a free value.
+    settlementPrice * (1 - isSettlement) === 0;
+    strike * (1 - isSettlement) === 0;
+    isCall * (1 - isSettlement) === 0;
+    component callInTheMoney = LessThan(64);
+    callInTheMoney.in[0] <== strike;
+    callInTheMoney.in[1] <== settlementPrice;
+    component putInTheMoney = LessThan(64);
+    putInTheMoney.in[0] <== settlementPrice;
+    putInTheMoney.in[1] <== strike;
+    signal callPays <== isCall * callInTheMoney.out;
+    signal putPays <== (1 - isCall) * putInTheMoney.out;
+    signal callIntrinsic <== callPays * (settlementPrice - strike);
+    signal putIntrinsic <== putPays * (strike - settlementPrice);
+    signal settledValue <== fill * (callIntrinsic + putIntrinsic);
+    // payoff = settledValue / SIZE_SCALE, rounded down for a long and up for a short: the
+    // hint is pinned by 0 <= (1 - 2 movedShort) (settledValue - SIZE_SCALE payoff) < SIZE_SCALE
+    // (bounded through the collateral it moves, as the fee is).
+    signal payoffHint;
+    payoffHint <-- movedShort == 1 ? (settledValue + SIZE_SCALE() - 1) \ SIZE_SCALE() : settledValue \ SIZE_SCALE();
+    signal payoffRounding <== (1 - 2 * movedShort) * (settledValue - SIZE_SCALE() * payoffHint);
+    component payoffRoundingLow = Num2Bits(BITS_SIZE_SCALE());
+    payoffRoundingLow.in <== payoffRounding;
+    component payoffRoundingHigh = Num2Bits(BITS_SIZE_SCALE());
+    payoffRoundingHigh.in <== SIZE_SCALE() - 1 - payoffRounding;
+    // The fund's own positions close without cash: it is the clearing house.
+    signal selfSettlement <== isSettlement * aIsZero.out;
+    signal shortPayoff <== movedShort * payoffHint;
+    signal settlementOwed <== (isSettlement - selfSettlement) * (2 * shortPayoff - payoffHint);
+
+    // ---- what A pays the fund (liquidation or settlement) ----
+    // Owed: penalty - t * mark (liquidation), the payoff signed (settlement); paid: all of it,
+    // or all of A's collateral (bankrupt), or, for a long the fund cannot pay in full, all
+    // the fund's collateral (fundShort).
+    signal shortValue <== movedShort * markValue;
     signal movedValue <== isLiquidation * (markValue - 2 * shortValue);
-    signal owed <== isLiquidation * penaltyHint - movedValue;
+    signal owed <== isLiquidation * penaltyHint - movedValue + settlementOwed;
     bankrupt * (1 - bankrupt) === 0;
-    bankrupt * (1 - isLiquidation) === 0;
+    bankrupt * (1 - closesPosition) === 0;
+    fundShort * (1 - fundShort) === 0;
+    fundShort * (1 - isSettlement) === 0;
     signal bankruptShortfall <== bankrupt * (accountAFields[4] - owed);
-    signal liquidationPaid <== owed + bankruptShortfall;
+    signal fundShortfall <== fundShort * (-accountBFields[4] - owed);
+    signal liquidationPaid <== owed + bankruptShortfall + fundShortfall;
     component owedBeyond = Num2Bits(128);
     owedBeyond.in <== bankrupt * (owed - accountAFields[4] - 1);
+    component owedBeyondFund = Num2Bits(128);
+    owedBeyondFund.in <== fundShort * (-owed - accountBFields[4] - 1);
 
     signal premium <== price * tradeFill;
 
@@ -386,7 +441,7 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     newA[2] <== accountAFields[2] + creates * l1Address;
     newA[3] <== accountAFields[3] + isWithdraw;
     newA[4] <== accountAFields[4] + depositAmount - withdrawAmount - premium - fee - paid - liquidationPaid;
-    newA[5] <== accountAFields[5] + movesPositions * (movedA.out - accountAFields[5]);
+    newA[5] <== accountAFields[5] + (movesPositions + isSettlement) * (movedA.out - accountAFields[5]);
     newA[6] <== slotA.rootOut;
     // Collateral stays in [0, 2^64): no withdrawal, premium, fee or deposit can overdraw or overflow it.
     component collateralA = Num2Bits(64);
@@ -491,7 +546,8 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
         newLeafB.fields[i] <== newB[i];
     }
     component updateB = MerkleUpdate(accountsDepth);
-    updateB.enabled <== movesPositions;
+    // The fund is account B of a settlement too (except of its own).
+    updateB.enabled <== movesPositions + isSettlement - selfSettlement;
     updateB.rootIn <== updateA.rootOut;
     updateB.oldLeaf <== oldLeafB.out;
     updateB.newLeaf <== newLeafB.out;
@@ -520,11 +576,13 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
     signal amountTerm <== depositAmount + withdrawAmount + paid + cancelTerm;
     signal tradeTerm <== isTrade * (accountB * (1 << 36) + seriesId * (1 << 68) + fill * (1 << 100) + price * (1 << 164));
     // A liquidation: trade's layout with the fund as seller (0) and the short flag for the price.
-    signal liquidationTerm <== isLiquidation * (seriesId * (1 << 68) + fill * (1 << 100) + liquidatesShort * (1 << 164));
+    signal liquidationTerm <== closesPosition * (seriesId * (1 << 68) + fill * (1 << 100) + movedShort * (1 << 164));
     e1 <== type + accountTerm * (1 << 4) + amountTerm * (1 << 36) + tradeTerm + liquidationTerm;
     signal orderIds <== isTrade * (buyOrderId + sellOrderId * (1 << 32));
     signal tradeIds <== orderIds + movesPositions * (positionA * (1 << 64) + positionB * (1 << 72));
     signal withdrawRecipient <== isWithdraw * accountAFields[2];
     signal forcedRecipient <== isForced * l1Address;
-    e2 <== tradeIds + withdrawRecipient + forcedRecipient;
+    // A settlement: what L1 checks (price, strike, call/put) and the position index.
+    signal settlementTerm <== isSettlement * (settlementPrice + strike * (1 << 64) + isCall * (1 << 128) + positionA * (1 << 136));
+    e2 <== tradeIds + withdrawRecipient + forcedRecipient + settlementTerm;
 }

@@ -23,6 +23,7 @@ import {
   marketRowLanes,
   marketTableWordCount,
   MAX_POSITION_SLOTS,
+  SIZE_DECIMALS,
   assertParamSet,
   type ParamSet,
 } from '../state/params.js'
@@ -72,6 +73,10 @@ function BITS_POSITION_MAGNITUDE() { return ${Bits.positionMagnitude}; }
 function TABLE_ROW_HEADER_LANES() { return ${MarketTableLayout.rowHeaderLanes}; }
 function TABLE_LANES_PER_WORD() { return ${MarketTableLayout.lanesPerWord}; }
 function TABLE_WORDS_PER_HASH() { return ${MarketTableLayout.wordsPerHash}; }
+
+// Size units per contract (10^SIZE_DECIMALS): a settlement's payoff is size * intrinsic / SIZE_SCALE.
+function SIZE_SCALE() { return ${10n ** BigInt(SIZE_DECIMALS)}; }
+function BITS_SIZE_SCALE() { return ${(10n ** BigInt(SIZE_DECIMALS) - 1n).toString(2).length}; }
 
 // Margin checks are scaled by FEE_BPS_DENOMINATOR (10000 * equity).
 function BPS_DENOMINATOR() { return ${FEE_BPS_DENOMINATOR}; }

@@ -13,6 +13,7 @@ import { applyWithdraw, checkWithdraw } from './tx/withdraw.js'
 import { applyForcedWithdrawal, checkForcedWithdrawal } from './tx/forcedWithdrawal.js'
 import { applyCancel, checkCancel } from './tx/cancel.js'
 import { applyLiquidation, checkLiquidation } from './tx/liquidation.js'
+import { applySettlement, checkSettlement } from './tx/settlement.js'
 import { marketTableHashOfWords, marketTableWords, type BatchMarketTable } from './marketTable.js'
 import type { RollupState } from './rollupState.js'
 import type { BatchTrace, QueueEntry, SignedOrder, SlotTrace, Tx } from './types.js'
@@ -39,7 +40,9 @@ export function checkTx(state: RollupState, tx: Tx, options: ApplyOptions = {}):
               ? checkCancel(state, tx, verify)
               : tx.type === TxType.liquidation
                 ? checkLiquidation(state, tx)
-                : checkForcedWithdrawal(state, tx)
+                : tx.type === TxType.settlement
+                  ? checkSettlement(state, tx)
+                  : checkForcedWithdrawal(state, tx)
   return result && !result.ok ? result : undefined
 }
 
@@ -78,6 +81,8 @@ function applyKind(state: RollupState, tx: Tx, verify: boolean): SlotTrace {
       return applyCancel(state, tx, verify)
     case TxType.liquidation:
       return applyLiquidation(state, tx)
+    case TxType.settlement:
+      return applySettlement(state, tx)
   }
 }
 
@@ -207,6 +212,15 @@ export function replayBatch(state: RollupState, data: readonly bigint[], queueEn
         break
       case TxType.cancel:
         txs.push({ type: TxType.cancel, accountIndex: slot.accountIndex, orderId: slot.orderId, signature: { R8: { x: 0n, y: 0n }, S: 0n } })
+        break
+      case TxType.settlement:
+        txs.push({
+          type: TxType.settlement,
+          accountIndex: slot.accountIndex,
+          seriesId: slot.seriesId,
+          settlement: { price: slot.price, strike: slot.strike, isCall: slot.isCall },
+          position: slot.accountPosition,
+        })
         break
       case TxType.liquidation:
         txs.push({

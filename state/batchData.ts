@@ -30,6 +30,18 @@ export type SlotData =
     }
   | { readonly type: typeof TxType.cancel; readonly accountIndex: bigint; readonly orderId: bigint }
   | {
+      readonly type: typeof TxType.settlement
+      readonly accountIndex: bigint
+      readonly seriesId: bigint
+      /** |n|, the size closed. */
+      readonly size: bigint
+      readonly short: boolean
+      readonly price: bigint
+      readonly strike: bigint
+      readonly isCall: boolean
+      readonly accountPosition: bigint
+    }
+  | {
       readonly type: typeof TxType.liquidation
       readonly accountIndex: bigint
       readonly seriesId: bigint
@@ -86,6 +98,18 @@ export function encodeSlot(d: SlotData): [bigint, bigint] {
         type | field(d.accountIndex, Bits.accountIndex, SlotLayout.account, 'account') | field(d.orderId, Bits.orderId, SlotLayout.cancelOrderId, 'order id'),
         0n,
       ]
+    case TxType.settlement:
+      return [
+        type |
+          field(d.accountIndex, Bits.accountIndex, SlotLayout.tradeBuyer, 'account') |
+          field(d.seriesId, Bits.seriesId, SlotLayout.tradeSeries, 'seriesId') |
+          field(d.size, Bits.size, SlotLayout.tradeSize, 'size') |
+          (d.short ? 1n << BigInt(SlotLayout.liquidationShort) : 0n),
+        field(d.price, Bits.price, SlotLayout.settlementPrice, 'settlement price') |
+          field(d.strike, Bits.price, SlotLayout.settlementStrike, 'strike') |
+          (d.isCall ? 1n << BigInt(SlotLayout.settlementIsCall) : 0n) |
+          field(d.accountPosition, Bits.positionIndex, SlotLayout.settlementPosition, 'account position'),
+      ]
     case TxType.liquidation:
       return [
         type |
@@ -140,6 +164,19 @@ export function decodeSlot(e1: bigint, e2: bigint): SlotData {
       break
     case TxType.cancel:
       decoded = { type, accountIndex: bitsAt(e1, SlotLayout.account, Bits.accountIndex), orderId: bitsAt(e1, SlotLayout.cancelOrderId, Bits.orderId) }
+      break
+    case TxType.settlement:
+      decoded = {
+        type,
+        accountIndex: bitsAt(e1, SlotLayout.tradeBuyer, Bits.accountIndex),
+        seriesId: bitsAt(e1, SlotLayout.tradeSeries, Bits.seriesId),
+        size: bitsAt(e1, SlotLayout.tradeSize, Bits.size),
+        short: bitsAt(e1, SlotLayout.liquidationShort, 1) === 1n,
+        price: bitsAt(e2, SlotLayout.settlementPrice, Bits.price),
+        strike: bitsAt(e2, SlotLayout.settlementStrike, Bits.price),
+        isCall: bitsAt(e2, SlotLayout.settlementIsCall, 1) === 1n,
+        accountPosition: bitsAt(e2, SlotLayout.settlementPosition, Bits.positionIndex),
+      }
       break
     case TxType.liquidation:
       decoded = {

@@ -98,6 +98,7 @@ export const TxType = {
   forcedWithdrawal: 4,
   cancel: 5,
   liquidation: 6,
+  settlement: 7,
 } as const
 export type TxType = (typeof TxType)[keyof typeof TxType]
 /** Number of transaction kinds: the circuit's one-hot `typeFlags` has one flag per kind, in `TxType` order. */
@@ -195,6 +196,15 @@ export const SlotLayout = {
   tradeSellerPosition: 72,
   /** e1 of liquidation (trade's layout, seller = the fund, no price): 1 when the liquidated position is short. */
   liquidationShort: 164,
+  /**
+   * Settlement: e1 as a liquidation's (account, series, size, short); e2 carries what the L1
+   * contract checks against its storage: the settlement price, the strike, call or put, and
+   * the account's position index.
+   */
+  settlementPrice: 0,
+  settlementStrike: 64,
+  settlementIsCall: 128,
+  settlementPosition: 136,
 } as const
 
 /** Packed L1 queue entry: kind at bit 0, account index at 8 (forced only), amount at 40 (deposit only). */

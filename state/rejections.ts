@@ -21,6 +21,7 @@ export const RejectionCode = {
   ORDER_CANCELLED: 'order was cancelled by its owner',
   BAD_ORDER_ID: 'order id must be at least 1 and fit 32 bits',
   POSITION_SLOTS_FULL: 'account has no free position slot',
+  BAD_SETTLEMENT: 'a settlement closes an open position of the account at a fixed price (> 0) and uint64 strike',
   NOT_LIQUIDATABLE: 'the account meets maintenance margin under the batch market table',
   BAD_LIQUIDATION: 'a liquidation must reduce an open position of the account, by at most its size',
   INSUFFICIENT_FUND: 'the insurance fund cannot pay for the position it would take over',

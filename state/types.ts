@@ -90,6 +90,7 @@ export type Tx =
       readonly signature: Signature
     }
   | LiquidationTx
+  | SettlementTx
 
 /**
  * A liquidation (docs/protocol.md, "Liquidation"): the insurance fund takes over `size` of
@@ -103,6 +104,28 @@ export type LiquidationTx = {
   readonly size: bigint
   /** Position indices; by default the account's slot of the series and the fund's (or its lowest empty one). */
   readonly positions?: { readonly account: bigint; readonly fund: bigint }
+}
+
+/** What the L1 contract fixed for an expired series, and checks a settlement against. */
+export type SeriesSettlement = {
+  /** Settlement price, collateral base units per unit of underlying (> 0, uint64). */
+  readonly price: bigint
+  /** Strike, same unit (uint64). */
+  readonly strike: bigint
+  readonly isCall: boolean
+}
+
+/**
+ * A settlement (docs/protocol.md, "Settlement"): closes the account's whole position in an
+ * expired series at its payoff under the settlement price, against the insurance fund.
+ */
+export type SettlementTx = {
+  readonly type: typeof TxType.settlement
+  readonly accountIndex: bigint
+  readonly seriesId: bigint
+  readonly settlement: SeriesSettlement
+  /** The account's slot of the series; by default the one holding it. */
+  readonly position?: bigint
 }
 
 /** A leaf replaced in a tree: the siblings prove `before` against the root before the change. */
@@ -152,6 +175,11 @@ export type SlotTrace = {
   readonly fee?: bigint
   /** Liquidation: what the account paid the fund (negative: the fund paid it), and whether it could not pay all it owed. */
   readonly liquidation?: { readonly paid: bigint; readonly bankrupt: boolean; readonly penalty: bigint; readonly mark: bigint }
+  /**
+   * Settlement: the payoff of the position (what a long is owed or a short owes), what the
+   * account paid the fund (negative: was paid), and whether the account or the fund could not pay it all.
+   */
+  readonly settlement?: { readonly payoff: bigint; readonly paid: bigint; readonly bankrupt: boolean; readonly fundShort: boolean }
   /** Withdraw and forced withdrawal: the amount paid out on L1. */
   readonly amountOut?: bigint
   /** The two published field elements of this slot. */

@@ -85,6 +85,10 @@ export function slotSignals(slot: SlotTrace, params: ParamSet, table: BatchMarke
   const hintsB = marginHints(slot.positionsB?.after, table, params)
   const forced = forcedHints(slot, table, params)
   const liquidation = tx.type === TxType.liquidation ? tx : undefined
+  const settlement = tx.type === TxType.settlement ? tx : undefined
+  // A settlement closes the whole position it names: its size is the size held.
+  const settledSize = settlement && slot.positionsA ? slot.positionsA.before[Number(slot.positionsA.index ?? 0n)]!.size : 0n
+  const movedSize = liquidation ? liquidation.size : settledSize
   const liquidationRowIndex = liquidation ? table.rows.findIndex((r) => r.seriesId === liquidation.seriesId) : 0
   return {
     type: BigInt(tx.type),
@@ -99,8 +103,8 @@ export function slotSignals(slot: SlotTrace, params: ParamSet, table: BatchMarke
     accountB: b.index,
     accountBFields: b.fields,
     accountBSiblings: b.siblings,
-    seriesId: trade?.buy.order.seriesId ?? liquidation?.seriesId ?? 0n,
-    fill: trade?.fill ?? (liquidation ? (liquidation.size < 0n ? -liquidation.size : liquidation.size) : 0n),
+    seriesId: trade?.buy.order.seriesId ?? liquidation?.seriesId ?? settlement?.seriesId ?? 0n,
+    fill: trade?.fill ?? (movedSize < 0n ? -movedSize : movedSize),
     price: trade?.price ?? 0n,
     // The buy order's id in a trade; the cancelled order's id in a cancel.
     buyOrderId: trade?.buy.order.orderId ?? cancel?.orderId ?? 0n,
@@ -129,8 +133,12 @@ export function slotSignals(slot: SlotTrace, params: ParamSet, table: BatchMarke
     forcedBelow: forced.below,
     forcedPaysAll: forced.paysAll,
     checkSelect: Array.from({ length: params.scenarioCount + 1 }, (_, k) => (k === forced.select ? 1n : 0n)),
-    liquidatesShort: liquidation && liquidation.size < 0n ? 1n : 0n,
-    bankrupt: slot.liquidation?.bankrupt ? 1n : 0n,
+    movedShort: movedSize < 0n ? 1n : 0n,
+    bankrupt: slot.liquidation?.bankrupt || slot.settlement?.bankrupt ? 1n : 0n,
+    settlementPrice: settlement?.settlement.price ?? 0n,
+    strike: settlement?.settlement.strike ?? 0n,
+    isCall: settlement?.settlement.isCall ? 1n : 0n,
+    fundShort: slot.settlement?.fundShort ? 1n : 0n,
     liquidationRow: Array.from({ length: params.marketRows }, (_, j) => (j === Math.max(liquidationRowIndex, 0) ? 1n : 0n)),
     orderSlotAOld: slot.orderSlotA ? [slot.orderSlotA.before.orderId, slot.orderSlotA.before.filled] : zeros(2),
     orderSlotASiblings: slot.orderSlotA ? [...slot.orderSlotA.siblings] : zeros(params.orderSlotsDepth),

@@ -27,6 +27,10 @@ function TABLE_ROW_HEADER_LANES() { return 3; }
 function TABLE_LANES_PER_WORD() { return 5; }
 function TABLE_WORDS_PER_HASH() { return 4; }
 
+// Size units per contract (10^SIZE_DECIMALS): a settlement's payoff is size * intrinsic / SIZE_SCALE.
+function SIZE_SCALE() { return 100; }
+function BITS_SIZE_SCALE() { return 7; }
+
 // Margin checks are scaled by FEE_BPS_DENOMINATOR (10000 * equity).
 function BPS_DENOMINATOR() { return 10000; }
 
@@ -62,7 +66,7 @@ function CANCELLED_FILLED() { return 18446744073709551615; }
 function FEE_ACCOUNT_INDEX() { return 0; }
 
 // Transaction kinds (TxType): a slot's `type`, and the index of its one-hot flag.
-function TX_KINDS() { return 7; }
+function TX_KINDS() { return 8; }
 function TX_NOOP() { return 0; }
 function TX_DEPOSIT() { return 1; }
 function TX_TRADE() { return 2; }
@@ -70,3 +74,4 @@ function TX_WITHDRAW() { return 3; }
 function TX_FORCED_WITHDRAWAL() { return 4; }
 function TX_CANCEL() { return 5; }
 function TX_LIQUIDATION() { return 6; }
+function TX_SETTLEMENT() { return 7; }
