@@ -607,3 +607,31 @@ describe('Engine: liquidations', () => {
     expect(skipped).toMatchObject([{ accountIndex: 3n }])
   })
 })
+
+describe('Engine: settlement of an expired series', () => {
+  it('settles shorts first, then longs, at the fixed price; then nothing is left to settle', () => {
+    const { engine, keys, batches, cancelled } = setup(20_000n * USDC)
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 200n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 200n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 5n, limitPrice: 1_000_000n }))
+    engine.flush()
+    batches.length = 0
+    const price = SERIES.strike + 150_000000n // 150 USDC in the money, if a call
+    const intrinsic = SERIES.isCall ? 150_000000n : 0n
+    const [long, short] = [engine.state.account(2n).collateral, engine.state.account(3n).collateral]
+    const executed = engine.settleSeries(1n, price)
+    expect(executed.map((e) => [e.accountIndex, e.size])).toEqual([
+      [3n, -200n],
+      [2n, 200n],
+    ])
+    const payoff = (200n * intrinsic) / 100n
+    expect(engine.state.account(3n).collateral).toBe(short - payoff)
+    expect(engine.state.account(2n).collateral).toBe(long + payoff)
+    expect(engine.state.positions(2n)).toEqual([])
+    expect(engine.state.positions(3n)).toEqual([])
+    expect(cancelled.some((c) => c.startsWith('1/1:') && /expired/.test(c))).toBe(true)
+    expect(engine.settleSeries(1n, price)).toEqual([])
+    engine.flush()
+    expect(batches.flatMap((b) => b.slots.map((s) => s.tx.type)).filter((t) => t === TxType.settlement)).toHaveLength(2)
+  })
+})

@@ -110,6 +110,18 @@ export type LiquidationExecution = {
 }
 export type LiquidationSkip = { readonly accountIndex: bigint; readonly reason: string }
 
+/** One position the engine settled at the series' fixed price. */
+export type SettlementExecution = {
+  readonly accountIndex: bigint
+  readonly seriesId: bigint
+  /** The size closed (signed as held). */
+  readonly size: bigint
+  /** What the account paid the fund (negative: was paid). */
+  readonly paid: bigint
+  readonly bankrupt: boolean
+  readonly fundShort: boolean
+}
+
 export class Engine {
   readonly state: RollupState
   readonly #books = new Map<bigint, OrderBook>()
@@ -214,6 +226,35 @@ export class Engine {
       const move = other.mark > row.mark ? other.mark - row.mark : row.mark - other.mark
       return move * 10_000n <= maxMove * (row.mark > 0n ? row.mark : 1n)
     })
+  }
+
+  /**
+   * Settles every position in `seriesId` at the settlement price L1 fixed (`price`, collateral
+   * base units per unit of underlying): shorts first, so that the fund holds what they pay
+   * before it pays the longs, then longs, then the fund's own position (docs/protocol.md,
+   * "Settlement"). Resting orders on the series are cancelled. Idempotent: a series nobody
+   * holds settles nothing (and opens no table).
+   */
+  settleSeries(seriesId: bigint, price: bigint): readonly SettlementExecution[] {
+    this.#beginRequest()
+    const series = this.#options.market.seriesById(seriesId)
+    if (!series) throw new SequencerError(404, 'UNKNOWN_SERIES', `series ${seriesId} is not listed`)
+    const fund = BigInt(INSURANCE_ACCOUNT_INDEX)
+    const holders = this.state.accountIndices().flatMap((index) => {
+      const held = this.state.positionSlots(index).find((p) => p.seriesId === seriesId && p.size !== 0n)
+      return held ? [{ index, size: held.size }] : []
+    })
+    const rank = (h: { index: bigint; size: bigint }) => (h.index === fund ? 2 : h.size < 0n ? 0 : 1)
+    holders.sort((a, b) => rank(a) - rank(b) || (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
+    if (holders.length > 0) this.#cancelWhere((o) => o.signed.order.seriesId === seriesId, `series ${seriesId} expired and settles at ${price}`)
+    const executed: SettlementExecution[] = []
+    for (const h of holders) {
+      const tx: Tx = { type: TxType.settlement, accountIndex: h.index, seriesId, settlement: { price, strike: series.strike, isCall: series.isCall } }
+      const slot = this.#apply(tx)
+      const s = slot.settlement!
+      executed.push({ accountIndex: h.index, seriesId, size: h.size, paid: s.paid, bankrupt: s.bankrupt, fundShort: s.fundShort })
+    }
+    return executed
   }
 
   /**

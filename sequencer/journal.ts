@@ -35,6 +35,7 @@ export type JournalEntry =
   | ({ readonly t: 'cancel'; readonly now: string; readonly signed: SignedCancelJSON } & Tables)
   | { readonly t: 'flush' }
   | ({ readonly t: 'liquidations'; readonly now: string; readonly outcome: string } & Tables)
+  | ({ readonly t: 'settlement'; readonly now: string; readonly seriesId: string; readonly price: string; readonly outcome: string } & Tables)
   /** New market inputs (oracle prices, vols, trading states): later decisions depend on them. */
   | { readonly t: 'market'; readonly update: MarketUpdate }
 

@@ -177,6 +177,11 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       const { accountIndex } = recorder.applyQueueEntry(queueIndex, entry)
       log(`L1 queue entry ${queueIndex} applied to account ${accountIndex}`)
     }
+    // Expired series whose price L1 fixed are settled (positions closed at their payoff).
+    for (const [seriesId, price] of keeper?.prices ?? new Map<bigint, bigint>()) {
+      const executed = recorder.settleSeries(seriesId, price)
+      if (executed.length > 0) log(`settled ${executed.length} position(s) of series ${seriesId} at ${price}`)
+    }
     // Accounts below maintenance under the batch's table are handed to the insurance fund.
     const { executed } = recorder.liquidate()
     for (const e of executed)

@@ -88,6 +88,15 @@ export class Recorder {
     return result
   }
 
+  /** Settles a series at its fixed price (`settleSeries`); journaled when it settled anything. */
+  settleSeries(seriesId: bigint, price: bigint): ReturnType<Engine['settleSeries']> {
+    const now = this.#now()
+    const executed = this.#engine.settleSeries(seriesId, price)
+    if (executed.length > 0)
+      this.#journal?.append({ t: 'settlement', now: now.toString(), seriesId: seriesId.toString(), price: price.toString(), outcome: digest(executed), ...this.#tables() })
+    return executed
+  }
+
   flush(): boolean {
     const cut = this.#engine.flush()
     if (cut) this.#journal?.append({ t: 'flush' })
@@ -145,6 +154,12 @@ function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry
     case 'flush':
       engine.flush()
       return
+    case 'settlement': {
+      clock.now = BigInt(entry.now)
+      const outcome = digest(engine.settleSeries(BigInt(entry.seriesId), BigInt(entry.price)))
+      if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the settlement was ${entry.outcome} but replays as ${outcome}`)
+      return
+    }
     case 'liquidations': {
       clock.now = BigInt(entry.now)
       const outcome = digest(engine.liquidateUnderwater().executed)
