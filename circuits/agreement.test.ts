@@ -35,9 +35,12 @@
  *   series without a table row, a second slot for one series) are checked on the core side
  *   only here; circuits/batch.test.ts attacks each of them by hand.
  *
- * Every batch runs under `testMarketTable` (series 1 to 3), so accepted trades, withdrawals
- * and forced withdrawals (by the owner: its free collateral; by a stranger: nothing) also
- * agree on margin and on the amount paid.
+ * Batches run under `testMarketTable` (series 1 to 3) until a market op switches the next
+ * batches to a stressed or extreme table, so accepted trades, withdrawals and forced
+ * withdrawals (by the owner: its free collateral; by a stranger: nothing) agree on margin and
+ * on the amount paid, and liquidations (of accounts below maintenance, by a share of a
+ * position, sometimes with the wrong sign or more than held) and settlements (at random
+ * prices, calls and puts, sometimes of positions not held) agree on what moves.
  *
  * Needs the artifacts of TEST_PARAMS in build/test/ (`npm run build`).
  */
@@ -49,7 +52,7 @@ import { TEST_PARAMS, TxType } from '../state/params.js'
 import { applyTx, assembleBatch, checkTx } from '../state/batch.js'
 import { buildWitnessInput, type WitnessInput } from '../state/witness.js'
 import { filledBefore } from '../state/tx/trade.js'
-import { cancelTx, depositTx, fundedState, order, signedOrder, testKey, withdrawTx, type TestKey } from '../state/testing.js'
+import { cancelTx, depositTx, fundedState, order, signedOrder, testKey, testMarketTable, withdrawTx, type TestKey } from '../state/testing.js'
 import { forcedWithdrawalEntry } from '../state/queue.js'
 import { freeCollateral } from '../state/margin.js'
 import type { RollupState } from '../state/rollupState.js'
@@ -111,7 +114,13 @@ type WithdrawOp = { kind: 'withdraw'; account: number; nonceDelta: bigint; amoun
 type CancelOp = { kind: 'cancel'; account: number; orderId: bigint; forge: boolean }
 /** A forced withdrawal from the L1 queue, requested by the account's owner or by the stranger. */
 type ForcedOp = { kind: 'forced'; account: number; byStranger: boolean }
-type Op = DepositOp | TradeOp | WithdrawOp | CancelOp | ForcedOp
+/** A liquidation of `percent` % of the account's position in the series (`flip`: the wrong sign). */
+type LiquidateOp = { kind: 'liquidate'; account: number; seriesId: bigint; percent: number; flip: boolean }
+/** A settlement of the account's position in the series at `price` (strike 100). */
+type SettleOp = { kind: 'settle'; account: number; seriesId: bigint; price: bigint; isCall: boolean }
+/** From the next batch on, the market table is calm (0), stressed (1: four times the spread) or extreme (2: marks of 1000). */
+type MarketOp = { kind: 'market'; level: 0 | 1 | 2 }
+type Op = DepositOp | TradeOp | WithdrawOp | CancelOp | ForcedOp | LiquidateOp | SettleOp | MarketOp
 
 /** Accounts 1..3 exist at the start; 4 and 5 exist only after a deposit creates them; 0 is the fee account. */
 const accountArb = fc.integer({ min: 0, max: 5 })
@@ -180,13 +189,37 @@ const forcedArb: fc.Arbitrary<Op> = fc.record({
   byStranger: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
 })
 
+const liquidateArb: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constant('liquidate' as const),
+  account: userArb,
+  seriesId: fc.bigInt({ min: 1n, max: 2n }),
+  percent: fc.integer({ min: 1, max: 120 }),
+  flip: fc.integer({ min: 0, max: 5 }).map((n) => n === 0),
+})
+
+const settleArb: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constant('settle' as const),
+  account: accountArb,
+  seriesId: fc.bigInt({ min: 1n, max: 2n }),
+  price: fc.oneof(fc.bigInt({ min: 0n, max: 200n }), fc.bigInt({ min: 10_000n, max: 1_000_000n })),
+  isCall: fc.boolean(),
+})
+
+const marketArb: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('market' as const), level: fc.constantFrom(0 as const, 1 as const, 2 as const) })
+
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: depositArb },
   { weight: 5, arbitrary: tradeArb },
   { weight: 3, arbitrary: withdrawArb },
   { weight: 2, arbitrary: cancelArb },
   { weight: 2, arbitrary: forcedArb },
+  { weight: 2, arbitrary: liquidateArb },
+  { weight: 1, arbitrary: settleArb },
+  { weight: 1, arbitrary: marketArb },
 )
+
+/** The market tables of `MarketOp`: series 1 to 3 marked at 100 (spread 26 or 100), or at 1000. */
+const MARKET_TABLES = [testMarketTable(P), testMarketTable(P, [1n, 2n, 3n], 100n, 100n), testMarketTable(P, [1n, 2n, 3n], 1_000n, 100n)] as const
 
 function tradeOf(state: RollupState, op: TradeOp, patch: Partial<Pick<TradeOp, 'seller' | 'price' | 'fill'>> = {}): Tx {
   const t = { ...op, ...patch }
@@ -218,6 +251,17 @@ function txOf(state: RollupState, op: Op): Tx {
       const requester = op.byStranger ? key(STRANGER) : ownerKey(state, op.account)
       return { type: TxType.forcedWithdrawal, entry: forcedWithdrawalEntry(requester.l1Address, BigInt(op.account)) }
     }
+    case 'liquidate': {
+      const account = BigInt(op.account)
+      const held = state.positionSlots(account).find((p) => p.seriesId === op.seriesId)?.size ?? 1n
+      const magnitude = (held < 0n ? -held : held) * BigInt(op.percent) / 100n
+      const size = (held < 0n) !== op.flip ? -(magnitude > 0n ? magnitude : 1n) : magnitude > 0n ? magnitude : 1n
+      return { type: TxType.liquidation, accountIndex: account, seriesId: op.seriesId, size }
+    }
+    case 'settle':
+      return { type: TxType.settlement, accountIndex: BigInt(op.account), seriesId: op.seriesId, settlement: { price: op.price, strike: 100n, isCall: op.isCall } }
+    case 'market':
+      return { type: TxType.noop }
   }
 }
 
@@ -383,6 +427,14 @@ async function runHistory(ops: readonly Op[]): Promise<void> {
   const { state } = fundedState(P, 3, 5_000n)
   let pending: SlotTrace[] = []
   for (const op of ops) {
+    if (op.kind === 'market') {
+      // A new table only between batches: close the open one first.
+      if (pending.length > 0) await proveAgreement(state, pending)
+      state.commit()
+      pending = []
+      state.setMarketTable(MARKET_TABLES[op.level])
+      continue
+    }
     const tx = txOf(state, op)
     const rootBefore = state.root
     const rejection = checkTx(state, tx)
