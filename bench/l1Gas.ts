@@ -11,8 +11,8 @@
  *    check, storage updates; no withdrawal is credited by this batch).
  * 4. A asks for the forced withdrawal of account 1; time passes beyond the timeout; anyone
  *    freezes; A's account exits with a Merkle proof against the last verified root:
- *    `l1.gas.escape_exit` (leaf hash, accountsDepth Poseidon levels, the token transfer to an
- *    address that still holds tokens).
+ *    `l1.gas.escape_exit` (leaf hash, accountsDepth / 2 levels of the 4-ary accounts tree at
+ *    one PoseidonT5 each, the token transfer to an address that still holds tokens).
  */
 import { createTestClient, http } from 'viem'
 import { ANVIL_KEYS, startAnvil, type Anvil } from '../l1/anvil.js'

@@ -11,11 +11,14 @@ include "./slot.circom";
 // the batch's market table (MarketTable), d[i+1] = H(d[i], e1[i], e2[i]) (docs/protocol.md).
 // The L1 contract supplies oldRoot and both queue hashes from its own storage and computes
 // dataHash from the calldata, so every private input is bound through this one hash.
-// Inputs of the fee step: feeAccountFields[7] (as accountAFields) and feeAccountSiblings,
-// the fee account's leaf and path under the root after the last slot.
+// Inputs of the fee step: feeAccountFields[7] (as accountAFields) and
+// feeAccountSiblings[accountsDepth / 2][3], the fee account's leaf and path in the 4-ary
+// accounts tree (lib/quadMerkle.circom) under the root after the last slot.
 // Every slot checks margin against the one market table `marketTable` (rows x lanes).
 template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows, scenarioCount, initialBps, maintenanceBps, penaltyBps) {
     assert(batchSize >= 1);
+    // The accounts tree is 4-ary, of accountsDepth / 2 levels (Slot asserts the range too).
+    assert(accountsDepth % 2 == 0);
     var P = positionSlots;
     var S = marketRows;
     var K = scenarioCount;
@@ -25,7 +28,7 @@ template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
     signal output inputHash;
 
     signal input feeAccountFields[7];
-    signal input feeAccountSiblings[accountsDepth];
+    signal input feeAccountSiblings[accountsDepth \ 2][3];
 
     signal input type[batchSize];
     signal input typeFlags[batchSize][TX_KINDS()];
@@ -35,10 +38,10 @@ template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
     signal input entryPubKeyY[batchSize];
     signal input accountA[batchSize];
     signal input accountAFields[batchSize][7];
-    signal input accountASiblings[batchSize][accountsDepth];
+    signal input accountASiblings[batchSize][accountsDepth \ 2][3];
     signal input accountB[batchSize];
     signal input accountBFields[batchSize][7];
-    signal input accountBSiblings[batchSize][accountsDepth];
+    signal input accountBSiblings[batchSize][accountsDepth \ 2][3];
     signal input seriesId[batchSize];
     signal input fill[batchSize];
     signal input price[batchSize];
@@ -125,9 +128,9 @@ template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
             slots[s].accountAFields[i] <== accountAFields[s][i];
             slots[s].accountBFields[i] <== accountBFields[s][i];
         }
-        for (var i = 0; i < accountsDepth; i++) {
-            slots[s].accountASiblings[i] <== accountASiblings[s][i];
-            slots[s].accountBSiblings[i] <== accountBSiblings[s][i];
+        for (var l = 0; l < accountsDepth \ 2; l++) {
+            slots[s].accountASiblings[l] <== accountASiblings[s][l];
+            slots[s].accountBSiblings[l] <== accountBSiblings[s][l];
         }
         slots[s].seriesId <== seriesId[s];
         slots[s].fill <== fill[s];
@@ -178,14 +181,15 @@ template Batch(batchSize, accountsDepth, positionSlots, orderSlotsDepth, feeBps,
         oldFeeLeaf.fields[i] <== feeAccountFields[i];
         newFeeLeaf.fields[i] <== newFeeAccount[i];
     }
-    component feeUpdate = MerkleUpdate(accountsDepth);
+    component feeUpdate = QuadMerkleUpdate(accountsDepth \ 2);
     feeUpdate.enabled <== 1;
     feeUpdate.rootIn <== slots[batchSize - 1].rootOut;
     feeUpdate.oldLeaf <== oldFeeLeaf.out;
     feeUpdate.newLeaf <== newFeeLeaf.out;
-    for (var i = 0; i < accountsDepth; i++) {
-        feeUpdate.bits[i] <== (FEE_ACCOUNT_INDEX() >> i) & 1;
-        feeUpdate.siblings[i] <== feeAccountSiblings[i];
+    // The constant index's bits, least significant first (digit l = bits 2l and 2l + 1).
+    for (var i = 0; i < accountsDepth; i++) feeUpdate.bits[i] <== (FEE_ACCOUNT_INDEX() >> i) & 1;
+    for (var l = 0; l < accountsDepth \ 2; l++) {
+        feeUpdate.siblings[l] <== feeAccountSiblings[l];
     }
 
     component publicHash = Poseidon(5);

@@ -24,6 +24,7 @@ import { buildWitnessInput, type WitnessInput } from '../state/witness.js'
 import { dataHash, inputHash } from '../state/batchData.js'
 import { emptyPositionsHash, emptySubtreeRoot } from '../state/leaves.js'
 import type { BatchMarketTable } from '../state/marketTable.js'
+import type { QuadProof } from '../state/quadMerkle.js'
 import { freeCollateral } from '../state/margin.js'
 import { depositEntry, forcedWithdrawalEntry } from '../state/queue.js'
 import { signField } from '../state/eddsa.js'
@@ -209,12 +210,15 @@ const AT = {
   table: () => ({ template: 'Batch', line: sourceLine('batch.circom', 'table.lanes[j][l] <== marketTable[j][l];') }),
   collateralA: () => slotLine('collateralA.in <== newA[4];'),
   collateralB: () => slotLine('collateralB.in <== newB[4];'),
-  updateA: () => slotLine('updateA.siblings[i] <== accountASiblings[i];'),
-  updateB: () => slotLine('updateB.siblings[i] <== accountBSiblings[i];'),
-  feeUpdate: () => ({ template: 'Batch', line: sourceLine('batch.circom', 'feeUpdate.siblings[i] <== feeAccountSiblings[i];') }),
+  updateA: () => slotLine('updateA.siblings[l] <== accountASiblings[l];'),
+  updateB: () => slotLine('updateB.siblings[l] <== accountBSiblings[l];'),
+  feeUpdate: () => ({ template: 'Batch', line: sourceLine('batch.circom', 'feeUpdate.siblings[l] <== feeAccountSiblings[l];') }),
   feeCollateral: () => ({ template: 'Batch', line: sourceLine('batch.circom', 'feeCollateral.in <== newFeeAccount[4];') }),
   withinSize: () => libLine('OrderSlotFill', 'subtreeUpdates.circom', '(enabled - cancel) * (1 - withinSize.out) === 0;'),
+  /** An order slot's old leaf is not under its account's orderSlotsRoot (binary MerkleUpdate). */
   merkleOldLeaf: () => libLine('MerkleUpdate', 'merkle.circom', 'enabled * (oldRoot.root - rootIn) === 0;'),
+  /** An account's old leaf is not under the root it is proven against (the 4-ary accounts tree). */
+  accountOldLeaf: () => libLine('QuadMerkleUpdate', 'quadMerkle.circom', 'enabled * (oldH[levels - 1].out - rootIn) === 0;'),
 }
 
 /** Asserts that the witness calculator refused the input, in every frame given. */
@@ -253,6 +257,11 @@ function withFeePathOf(input: WitnessInput, alt: Base): WitnessInput {
 
 function withRow(input: WitnessInput, name: string, slot: number, values: readonly bigint[]): WitnessInput {
   return values.reduce((acc, v, i) => withSignal(acc, name, slot, v, i), input)
+}
+
+/** `name[slot]` replaced by a whole account path: `[levels][3]` sibling triples (state/quadMerkle.ts). */
+function withPath(input: WitnessInput, name: string, slot: number, proof: QuadProof): WitnessInput {
+  return proof.reduce((acc, row, l) => row.reduce((inner, v, k) => withSignal(inner, name, slot, v, [l, k]), acc), input)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -419,7 +428,7 @@ describe('batch circuit: trade rules', () => {
 
   it("refuses a misstated seller account (proven against the root after the buyer's update)", async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'accountBFields', 0, 1_000_000n, 4)), AT.merkleOldLeaf(), AT.updateB())
+    expectRefused(await calculate(withSignal(input, 'accountBFields', 0, 1_000_000n, 4)), AT.accountOldLeaf(), AT.updateB())
   })
 
   it('refuses series 0', async () => {
@@ -498,7 +507,7 @@ describe('batch circuit: trade rules', () => {
     const orderSlotsRoot = state.setOrderSlot(a, slot.orderSlotA!.index, { orderId: buy.order.orderId, filled })
     const before = state.account(a)
     state.setAccount(a, { ...before, collateral: before.collateral - price * fill - tradeFee(P, price, fill), positionsHash, orderSlotsRoot })
-    return withRow(withSignal(base.input, 'fill', 0, fill), 'accountBSiblings', 0, state.accountProof(slot.accountB!.index))
+    return withPath(withSignal(base.input, 'fill', 0, fill), 'accountBSiblings', 0, state.accountProof(slot.accountB!.index))
   }
 
   // Account 2 sells 1 more to account 3, reaching -(2^63 - 1), the largest short the protocol allows.
@@ -559,12 +568,12 @@ describe('batch circuit: withdraw rules', () => {
     const { input } = await tradeAndWithdraw()
     const signed = signField(key(2).privateKey, withdrawMessage(2n, 5n, 500n))
     const tampered = withSignature(withSignal(input, 'accountAFields', 1, 5n, 3), 'A', 1, signed)
-    expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.updateA())
+    expectRefused(await calculate(tampered), AT.accountOldLeaf(), AT.updateA())
   })
 
   it("refuses paying a withdrawal to an address other than the account's", async () => {
     const { input } = await tradeAndWithdraw()
-    expectRefused(await calculate(withSignal(input, 'accountAFields', 1, key(9).l1Address, 2)), AT.merkleOldLeaf(), AT.updateA())
+    expectRefused(await calculate(withSignal(input, 'accountAFields', 1, key(9).l1Address, 2)), AT.accountOldLeaf(), AT.updateA())
   })
 
   it('publishes the account’s own address whatever the unused l1Address signal says', async () => {
@@ -604,7 +613,7 @@ describe('batch circuit: cancel rules', () => {
     const { input } = await accepted(batch(stateWith(10_000n, 10_000n), [cancelTx(key(1), 1n, 1n)]))
     let tampered = withSignal(input, 'accountA', 0, 2n)
     tampered = withRow(tampered, 'accountAFields', 0, fields)
-    tampered = withRow(tampered, 'accountASiblings', 0, state.accountProof(2n))
+    tampered = withPath(tampered, 'accountASiblings', 0, state.accountProof(2n))
     expectRefused(await calculate(tampered), inside('EdDSAPoseidonVerifier'), AT.sigA())
   })
 
@@ -684,14 +693,14 @@ describe('batch circuit: fee rules', () => {
   it('refuses a trade that leaves the fee out (the circuit computes it)', async () => {
     // The buyer can pay it, so the slot goes on with its own (fee-paying) balance: the seller's
     // path from the fee-less core no longer matches.
-    expectRefused(await calculate(feeless(10_000n).input), AT.merkleOldLeaf(), AT.updateB())
+    expectRefused(await calculate(feeless(10_000n).input), AT.accountOldLeaf(), AT.updateB())
   })
 
   it('refuses a misstated fee account (its leaf is proven against the root after the last slot)', async () => {
     const { input } = await cancelAndTrade()
     const tampered = structuredClone(input)
     ;(tampered.feeAccountFields as string[])[4] = '1000'
-    expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.feeUpdate())
+    expectRefused(await calculate(tampered), AT.accountOldLeaf(), AT.feeUpdate())
   })
 
   it('refuses a fee credit that takes the fee account to 2^64', async () => {
@@ -708,8 +717,8 @@ describe('batch circuit: fee rules', () => {
     const noTrade = await accepted(batch(stateWith(10_000n), [withdrawTx(key(1), 1n, 0n, 1n)]))
     expect(noTrade.trace.feeCredit.amount).toBe(0n)
     const tampered = structuredClone(noTrade.input)
-    ;(tampered.feeAccountSiblings as string[])[0] = '7'
-    expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.feeUpdate())
+    ;(tampered.feeAccountSiblings as string[][])[0]![0] = '7'
+    expectRefused(await calculate(tampered), AT.accountOldLeaf(), AT.feeUpdate())
   })
 })
 
@@ -741,7 +750,7 @@ describe('batch circuit: deposit rules', () => {
     // Creating account 0 under a user key would hand that user every fee credited to it.
     const { input } = await twoDeposits()
     const state = new RollupState(P)
-    const tampered = withRow(withSignal(input, 'accountA', 0, 0n), 'accountASiblings', 0, state.accountProof(0n))
+    const tampered = withPath(withSignal(input, 'accountA', 0, 0n), 'accountASiblings', 0, state.accountProof(0n))
     expectRefused(await calculate(tampered), slotLine('isDeposit * aIsZero.out === 0;'))
   })
 
@@ -770,7 +779,7 @@ describe('batch circuit: deposit rules', () => {
     let tampered = withRow(input, 'accountAFields', 0, empty)
     tampered = withSignal(tampered, 'entryPubKeyX', 0, key(9).pubKey.x)
     tampered = withSignal(tampered, 'entryPubKeyY', 0, key(9).pubKey.y)
-    expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.updateA())
+    expectRefused(await calculate(tampered), AT.accountOldLeaf(), AT.updateA())
   })
 
   it('refuses a deposit that takes the collateral to 2^64', async () => {
@@ -1013,7 +1022,7 @@ describe('batch circuit: settlement rules', () => {
   it('refuses a put paid as a call (the payoff changes what the account pays)', async () => {
     const { input } = await settled()
     // As a put the short owes nothing: its new balance differs, so the fund's leaf is not where the witness says.
-    expectRefused(await calculate(withSignal(input, 'isCall', 0, 0n)), AT.merkleOldLeaf(), AT.updateB())
+    expectRefused(await calculate(withSignal(input, 'isCall', 0, 0n)), AT.accountOldLeaf(), AT.updateB())
   })
 })
 
@@ -1099,13 +1108,13 @@ describe('batch circuit: roots, queue range, type', () => {
   it('refuses a wrong old root when a slot updates an account', async () => {
     const { input } = await twoDeposits()
     const tampered = { ...structuredClone(input), oldRoot: '12345' }
-    expectRefused(await calculate(tampered), AT.merkleOldLeaf(), AT.updateA())
+    expectRefused(await calculate(tampered), AT.accountOldLeaf(), AT.updateA())
   })
 
   it('refuses a wrong old root of an all-noop batch (the fee account is proven against it)', async () => {
     // Also bound through the public input; the fee step refuses it first.
     const { input } = await accepted(batch(stateWith(10_000n), []))
-    expectRefused(await calculate({ ...structuredClone(input), oldRoot: '12345' }), AT.merkleOldLeaf(), AT.feeUpdate())
+    expectRefused(await calculate({ ...structuredClone(input), oldRoot: '12345' }), AT.accountOldLeaf(), AT.feeUpdate())
   })
 
   it('binds the queue position it starts from through the public input', async () => {

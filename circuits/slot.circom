@@ -5,7 +5,7 @@ include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/eddsaposeidon.circom";
 include "./generated/constants.circom";
-include "./lib/merkle.circom";
+include "./lib/quadMerkle.circom";
 include "./lib/leaves.circom";
 include "./lib/txType.circom";
 include "./lib/subtreeUpdates.circom";
@@ -21,6 +21,9 @@ include "./lib/margin.circom";
 //   l1Address: uint160      deposit depositor / forced-withdrawal requester (from the queue)
 //   entryPubKeyX/Y          deposit key (from the queue)
 //   account{A,B}Fields[7]   [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsHash, orderSlotsRoot]
+//   account{A,B}Siblings[accountsDepth / 2][3]   the account's path in the 4-ary accounts tree,
+//                           leaf level first: per level the three siblings in child order, the
+//                           path's own position removed (lib/quadMerkle.circom)
 //   positions{A,B}[P][2]    every position slot (seriesId, size) of the account before the slot
 //   rowSelect{A,B}, isShort{A,B}   margin hints (MarginChecks): each slot's table row and sign
 //   forcedPaid, forcedBelow, forcedPaysAll, checkSelect   forced-withdrawal payout hints
@@ -38,7 +41,8 @@ include "./lib/margin.circom";
 // Parameters: feeBps in [0, 10000]; P = positionSlots; S = marketRows; K = scenarioCount;
 // 0 <= maintenanceBps <= initialBps <= 2^16 (state/params.ts).
 template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows, scenarioCount, initialBps, maintenanceBps, penaltyBps) {
-    assert(accountsDepth >= 2 && accountsDepth <= 32);
+    // The accounts tree is 4-ary, of accountsDepth / 2 levels: the index bits pair into digits.
+    assert(accountsDepth >= 2 && accountsDepth <= 32 && accountsDepth % 2 == 0);
     assert(feeBps >= 0 && feeBps <= 10000);
     assert(maintenanceBps >= 0 && maintenanceBps <= initialBps && initialBps <= 65536);
     assert(penaltyBps >= 0 && penaltyBps <= 10000);
@@ -66,10 +70,10 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
 
     signal input accountA;
     signal input accountAFields[7];
-    signal input accountASiblings[accountsDepth];
+    signal input accountASiblings[accountsDepth \ 2][3];
     signal input accountB;
     signal input accountBFields[7];
-    signal input accountBSiblings[accountsDepth];
+    signal input accountBSiblings[accountsDepth \ 2][3];
 
     signal input seriesId;
     signal input fill;
@@ -453,14 +457,14 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
         oldLeafA.fields[i] <== accountAFields[i];
         newLeafA.fields[i] <== newA[i];
     }
-    component updateA = MerkleUpdate(accountsDepth);
+    component updateA = QuadMerkleUpdate(accountsDepth \ 2);
     updateA.enabled <== 1 - isNoop;
     updateA.rootIn <== rootIn;
     updateA.oldLeaf <== oldLeafA.out;
     updateA.newLeaf <== newLeafA.out;
-    for (var i = 0; i < accountsDepth; i++) {
-        updateA.bits[i] <== aBits.out[i];
-        updateA.siblings[i] <== accountASiblings[i];
+    for (var i = 0; i < accountsDepth; i++) updateA.bits[i] <== aBits.out[i];
+    for (var l = 0; l < accountsDepth \ 2; l++) {
+        updateA.siblings[l] <== accountASiblings[l];
     }
 
     // ---- account B (trade only), against the root after A ----
@@ -545,15 +549,15 @@ template Slot(accountsDepth, positionSlots, orderSlotsDepth, feeBps, marketRows,
         oldLeafB.fields[i] <== accountBFields[i];
         newLeafB.fields[i] <== newB[i];
     }
-    component updateB = MerkleUpdate(accountsDepth);
+    component updateB = QuadMerkleUpdate(accountsDepth \ 2);
     // The fund is account B of a settlement too (except of its own).
     updateB.enabled <== movesPositions + isSettlement - selfSettlement;
     updateB.rootIn <== updateA.rootOut;
     updateB.oldLeaf <== oldLeafB.out;
     updateB.newLeaf <== newLeafB.out;
-    for (var i = 0; i < accountsDepth; i++) {
-        updateB.bits[i] <== bBits.out[i];
-        updateB.siblings[i] <== accountBSiblings[i];
+    for (var i = 0; i < accountsDepth; i++) updateB.bits[i] <== bBits.out[i];
+    for (var l = 0; l < accountsDepth \ 2; l++) {
+        updateB.siblings[l] <== accountBSiblings[l];
     }
     rootOut <== updateB.rootOut;
 

@@ -1,6 +1,6 @@
 /**
- * Exiting through the escape hatch: the account's leaf and Merkle siblings against the last
- * verified root, taken from the state rebuilt from L1, sent to `Rollup.escapeExit`, which pays
+ * Exiting through the escape hatch: the account's leaf and its path in the 4-ary accounts
+ * tree (one sibling triple per level) against the last verified root, taken from the state rebuilt from L1, sent to `Rollup.escapeExit`, which pays
  * the account's collateral to its L1 address.
  */
 import { getAddress, type Address, type Hash, type PublicClient } from 'viem'
@@ -11,11 +11,15 @@ import type { L1Context } from '../l1/clients.js'
 import type { ParamSet } from '../state/params.js'
 import type { RollupState } from '../state/rollupState.js'
 import type { Account } from '../state/types.js'
+import type { QuadProof } from '../state/quadMerkle.js'
 import { AlreadyExitedError, NoSuchAccountError, NotFrozenError, RebuildError, sending } from './errors.js'
 import { rebuildStateFromL1, type RebuildOptions } from './rebuild.js'
 
-/** An account leaf and its siblings, from the leaf level upwards, against `state.root`. */
-export type ExitProof = { readonly account: Account; readonly siblings: readonly bigint[] }
+/**
+ * An account leaf and its path against `state.root`: per level of the 4-ary accounts tree,
+ * leaf level first, the three siblings in child order (state/quadMerkle.ts).
+ */
+export type ExitProof = { readonly account: Account; readonly siblings: QuadProof }
 
 /** The exit proof of `accountIndex`; throws `NoSuchAccountError` when no account is there. */
 export function exitProof(state: RollupState, accountIndex: bigint): ExitProof {

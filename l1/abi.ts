@@ -165,8 +165,8 @@ export const rollupAbi = [
       },
       {
         "name": "siblings",
-        "type": "uint256[]",
-        "internalType": "uint256[]"
+        "type": "uint256[3][]",
+        "internalType": "uint256[3][]"
       }
     ],
     "outputs": [],
@@ -1025,6 +1025,17 @@ export const rollupAbi = [
   },
   {
     "type": "error",
+    "name": "BadAccountsDepth",
+    "inputs": [
+      {
+        "name": "accountsDepth",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "BadDataLength",
     "inputs": [
       {
@@ -1208,6 +1219,22 @@ export const rollupAbi = [
     "type": "error",
     "name": "NothingToWithdraw",
     "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "QuadIndexOutOfRange",
+    "inputs": [
+      {
+        "name": "index",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "levels",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
   },
   {
     "type": "error",

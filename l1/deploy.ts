@@ -70,7 +70,7 @@ async function deployContract(ctx: L1Context, name: string, args: readonly unkno
  * for its deterministic deployments): the same source compiled as its authors tuned it costs
  * about half the gas of our optimizer-200 build (docs/cost.md: T4 34k instead of 77k).
  */
-async function deployPoseidon(ctx: L1Context, name: 'PoseidonT3' | 'PoseidonT4' | 'PoseidonT6'): Promise<Address> {
+async function deployPoseidon(ctx: L1Context, name: 'PoseidonT4' | 'PoseidonT5' | 'PoseidonT6'): Promise<Address> {
   const { bytecode } = (createRequire(import.meta.url)('poseidon-solidity') as Record<string, { bytecode: Hex }>)[name]!
   const hash = await ctx.walletClient.sendTransaction({ data: bytecode, to: null })
   const receipt = await ctx.publicClient.waitForTransactionReceipt({ hash })
@@ -94,7 +94,8 @@ export async function deployRollup(ctx: L1Context, params: ParamSet, options: De
   }
   const token = options.token ?? (await deployContract(ctx, 'CollateralToken'))
   const libraries: Record<string, Address> = {}
-  for (const lib of ['PoseidonT3', 'PoseidonT4', 'PoseidonT6'] as const) libraries[lib] = await deployPoseidon(ctx, lib)
+  // T4 and T6: leaf and batch hashes; T5: the 4-ary accounts tree of escapeExit (QuadMerkle.sol).
+  for (const lib of ['PoseidonT4', 'PoseidonT5', 'PoseidonT6'] as const) libraries[lib] = await deployPoseidon(ctx, lib)
   const verifier = await deployContract(ctx, 'Groth16Verifier')
   const settlementOracle = await deployContract(ctx, 'SettlementOracle', [options.oracleOwner ?? ctx.account.address, COLLATERAL_DECIMALS])
   const genesisRoot = new RollupState(params).root

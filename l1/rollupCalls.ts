@@ -7,6 +7,7 @@ import { collateralTokenAbi, rollupAbi } from './abi.js'
 import { sending, TransactionError } from './errors.js'
 import type { L1Context } from './clients.js'
 import type { Account, BatchTrace, Point } from '../state/types.js'
+import type { QuadProof } from '../state/quadMerkle.js'
 import type { SolidityProof } from '../prover/prove.js'
 
 /** The outcome of a mined transaction. */
@@ -84,10 +85,13 @@ export async function freeze(ctx: L1Context, rollup: Address, queueIndex: bigint
   return mined(ctx, hash, 'freeze')
 }
 
-/** Exits an account through the escape hatch with its leaf fields and Merkle siblings. */
-export async function escapeExit(ctx: L1Context, rollup: Address, accountIndex: bigint, account: Account, siblings: readonly bigint[]): Promise<Mined> {
+/**
+ * Exits an account through the escape hatch with its leaf fields and its path in the 4-ary
+ * accounts tree: `RollupState.accountProof`'s sibling triples, leaf level first.
+ */
+export async function escapeExit(ctx: L1Context, rollup: Address, accountIndex: bigint, account: Account, siblings: QuadProof): Promise<Mined> {
   const fields = [account.pubKey.x, account.pubKey.y, account.l1Address, account.nonce, account.collateral, account.positionsHash, account.orderSlotsRoot] as const
-  const hash = await sending('escapeExit', () => ctx.walletClient.writeContract({ address: rollup, abi: rollupAbi, functionName: 'escapeExit', args: [accountIndex, fields, [...siblings]] }))
+  const hash = await sending('escapeExit', () => ctx.walletClient.writeContract({ address: rollup, abi: rollupAbi, functionName: 'escapeExit', args: [accountIndex, fields, siblings] }))
   return mined(ctx, hash, 'escapeExit')
 }
 

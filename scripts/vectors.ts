@@ -8,6 +8,7 @@ import { applyBatch } from '../state/batch.js'
 import { depositEntry, nextQueueHash } from '../state/queue.js'
 import { testKey } from '../state/testing.js'
 import { EMPTY_MARKET_TABLE, marketTableHash, marketTableWords, type BatchMarketTable } from '../state/marketTable.js'
+import type { QuadProof } from '../state/quadMerkle.js'
 
 /** A two-row table of the test set: what the contract's table hashing is checked against. */
 export function vectorTable(): BatchMarketTable {
@@ -26,6 +27,14 @@ function array(name: string, values: readonly bigint[]): string {
   return `    function ${name}() internal pure returns (uint256[] memory v) {
         v = new uint256[](${values.length});
 ${values.map((x, i) => `        v[${i}] = ${x};`).join('\n')}
+    }`
+}
+
+/** A 4-ary accounts-tree path as `uint256[3][]`: one sibling triple per level, leaf level first. */
+function pathArray(name: string, proof: QuadProof): string {
+  return `    function ${name}() internal pure returns (uint256[3][] memory v) {
+        v = new uint256[3][](${proof.length});
+${proof.map((row, l) => `        v[${l}] = [uint256(${row[0]}), ${row[1]}, ${row[2]}];`).join('\n')}
     }`
 }
 
@@ -76,11 +85,11 @@ ${array('tableWords', marketTableWords(vectorTable(), TEST_PARAMS))}
 
 ${array('aliceFields', fields(1n))}
 
-${array('aliceSiblings', state.accountProof(1n))}
+${pathArray('aliceSiblings', state.accountProof(1n))}
 
 ${array('bobFields', fields(2n))}
 
-${array('bobSiblings', state.accountProof(2n))}
+${pathArray('bobSiblings', state.accountProof(2n))}
 }
 `
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { CANCELLED_FILLED, FEE_ACCOUNT_INDEX, TEST_PARAMS, TxType, QueueKind } from './params.js'
+import { CANCELLED_FILLED, FEE_ACCOUNT_INDEX, TEST_PARAMS, TxType, QueueKind, accountLevels } from './params.js'
 import { RollupState } from './rollupState.js'
 import { applyBatch, applyTx, assembleBatch, checkTx, replayBatch, ReplayError } from './batch.js'
 import { decodeSlot, encodeSlot } from './batchData.js'
 import { tradeFee } from './fees.js'
 import { StateError } from './rejections.js'
-import { emptyPositionsHash } from './leaves.js'
+import { accountLeaf, emptyPositionsHash } from './leaves.js'
+import { quadRootFromProof } from './quadMerkle.js'
 import { forcedWithdrawalEntry } from './queue.js'
 import { cancelTx, depositTx, fundedState, order, signedOrder, testKey, testMarketTable, withdrawTx } from './testing.js'
 import { freeCollateral, marginCheckValues, meetsMargin } from './margin.js'
@@ -68,7 +69,12 @@ describe('trade', () => {
     expect(state.orderSlot(1n, 1n)).toEqual({ orderId: 1n, filled: 4n })
     // The seller is proven against the root after the buyer's update.
     expect(trace.accountA?.after.collateral).toBe(10_000n - 442n)
-    expect(trace.accountB?.siblings).toHaveLength(P.accountsDepth)
+    // Both paths are 4-ary: accountsDepth / 2 levels of three siblings. A's proves its old
+    // leaf under the root before the slot; B's, with B's new leaf, gives the root after it.
+    expect(trace.accountB?.siblings).toHaveLength(accountLevels(P))
+    expect(trace.accountB?.siblings.every((row) => row.length === 3)).toBe(true)
+    expect(quadRootFromProof(accountLeaf(trace.accountA!.before), 1n, trace.accountA!.siblings)).toBe(trace.rootBefore)
+    expect(quadRootFromProof(accountLeaf(trace.accountB!.after), 2n, trace.accountB!.siblings)).toBe(trace.rootAfter)
   })
 
   it('accumulates partial fills and refuses an over-fill', () => {

@@ -14,7 +14,10 @@ export const SNARK_FIELD =
 export type ParamSet = {
   /** Name used in file names: `batch_<name>.circom`, `build/<name>/`. */
   readonly name: 'test' | 'realistic'
-  /** Depth of the accounts tree: 2^depth accounts. */
+  /**
+   * Bits of an account index: 2^accountsDepth accounts. Even: the accounts tree is 4-ary
+   * (docs/protocol.md, "Trees"), of `accountsDepth / 2` levels (`accountLevels`).
+   */
   readonly accountsDepth: number
   /**
    * Position slots per account, P in [1, 8]: the positions are hashed flat,
@@ -226,10 +229,15 @@ export const FEE_BPS_DENOMINATOR = 10_000
  */
 export const CANCELLED_FILLED = (1n << BigInt(Bits.size)) - 1n
 
+/** Levels of the 4-ary accounts tree: `accountsDepth / 2` (4^levels = 2^accountsDepth leaves). */
+export function accountLevels(p: ParamSet): number {
+  return p.accountsDepth / 2
+}
+
 /** Checks the invariants the circuits rely on (asserted again in circom). */
 export function assertParamSet(p: ParamSet): void {
-  if (p.accountsDepth < 2 || p.accountsDepth > Bits.accountIndex)
-    throw new Error(`accountsDepth ${p.accountsDepth} outside [2, ${Bits.accountIndex}]`)
+  if (!Number.isInteger(p.accountsDepth) || p.accountsDepth < 2 || p.accountsDepth > Bits.accountIndex || p.accountsDepth % 2 !== 0)
+    throw new Error(`accountsDepth ${p.accountsDepth} must be even and in [2, ${Bits.accountIndex}]`)
   if (!Number.isInteger(p.positionSlots) || p.positionSlots < 1 || p.positionSlots > MAX_POSITION_SLOTS)
     throw new Error(`positionSlots ${p.positionSlots} outside [1, ${MAX_POSITION_SLOTS}]`)
   if (p.orderSlotsDepth < 1 || p.orderSlotsDepth > Bits.orderId)

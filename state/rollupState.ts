@@ -1,12 +1,13 @@
 /**
- * The whole L2 state: the accounts tree and, per account, its position slots (hashed flat)
+ * The whole L2 state: the 4-ary accounts tree and, per account, its position slots (hashed flat)
  * and order-slot subtree, plus how far the L1 priority queue has been consumed. Every write goes through
  * one journal, so `checkpoint`/`rollback` restore the state exactly.
  */
 import { MerkleTree } from './merkle.js'
+import { QuadMerkleTree, type QuadProof } from './quadMerkle.js'
 import { Journal } from './journal.js'
 import { accountLeaf, EMPTY_LEAF, EMPTY_ORDER_SLOT, EMPTY_POSITION, emptyAccount, orderSlotLeaf, positionsHash } from './leaves.js'
-import { INSURANCE_ACCOUNT_INDEX, type ParamSet, assertParamSet } from './params.js'
+import { INSURANCE_ACCOUNT_INDEX, type ParamSet, accountLevels, assertParamSet } from './params.js'
 import type { Account, OrderSlot, Point, Position } from './types.js'
 import { EMPTY_MARKET_TABLE, validateMarketTable, type BatchMarketTable } from './marketTable.js'
 import { StateError } from './rejections.js'
@@ -20,7 +21,7 @@ type Subtrees = {
 export class RollupState {
   readonly params: ParamSet
   readonly #journal = new Journal()
-  readonly #accounts: MerkleTree
+  readonly #accounts: QuadMerkleTree
   readonly #records = new Map<bigint, Account>()
   readonly #subtrees = new Map<bigint, Subtrees>()
   readonly #empty: Account
@@ -34,7 +35,7 @@ export class RollupState {
     assertParamSet(params)
     this.params = params
     this.#empty = emptyAccount(params)
-    this.#accounts = new MerkleTree(params.accountsDepth, accountLeaf(this.#empty), this.#journal)
+    this.#accounts = new QuadMerkleTree(accountLevels(params), accountLeaf(this.#empty), this.#journal)
   }
 
   /** Root of the accounts tree: the state root. */
@@ -142,8 +143,8 @@ export class RollupState {
     return [...this.#records.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   }
 
-  /** Merkle siblings of account `index` against the current root. */
-  accountProof(index: bigint): bigint[] {
+  /** Sibling triples of account `index` against the current root, leaf level first (state/quadMerkle.ts). */
+  accountProof(index: bigint): QuadProof {
     return this.#accounts.proof(index)
   }
 

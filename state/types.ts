@@ -4,6 +4,7 @@
  */
 import type { QueueKind, TxType } from './params.js'
 import type { BatchMarketTable } from './marketTable.js'
+import type { QuadProof } from './quadMerkle.js'
 
 /** A BabyJubJub point (an L2 public key, or the R8 part of a signature). */
 export type Point = { readonly x: bigint; readonly y: bigint }
@@ -128,14 +129,21 @@ export type SettlementTx = {
   readonly position?: bigint
 }
 
-/** A leaf replaced in a tree: the siblings prove `before` against the root before the change. */
-export type LeafUpdate<T> = {
+/**
+ * A leaf replaced in a tree: the siblings prove `before` against the root before the change.
+ * `S` is the tree's proof shape: sibling hashes of a binary tree (order slots, the default),
+ * or `QuadProof` sibling triples of the 4-ary accounts tree (`AccountUpdate`).
+ */
+export type LeafUpdate<T, S = readonly bigint[]> = {
   readonly index: bigint
   readonly before: T
   readonly after: T
-  /** Sibling hashes from the leaf level upwards. */
-  readonly siblings: readonly bigint[]
+  /** Siblings from the leaf level upwards. */
+  readonly siblings: S
 }
+
+/** An account leaf replaced in the 4-ary accounts tree. */
+export type AccountUpdate = LeafUpdate<Account, QuadProof>
 
 /** An account's position slots before and after a slot; `index` is the slot a trade moved. */
 export type PositionsUpdate = {
@@ -156,9 +164,9 @@ export type SlotTrace = {
   readonly queueHashBefore: bigint
   readonly queueHashAfter: bigint
   /** The first account updated (deposit, withdraw, forced withdrawal, cancel; trade: the buyer). */
-  readonly accountA?: LeafUpdate<Account>
+  readonly accountA?: AccountUpdate
   /** Trade only: the seller, proven against the root after `accountA`'s update. */
-  readonly accountB?: LeafUpdate<Account>
+  readonly accountB?: AccountUpdate
   /**
    * Every position slot of account A (trade, withdraw, forced withdrawal: what margin values)
    * and of account B (trade), before and after the slot.
@@ -208,5 +216,5 @@ export type BatchTrace = {
    * credited the sum of the slots' fees (twice each trade's `fee`, one per side), proven
    * against the root after the last slot. `newRoot` is the root after it.
    */
-  readonly feeCredit: { readonly amount: bigint; readonly account: LeafUpdate<Account> }
+  readonly feeCredit: { readonly amount: bigint; readonly account: AccountUpdate }
 }

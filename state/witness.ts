@@ -2,11 +2,11 @@
  * Builds the batch circuit's input signals from a `BatchTrace` (circuits/batch.circom).
  * Signals a slot's kind does not use are zero, which the circuit's gating accepts.
  */
-import { TX_KINDS, TxType, type ParamSet } from './params.js'
+import { TX_KINDS, TxType, accountLevels, type ParamSet } from './params.js'
 import { toField } from './field.js'
 import { marketTableLanes, type BatchMarketTable } from './marketTable.js'
 import { firstFailingCheck, marginCheckValues, smallestCheck } from './margin.js'
-import type { Account, BatchTrace, LeafUpdate, Position, Signature, SlotTrace } from './types.js'
+import type { Account, AccountUpdate, BatchTrace, Position, Signature, SlotTrace } from './types.js'
 
 /** A signal value as the circuit input JSON holds it: a decimal string, or nested arrays of them. */
 export type SignalValue = string | SignalValue[]
@@ -20,9 +20,10 @@ function accountFields(a: Account): bigint[] {
   return [a.pubKey.x, a.pubKey.y, a.l1Address, a.nonce, a.collateral, a.positionsHash, a.orderSlotsRoot]
 }
 
-function account(update: LeafUpdate<Account> | undefined, depth: number): { index: bigint; fields: bigint[]; siblings: bigint[] } {
-  if (!update) return { index: 0n, fields: Array(7).fill(0n), siblings: Array(depth).fill(0n) }
-  return { index: update.index, fields: accountFields(update.before), siblings: [...update.siblings] }
+/** Index, leaf fields and `[levels][3]` sibling triples of an account update; zeros when the slot has none. */
+function account(update: AccountUpdate | undefined, levels: number): { index: bigint; fields: bigint[]; siblings: bigint[][] } {
+  if (!update) return { index: 0n, fields: Array(7).fill(0n), siblings: Array.from({ length: levels }, () => [0n, 0n, 0n]) }
+  return { index: update.index, fields: accountFields(update.before), siblings: update.siblings.map((row) => [...row]) }
 }
 
 function positionSignals(positions: readonly Position[] | undefined, params: ParamSet): bigint[][] {
@@ -71,8 +72,8 @@ function forcedHints(slot: SlotTrace, table: BatchMarketTable, params: ParamSet)
 /** The circuit signals of one slot, as bigints keyed by the batch signal names. */
 export function slotSignals(slot: SlotTrace, params: ParamSet, table: BatchMarketTable): Record<string, Signal> {
   const tx = slot.tx
-  const a = account(slot.accountA, params.accountsDepth)
-  const b = account(slot.accountB, params.accountsDepth)
+  const a = account(slot.accountA, accountLevels(params))
+  const b = account(slot.accountB, accountLevels(params))
   const trade = tx.type === TxType.trade ? tx : undefined
   const entry = tx.type === TxType.deposit || tx.type === TxType.forcedWithdrawal ? tx.entry : undefined
   const cancel = tx.type === TxType.cancel ? tx : undefined
@@ -159,7 +160,7 @@ export function buildWitnessInput(trace: BatchTrace, params: ParamSet): WitnessI
     oldRoot: trace.oldRoot.toString(),
     queueHashBefore: trace.queueHashBefore.toString(),
     feeAccountFields: accountFields(fee.before).map(String),
-    feeAccountSiblings: fee.siblings.map(String),
+    feeAccountSiblings: fee.siblings.map((row) => row.map(String)),
   }
   for (const name of Object.keys(perSlot[0]!)) input[name] = perSlot.map((s) => asStrings(s[name]!))
   return input

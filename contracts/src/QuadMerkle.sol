@@ -12,7 +12,7 @@ import {PoseidonT5} from "poseidon-solidity/PoseidonT5.sol";
 ///      of that parent in child order with the node's own position removed (digit 0:
 ///      [c1, c2, c3]; 1: [c0, c2, c3]; 2: [c0, c1, c3]; 3: [c0, c1, c2]). PoseidonT5 is a
 ///      public library function: contracts using this library are linked to a deployed
-///      PoseidonT5, as l1/deploy.ts links PoseidonT3/T4/T6 for Rollup.
+///      PoseidonT5, as l1/deploy.ts links PoseidonT4/T5/T6 for Rollup.
 library QuadMerkle {
     /*//////////////////////////////////////////////////////////////
                                  ERRORS

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {PoseidonT4} from "poseidon-solidity/PoseidonT4.sol";
 import {PoseidonT6} from "poseidon-solidity/PoseidonT6.sol";
 import {RollupConstants as C} from "./generated/RollupConstants.sol";
+import {QuadMerkle} from "./QuadMerkle.sol";
 import {IERC20} from "./IERC20.sol";
 import {IGroth16Verifier} from "./IGroth16Verifier.sol";
 import {ISettlementOracle} from "./ISettlementOracle.sol";
@@ -57,6 +57,8 @@ contract Rollup {
     error NotExpired(uint256 seriesId, uint64 expiry);
     error AlreadyFixed(uint256 seriesId, uint256 price);
     error BadTableWordCount(uint256 words);
+    /// @notice The accounts tree is 4-ary: its depth in bits must be even and non-zero.
+    error BadAccountsDepth(uint256 accountsDepth);
     error BadTableLength(uint256 length, uint256 expected);
     error BadTableWord(uint256 index, uint256 word);
 
@@ -153,7 +155,8 @@ contract Rollup {
     /// @param verifier_ Groth16 verifier generated from the batch circuit's zkey.
     /// @param operator_ Sequencer address.
     /// @param batchSize_ Slots per batch, as the circuit.
-    /// @param accountsDepth_ Accounts tree depth, as the circuit.
+    /// @param accountsDepth_ Bits of an account index, as the circuit: even and non-zero (the
+    ///        accounts tree is 4-ary, of accountsDepth_ / 2 levels).
     /// @param forcedTimeout_ Seconds before an unserved forced withdrawal allows a freeze.
     /// @param genesisRoot The root of the empty state.
     /// @param marketTableWords_ Words of a market table, as the circuit (> 0, a multiple of
@@ -176,6 +179,7 @@ contract Rollup {
         if (marketTableWords_ == 0 || marketTableWords_ % C.TABLE_WORDS_PER_HASH != 0) {
             revert BadTableWordCount(marketTableWords_);
         }
+        if (accountsDepth_ == 0 || accountsDepth_ % 2 != 0) revert BadAccountsDepth(accountsDepth_);
         token = token_;
         verifier = verifier_;
         operator = operator_;
@@ -343,19 +347,21 @@ contract Rollup {
     /// @dev Open positions are not valued in this version (docs/protocol.md).
     /// @param fields [pubKeyX, pubKeyY, l1Address, nonce, collateral, positionsHash, orderSlotsRoot];
     ///        `positionsHash` (the flat hash of the account's position slots) is opaque here.
-    /// @param siblings Merkle siblings from the leaf level upwards.
-    function escapeExit(uint256 accountIndex, uint256[7] calldata fields, uint256[] calldata siblings) external {
+    /// @param siblings The account's path in the 4-ary accounts tree, leaf level first:
+    ///        accountsDepth / 2 triples, each the three siblings of that level in child order
+    ///        with the path's own position removed (QuadMerkle.sol, docs/protocol.md "Trees").
+    function escapeExit(uint256 accountIndex, uint256[7] calldata fields, uint256[3][] calldata siblings) external {
         if (!frozen) revert NotFrozen();
         if (accountIndex >> accountsDepth != 0) revert AccountOutOfRange(accountIndex);
         // Account 0 is the insurance fund (fees, penalties): it has no owner to pay, and its
         // l1Address field is 0; its balance stays in the contract to back the other exits.
         if (accountIndex == 0) revert ReservedAccount(accountIndex);
         if (exited[accountIndex]) revert AlreadyExited(accountIndex);
-        if (siblings.length != accountsDepth) revert BadSiblingsLength(siblings.length, accountsDepth);
+        if (siblings.length != accountsDepth / 2) revert BadSiblingsLength(siblings.length, accountsDepth / 2);
         uint256 leaf = PoseidonT6.hash(
             [fields[0], fields[1], fields[2], fields[3], PoseidonT4.hash([fields[4], fields[5], fields[6]])]
         );
-        if (_merkleRoot(leaf, accountIndex, siblings) != stateRoot) revert InvalidMerkleProof();
+        if (QuadMerkle.root(leaf, accountIndex, siblings) != stateRoot) revert InvalidMerkleProof();
         exited[accountIndex] = true;
         address recipient = address(uint160(fields[2]));
         uint256 amount = fields[4];
@@ -541,13 +547,6 @@ contract Rollup {
                 || (e2 >> C.SLOT_SETTLEMENT_STRIKE_OFFSET) & mask64 != s.strike
                 || ((e2 >> C.SLOT_SETTLEMENT_IS_CALL_OFFSET) & 1 == 1) != s.isCall
         ) revert SettlementMismatch(slot, seriesId);
-    }
-
-    function _merkleRoot(uint256 leaf, uint256 index, uint256[] calldata siblings) internal pure returns (uint256 node) {
-        node = leaf;
-        for (uint256 level = 0; level < siblings.length; level++) {
-            node = (index >> level) & 1 == 0 ? PoseidonT3.hash([node, siblings[level]]) : PoseidonT3.hash([siblings[level], node]);
-        }
     }
 
     function _pull(address from, uint256 amount) internal {

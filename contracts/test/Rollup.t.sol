@@ -268,6 +268,18 @@ contract RollupTest is TestBase {
         }
     }
 
+    function test_RevertWhen_ConstructedWithOddOrZeroAccountsDepth() public {
+        // The accounts tree is 4-ary: the depth in bits must pair into accountsDepth / 2 levels.
+        uint256[3] memory bad = [uint256(0), 3, C.TEST_ACCOUNTS_DEPTH + 1];
+        for (uint256 i = 0; i < bad.length; i++) {
+            vm.expectRevert(abi.encodeWithSelector(Rollup.BadAccountsDepth.selector, bad[i]));
+            new Rollup(
+                token, IGroth16Verifier(address(0)), OPERATOR, C.TEST_BATCH_SIZE, bad[i], C.TEST_FORCED_TIMEOUT,
+                V.GENESIS_ROOT, C.TEST_MARKET_TABLE_WORDS, V.EMPTY_TABLE_HASH, ISettlementOracle(address(0))
+            );
+        }
+    }
+
     function test_TableHash_MatchesTheCore() public view {
         assertEq(rollup.tableHash(V.tableWords()), V.TABLE_HASH, "table hash");
     }
@@ -487,8 +499,28 @@ contract RollupTest is TestBase {
 
     function test_RevertWhen_EscapeExitWithShortPath() public {
         _frozenWithAccounts();
-        vm.expectRevert(abi.encodeWithSelector(Rollup.BadSiblingsLength.selector, 3, C.TEST_ACCOUNTS_DEPTH));
-        rollup.escapeExit(1, _fields(V.aliceFields()), new uint256[](3));
+        // One sibling triple per level of the 4-ary tree: accountsDepth / 2 of them.
+        vm.expectRevert(abi.encodeWithSelector(Rollup.BadSiblingsLength.selector, 1, C.TEST_ACCOUNTS_DEPTH / 2));
+        rollup.escapeExit(1, _fields(V.aliceFields()), new uint256[3][](1));
+    }
+
+    function test_RevertWhen_EscapeExitWithAPathPerBit() public {
+        // The binary tree's proof length (one level per index bit) is refused.
+        _frozenWithAccounts();
+        vm.expectRevert(
+            abi.encodeWithSelector(Rollup.BadSiblingsLength.selector, C.TEST_ACCOUNTS_DEPTH, C.TEST_ACCOUNTS_DEPTH / 2)
+        );
+        rollup.escapeExit(1, _fields(V.aliceFields()), new uint256[3][](C.TEST_ACCOUNTS_DEPTH));
+    }
+
+    function test_RevertWhen_EscapeExitWithSiblingsOutOfOrder() public {
+        // Alice's path with its leaf level's siblings rotated: the same values, another tree.
+        _frozenWithAccounts();
+        uint256[3][] memory siblings = V.aliceSiblings();
+        uint256 first = siblings[0][0];
+        (siblings[0][0], siblings[0][1], siblings[0][2]) = (siblings[0][1], siblings[0][2], first);
+        vm.expectRevert(Rollup.InvalidMerkleProof.selector);
+        rollup.escapeExit(1, _fields(V.aliceFields()), siblings);
     }
 
     /*//////////////////////////////////////////////////////////////

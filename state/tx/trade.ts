@@ -14,7 +14,7 @@ import { verifyField } from '../eddsa.js'
 import { encodeSlot } from '../batchData.js'
 import type { RollupState } from '../rollupState.js'
 import { checkInitialMarginAfter, positionsAfterMove } from './marginRule.js'
-import type { Account, LeafUpdate, OrderSlot, Position, PositionsUpdate, SignedOrder, SlotTrace, Tx } from '../types.js'
+import type { Account, AccountUpdate, LeafUpdate, OrderSlot, Position, PositionsUpdate, SignedOrder, SlotTrace, Tx } from '../types.js'
 
 export type TradeTx = Extract<Tx, { type: typeof TxType.trade }>
 
@@ -107,7 +107,7 @@ export function checkTrade(state: RollupState, tx: TradeTx, verifySignatures = t
 }
 
 type SideUpdate = {
-  account: LeafUpdate<Account>
+  account: AccountUpdate
   positions: PositionsUpdate
   orderSlot: LeafUpdate<OrderSlot>
 }
