@@ -33,6 +33,16 @@ describe('toBatchMarketTable', () => {
     expect(toBatchMarketTable(buildMarketTable(SERIES.slice(0, 2), INPUTS), TEST_PARAMS, [9n]).rows.map((r) => r.seriesId)).toEqual([1n, 2n])
   })
 
+  it('keeps the previous row of a held series the market can no longer price (stale, but forced withdrawals stay provable)', () => {
+    const previous = toBatchMarketTable(risk, TEST_PARAMS, [5n])
+    // ETH's inputs are gone: the risk table prices nothing now.
+    const blind = buildMarketTable([], INPUTS)
+    const batch = toBatchMarketTable(blind, TEST_PARAMS, [5n], previous)
+    expect(batch.rows).toEqual([previous.rows.find((r) => r.seriesId === 5n)])
+    // A series nobody holds gets no carried row.
+    expect(toBatchMarketTable(blind, TEST_PARAMS, [], previous).rows).toEqual([])
+  })
+
   it('throws a named error when the held series alone exceed the table', () => {
     const error = (() => {
       try {

@@ -35,29 +35,35 @@ function byId(a: bigint, b: bigint): number {
 /**
  * The batch table of `table` for the parameter set `params`: the rows of every `held` series
  * the risk table prices, then live rows by increasing id while rows are left; rows sorted by
- * id. Held series the risk table lacks (no listing or no market inputs) get no row: the core
- * then refuses what would need them (`UNPRICED_POSITION`). Throws `MarketTableCapacityError`
- * when the held series alone exceed `params.marketRows`, `MarketTableError` when a value does
- * not fit the table's lanes.
+ * id. A held series the risk table lacks (its market inputs are gone, e.g. every oracle of
+ * its underlying failed) keeps its row from `previous`, the table in force, if it had one:
+ * stale marks, but forced withdrawals and margin of its holders stay provable instead of
+ * stalling the L1 queue until the rollup freezes (trading on it is halted by the market's
+ * status meanwhile). Without any row the core refuses what would need it
+ * (`UNPRICED_POSITION`). Throws `MarketTableCapacityError` when the held series alone exceed
+ * `params.marketRows`, `MarketTableError` when a value does not fit the table's lanes.
  *
  * @example
  * const batch = toBatchMarketTable(market.table(now, held), TEST_PARAMS, held)
  * state.setMarketTable(batch)
  */
-export function toBatchMarketTable(table: MarketTable, params: ParamSet, held: Iterable<bigint>): BatchMarketTable {
+export function toBatchMarketTable(table: MarketTable, params: ParamSet, held: Iterable<bigint>, previous?: BatchMarketTable): BatchMarketTable {
   if (table.scenarioCount !== params.scenarioCount)
     throw new RangeError(`the risk table has ${table.scenarioCount} scenarios, the parameter set ${params.scenarioCount}`)
-  const heldIds = [...new Set(held)].filter((id) => table.rows.has(id)).sort(byId)
+  const carried = new Map((previous?.rows ?? []).map((r) => [r.seriesId, r] as const))
+  const rowOf = (id: bigint): TableRow | undefined => {
+    const r = table.rows.get(id)
+    return r ? { seriesId: r.seriesId, mark: r.mark, shortMinimum: r.shortMinimum, scenarioValues: [...r.scenarioValues] } : undefined
+  }
+  const heldSet = new Set(held)
+  const heldIds = [...heldSet].filter((id) => table.rows.has(id) || carried.has(id)).sort(byId)
   if (heldIds.length > params.marketRows) throw new MarketTableCapacityError(heldIds, params.marketRows)
   const chosen = new Set(heldIds)
   for (const id of [...table.rows.keys()].sort(byId)) {
     if (chosen.size >= params.marketRows) break
     chosen.add(id)
   }
-  const rows: TableRow[] = [...chosen].sort(byId).map((id) => {
-    const r = table.rows.get(id)!
-    return { seriesId: r.seriesId, mark: r.mark, shortMinimum: r.shortMinimum, scenarioValues: [...r.scenarioValues] }
-  })
+  const rows: TableRow[] = [...chosen].sort(byId).map((id) => rowOf(id) ?? carried.get(id)!)
   const batch = { rows }
   validateMarketTable(batch, params)
   return batch

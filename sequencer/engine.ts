@@ -195,7 +195,7 @@ export class Engine {
     const held = new Set<bigint>()
     for (const index of this.state.accountIndices()) for (const { position } of this.state.positions(index)) if (position.size !== 0n) held.add(position.seriesId)
     const now = this.#options.now()
-    const fresh = toBatchMarketTable(this.#options.market.table(now, held), this.state.params, held)
+    const fresh = toBatchMarketTable(this.#options.market.table(now, held), this.state.params, held, this.state.marketTable)
     return this.#tableStillGood(this.state.marketTable, fresh, now) ? this.state.marketTable : fresh
   }
 
