@@ -13,6 +13,7 @@ import { startEmbedded, type EmbeddedNode } from './embedded.js'
 import { BODY_LIMIT_BYTES } from './api/app.js'
 import { OracleService } from '../oracle/oracleService.js'
 import { PricePath, simulatedFeeds } from '../oracle/simulatedFeed.js'
+import { marketTableHash, marketTableHashOfWords } from '../state/marketTable.js'
 
 const ADMIN_TOKEN = 'operator-secret-for-tests'
 // Index feeds the tests control: a flat path at 3000, three noiseless feeds, a clock to advance.
@@ -86,6 +87,14 @@ describe('sequencer API: reads', () => {
     expect(await client.getAccount(1n)).toMatchObject({ index: '1', collateral: '1000000000', nonce: '0', positions: [] })
     const openapi = (await (await fetch(`${embedded.node.url}/docs/json`)).json()) as { paths: Record<string, unknown> }
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/orders', '/v1/cancels', '/v1/withdrawals', '/v1/accounts/{index}', '/v1/batches', '/v1/health']))
+  })
+
+  it("shows the open batch's market table, whose hash is the core's (what the proof binds)", async () => {
+    const table = (await client.request('GET', '/v1/market-table')) as { hash: string; words: string[]; rows: { seriesId: string; mark: string; scenarioValues: string[] }[] }
+    expect(table.rows.map((r) => r.seriesId)).toContain(embedded.seriesId.toString())
+    expect(table.rows[0]!.scenarioValues).toHaveLength(27)
+    expect(BigInt(table.hash)).toBe(marketTableHashOfWords(table.words.map(BigInt)))
+    expect(BigInt(table.hash)).toBe(marketTableHash(embedded.node.engine.state.marketTable, embedded.node.engine.state.params))
   })
 
   it('previews liquidations: none while every account is above maintenance margin', async () => {

@@ -1,8 +1,12 @@
-/** GET /v1/series and GET /v1/book/:seriesId: listed series with marks, and the order book. */
+/**
+ * GET /v1/series, GET /v1/book/:seriesId and GET /v1/market-table: listed series with marks,
+ * the order book, and the market table the batch's margin rules run under.
+ */
 import type { FastifyInstance } from 'fastify'
 import { Side } from '../../state/index.js'
 import type { ApiContext } from './context.js'
-import { bookParams, bookResponse, errorResponses, seriesResponse, underlyingsResponse } from './schemas.js'
+import { marketTableHashOfWords, marketTableWords } from '../../state/marketTable.js'
+import { bookParams, bookResponse, errorResponses, marketTableResponse, seriesResponse, underlyingsResponse } from './schemas.js'
 
 export async function marketRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/v1/series', { schema: { tags: ['market'], summary: 'Listed series and marks', response: { 200: seriesResponse } } }, async () => {
@@ -35,6 +39,16 @@ export async function marketRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       transitions: ctx.transitions().map((t) => ({ ...t, at: t.at.toString() })),
     }),
   )
+  app.get('/v1/market-table', { schema: { tags: ['market'], summary: "The open batch's market table and its hash", response: { 200: marketTableResponse } } }, async () => {
+    const state = ctx.engine.state
+    const words = marketTableWords(state.marketTable, state.params)
+    return {
+      hash: marketTableHashOfWords(words).toString(),
+      words: words.map(String),
+      openSlots: state.openSlots,
+      rows: state.marketTable.rows.map((r) => ({ seriesId: r.seriesId.toString(), mark: r.mark.toString(), shortMinimum: r.shortMinimum.toString(), scenarioValues: r.scenarioValues.map(String) })),
+    }
+  })
   app.get<{ Params: { seriesId: string } }>(
     '/v1/book/:seriesId',
     { schema: { tags: ['market'], summary: 'Aggregated order book of a series', params: bookParams, response: { 200: bookResponse, ...errorResponses } } },

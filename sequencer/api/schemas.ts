@@ -232,6 +232,28 @@ const underlyingStatus = {
   properties: { mode: { type: 'string', enum: ['normal', 'reduce-only', 'halted'] }, reason: { type: 'string' }, liquidationsAllowed: { type: 'boolean' } },
 } as const
 
+const decimal = { type: 'string', pattern: '^[0-9]+$' } as const
+
+export const marketTableResponse = {
+  type: 'object',
+  description:
+    'The market table the open batch is checked against (the last one when no slot is open): every margin rule of the batch holds under it, and its hash seeds the batch data the proof binds (docs/protocol.md, "Market table"). Prices in collateral base units per size unit.',
+  properties: {
+    hash: { ...decimal, description: 'tableHash of the packed words, as the Rollup computes it' },
+    words: { type: 'array', items: decimal, description: 'the packed words submitBatch posts' },
+    openSlots: { type: 'integer', description: 'slots applied under it so far in the open batch' },
+    rows: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { seriesId: decimal, mark: decimal, shortMinimum: decimal, scenarioValues: { type: 'array', items: decimal } },
+        required: ['seriesId', 'mark', 'shortMinimum', 'scenarioValues'],
+      },
+    },
+  },
+  required: ['hash', 'words', 'openSlots', 'rows'],
+} as const
+
 export const underlyingsResponse = {
   type: 'object',
   properties: {
