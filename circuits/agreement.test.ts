@@ -27,6 +27,8 @@
  *     replaced by the owner-signed larger amount.
  *   - SELF_TRADE: the same buy order against another account's valid sell order is built,
  *     then the witness's `accountB` is set to the buyer.
+ *   - INSUFFICIENT_MARGIN (trade) and NOT_LIQUIDATABLE: the tx forced through the core with
+ *     `checkMargin: false`; the circuit must refuse its witness at a margin check.
  *   Each circuit refusal must come from the rule that states it (the EdDSA verifier, the
  *   limit or self-trade line of slot.circom, OrderSlotFill's size check, a 64-bit range
  *   check of the new collateral, a margin range check), not merely from some failed assert.
@@ -118,8 +120,11 @@ type ForcedOp = { kind: 'forced'; account: number; byStranger: boolean }
 type LiquidateOp = { kind: 'liquidate'; account: number; seriesId: bigint; percent: number; flip: boolean }
 /** A settlement of the account's position in the series at `price` (strike 100). */
 type SettleOp = { kind: 'settle'; account: number; seriesId: bigint; price: bigint; isCall: boolean }
-/** From the next batch on, the market table is calm (0), stressed (1: four times the spread) or extreme (2: marks of 1000). */
-type MarketOp = { kind: 'market'; level: 0 | 1 | 2 }
+/**
+ * From the next batch on, the market table is calm (0), stressed (1: four times the spread),
+ * extreme (2: marks of 1000) or a crash for shorts (3: marks of 5000).
+ */
+type MarketOp = { kind: 'market'; level: 0 | 1 | 2 | 3 }
 type Op = DepositOp | TradeOp | WithdrawOp | CancelOp | ForcedOp | LiquidateOp | SettleOp | MarketOp
 
 /** Accounts 1..3 exist at the start; 4 and 5 exist only after a deposit creates them; 0 is the fee account. */
@@ -205,7 +210,7 @@ const settleArb: fc.Arbitrary<Op> = fc.record({
   isCall: fc.boolean(),
 })
 
-const marketArb: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('market' as const), level: fc.constantFrom(0 as const, 1 as const, 2 as const) })
+const marketArb: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('market' as const), level: fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const) })
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: depositArb },
@@ -219,7 +224,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 )
 
 /** The market tables of `MarketOp`: series 1 to 3 marked at 100 (spread 26 or 100), or at 1000. */
-const MARKET_TABLES = [testMarketTable(P), testMarketTable(P, [1n, 2n, 3n], 100n, 100n), testMarketTable(P, [1n, 2n, 3n], 1_000n, 100n)] as const
+const MARKET_TABLES = [
+  testMarketTable(P),
+  testMarketTable(P, [1n, 2n, 3n], 100n, 100n),
+  testMarketTable(P, [1n, 2n, 3n], 1_000n, 100n),
+  testMarketTable(P, [1n, 2n, 3n], 5_000n, 100n),
+] as const
 
 function tradeOf(state: RollupState, op: TradeOp, patch: Partial<Pick<TradeOp, 'seller' | 'price' | 'fill'>> = {}): Tx {
   const t = { ...op, ...patch }
@@ -315,6 +325,8 @@ type Forced = {
   /** The tx the core applies (the refused one, or a valid neighbour of it). */
   readonly tx: Tx
   readonly verifySignatures: boolean
+  /** False: the core applies it without its margin rules (how a refused margin is forced into a witness). */
+  readonly checkMargin?: boolean
   /** Turns the neighbour's witness into the refused tx's (at `slot`). */
   readonly tamper: (input: WitnessInput, slot: number) => WitnessInput
 }
@@ -330,6 +342,10 @@ function forcedFor(state: RollupState, op: Op, tx: Tx, code: RejectionCode): For
   const none = (input: WitnessInput) => input
   const accepts = (t: Tx, verifySignatures = true) => checkTx(state, t, { verifySignatures }) === undefined
   if (code === 'BAD_SIGNATURE') return accepts(tx, false) ? { tx, verifySignatures: false, tamper: none } : undefined
+  // Margin refusals of trades and of liquidations: the core applies the tx without its margin
+  // rules (as it skips signatures above) and the circuit must refuse the very same witness.
+  if ((code === 'INSUFFICIENT_MARGIN' && tx.type === TxType.trade) || code === 'NOT_LIQUIDATABLE')
+    return checkTx(state, tx, { checkMargin: false }) === undefined ? { tx, verifySignatures: true, checkMargin: false, tamper: none } : undefined
   if (op.kind === 'trade' && tx.type === TxType.trade) {
     if (code === 'PRICE_BEYOND_LIMIT' && op.sellLimit <= op.buyLimit) {
       const valid = tradeOf(state, op, { price: op.sellLimit })
@@ -393,8 +409,10 @@ function refusedAt(label: string, op: Op): { template: string; line?: number } {
       return slotLine('isTrade * sameAccount.out === 0;')
     case 'INSUFFICIENT_COLLATERAL': // the new collateral is range-checked to 64 bits
       return { template: 'Num2Bits' }
-    case 'INSUFFICIENT_MARGIN': // a margin check of account A after the withdrawal is negative
+    case 'INSUFFICIENT_MARGIN': // a margin check after the withdrawal or trade is negative
       return { template: 'NonNegativeWhen' }
+    case 'NOT_LIQUIDATABLE': // no margin check at the maintenance factor is negative
+      return slotLine('selectedNegative.in <== (belowGate + isLiquidation) * (-1 - selected);')
     default:
       throw new Error(`no circuit rule named for ${label}`)
   }
@@ -404,7 +422,7 @@ function refusedAt(label: string, op: Op): { template: string; line?: number } {
 async function expectCircuitRefuses(state: RollupState, pending: readonly SlotTrace[], forced: Forced, label: string, op: Op): Promise<void> {
   const checkpoint = state.checkpoint()
   try {
-    const slot = applyTx(state, forced.tx, { verifySignatures: forced.verifySignatures })
+    const slot = applyTx(state, forced.tx, { verifySignatures: forced.verifySignatures, checkMargin: forced.checkMargin ?? true })
     const trace = assembleBatch(state, [...pending, slot])
     const input = forced.tamper(buildWitnessInput(trace, P), pending.length)
     const outcome = await calculate(input)
@@ -499,6 +517,7 @@ const EVERY_KIND: Op[] = [
   { kind: 'withdraw', account: 2, nonceDelta: 0n, amount: 5_200n, forge: false },
   { kind: 'withdraw', account: 2, nonceDelta: 0n, amount: 100n, forge: true },
   { kind: 'withdraw', account: 2, nonceDelta: 0n, amount: 100n, forge: false },
+  { kind: 'liquidate', account: 2, seriesId: 1n, percent: 50, flip: false }, // account 2 (short 4) meets maintenance
   { kind: 'cancel', account: 1, orderId: 2n, forge: true },
   { kind: 'cancel', account: 1, orderId: 1n, forge: false },
   trade({ buyId: 1n, sellId: 2n, fill: 1n }), // order 1 of account 1 is cancelled
@@ -506,6 +525,17 @@ const EVERY_KIND: Op[] = [
   { kind: 'deposit', account: 0, keyOf: 'own', amount: 1_000n },
   { kind: 'deposit', account: 1, keyOf: 2, amount: 1_000n },
   trade({ buyer: 4, seller: 3, buyId: 1n, sellId: 1n, fill: 2n }),
+  // Under marks of 1000 a naked short of 10 at 100 owes 10 000 against 5 000 of collateral.
+  { kind: 'market', level: 2 },
+  trade({ buyer: 1, seller: 3, buyId: 5n, sellId: 5n, fill: 10n, price: 100n, buyLimit: 100n, sellLimit: 100n }),
+  // At marks of 5000 account 2's short of 4 is under water: a quarter of it goes to the fund;
+  // then series 1 settles at 150 (strike 100): the short pays, the long is paid, the fund closes its own.
+  { kind: 'market', level: 3 },
+  { kind: 'liquidate', account: 2, seriesId: 1n, percent: 25, flip: false },
+  { kind: 'market', level: 0 },
+  { kind: 'settle', account: 2, seriesId: 1n, price: 150n, isCall: true },
+  { kind: 'settle', account: 1, seriesId: 1n, price: 150n, isCall: true },
+  { kind: 'settle', account: 0, seriesId: 1n, price: 150n, isCall: true },
   // Account 0 (the fee account, credited by now) has no key: no order of it verifies. (It buys
   // one unit at 1, which its fees pay and margin allows, so that the signature is what fails.)
   trade({ buyer: 0, seller: 3, buyId: 4n, sellId: 4n, fill: 1n, price: 1n, buyLimit: 1n, sellLimit: 1n }),
@@ -522,12 +552,15 @@ describe('circuit and core agree on random histories', () => {
       'withdraw:NONCE_MISMATCH',
       'withdraw:INSUFFICIENT_COLLATERAL',
       'withdraw:INSUFFICIENT_MARGIN',
+      'trade:INSUFFICIENT_MARGIN',
+      'liquidate:NOT_LIQUIDATABLE',
       'withdraw:BAD_SIGNATURE',
       'cancel:BAD_SIGNATURE',
     ]) {
       expect(stats.circuitRefused.get(label) ?? 0, label).toBeGreaterThanOrEqual(1)
     }
     expect(stats.circuitRefused.get('trade:BAD_SIGNATURE')).toBe(3)
+    for (const kind of ['liquidate', 'settle']) expect(stats.accepted.get(kind) ?? 0, kind).toBeGreaterThanOrEqual(1)
     for (const label of ['trade:UNKNOWN_ACCOUNT', 'trade:ORDER_CANCELLED', 'deposit:ACCOUNT_RESERVED', 'deposit:KEY_MISMATCH']) {
       expect(stats.refused.get(label) ?? 0, label).toBeGreaterThanOrEqual(1)
     }

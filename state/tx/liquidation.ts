@@ -41,7 +41,7 @@ export function liquidationAmounts(state: RollupState, tx: LiquidationTx): { mar
 }
 
 /** Checks a liquidation against the state and the batch's market table. */
-export function checkLiquidation(state: RollupState, tx: LiquidationTx): CheckResult {
+export function checkLiquidation(state: RollupState, tx: LiquidationTx, checkMargin = true): CheckResult {
   const { accountIndex, seriesId, size } = tx
   if (accountIndex === FUND || !state.inRange(accountIndex) || !state.exists(accountIndex)) return reject('UNKNOWN_ACCOUNT', `${accountIndex}`)
   if (seriesId < 1n || !fitsUnsigned(seriesId, Bits.seriesId)) return reject('BAD_SERIES', `${seriesId}`)
@@ -58,7 +58,7 @@ export function checkLiquidation(state: RollupState, tx: LiquidationTx): CheckRe
   let amounts: ReturnType<typeof liquidationAmounts>
   try {
     const values = marginCheckValues(account.collateral, state.positionSlots(accountIndex), state.marketTable, maintenanceMarginBps, scenarioCount)
-    if (values.every((v) => v >= 0n)) return reject('NOT_LIQUIDATABLE', `account ${accountIndex}`)
+    if (checkMargin && values.every((v) => v >= 0n)) return reject('NOT_LIQUIDATABLE', `account ${accountIndex}`)
     amounts = liquidationAmounts(state, tx)
   } catch (error) {
     if (error instanceof UnpricedPositionError) return reject('UNPRICED_POSITION', `account ${accountIndex}: ${error.message}`)
@@ -92,8 +92,8 @@ function moveSlot(state: RollupState, account: bigint, index: bigint, seriesId: 
 }
 
 /** Applies a liquidation; throws `StateError` when it does not pass `checkLiquidation`. */
-export function applyLiquidation(state: RollupState, tx: LiquidationTx): SlotTrace {
-  const check = checkLiquidation(state, tx)
+export function applyLiquidation(state: RollupState, tx: LiquidationTx, checkMargin = true): SlotTrace {
+  const check = checkLiquidation(state, tx, checkMargin)
   if (!check.ok) throw new StateError(`liquidation refused: ${check.reason}`, check)
   const { accountIndex, seriesId, size } = tx
   const index = tx.positions?.account ?? slotOf(state, accountIndex, seriesId)!

@@ -50,7 +50,7 @@ function checkOrderFields(state: RollupState, o: SignedOrder['order']): CheckRes
 }
 
 /** Checks a trade; `verifySignatures: false` only when replaying proven data. */
-export function checkTrade(state: RollupState, tx: TradeTx, verifySignatures = true): CheckResult {
+export function checkTrade(state: RollupState, tx: TradeTx, verifySignatures = true, checkMargin = true): CheckResult {
   const { buy, sell, fill, price } = tx
   if (buy.order.side !== Side.buy || sell.order.side !== Side.sell) return reject('WRONG_SIDE')
   for (const o of [buy.order, sell.order]) {
@@ -100,6 +100,7 @@ export function checkTrade(state: RollupState, tx: TradeTx, verifySignatures = t
       return reject('DUPLICATE_POSITION', `account ${account} holds series ${buy.order.seriesId} in another slot than ${index}`)
     const size = held.size + delta
     if (size >= MAX_POSITION || -size >= MAX_POSITION) return reject('POSITION_TOO_LARGE')
+    if (!checkMargin) continue
     const margin = checkInitialMarginAfter(state, account, collateralAfter, positionsAfterMove(state, account, index, buy.order.seriesId, delta))
     if (!margin.ok) return margin
   }
@@ -140,8 +141,8 @@ function applySide(state: RollupState, o: SignedOrder['order'], positionIndex: b
 }
 
 /** Applies a trade; throws `StateError` when it does not pass `checkTrade`. */
-export function applyTrade(state: RollupState, tx: TradeTx, verifySignatures = true): SlotTrace {
-  const check = checkTrade(state, tx, verifySignatures)
+export function applyTrade(state: RollupState, tx: TradeTx, verifySignatures = true, checkMargin = true): SlotTrace {
+  const check = checkTrade(state, tx, verifySignatures, checkMargin)
   if (!check.ok) throw new StateError(`trade refused: ${check.reason}`, check)
   const { buy, sell, fill, price } = tx
   const seriesId = buy.order.seriesId

@@ -15,7 +15,7 @@ import type { SlotTrace, Tx } from '../types.js'
 export type WithdrawTx = Extract<Tx, { type: typeof TxType.withdraw }>
 
 /** Checks a withdrawal; `verifySignature: false` only when replaying proven data. */
-export function checkWithdraw(state: RollupState, tx: WithdrawTx, verifySignature = true): CheckResult {
+export function checkWithdraw(state: RollupState, tx: WithdrawTx, verifySignature = true, checkMargin = true): CheckResult {
   const { accountIndex, amount, nonce } = tx
   if (!state.inRange(accountIndex) || !state.exists(accountIndex)) return reject('UNKNOWN_ACCOUNT', `${accountIndex}`)
   if (!fitsUnsigned(amount, Bits.amount)) return reject('AMOUNT_OUT_OF_RANGE', `${amount}`)
@@ -24,12 +24,12 @@ export function checkWithdraw(state: RollupState, tx: WithdrawTx, verifySignatur
   if (verifySignature && !verifyField(withdrawMessage(accountIndex, nonce, amount), tx.signature, account.pubKey))
     return reject('BAD_SIGNATURE')
   if (account.collateral < amount) return reject('INSUFFICIENT_COLLATERAL', `has ${account.collateral}, withdraws ${amount}`)
-  return checkInitialMarginAfter(state, accountIndex, account.collateral - amount, state.positionSlots(accountIndex))
+  return checkMargin ? checkInitialMarginAfter(state, accountIndex, account.collateral - amount, state.positionSlots(accountIndex)) : { ok: true }
 }
 
 /** Applies a withdrawal; throws `StateError` when it does not pass `checkWithdraw`. */
-export function applyWithdraw(state: RollupState, tx: WithdrawTx, verifySignature = true): SlotTrace {
-  const check = checkWithdraw(state, tx, verifySignature)
+export function applyWithdraw(state: RollupState, tx: WithdrawTx, verifySignature = true, checkMargin = true): SlotTrace {
+  const check = checkWithdraw(state, tx, verifySignature, checkMargin)
   if (!check.ok) throw new StateError(`withdrawal refused: ${check.reason}`, check)
   const rootBefore = state.root
   const before = state.account(tx.accountIndex)
