@@ -14,17 +14,13 @@ import { encodeSlot } from '../batchData.js'
 import { marginCheckValues, UnpricedPositionError } from '../margin.js'
 import { tableRowOf } from '../marketTable.js'
 import { positionIndexFor } from './trade.js'
+import { heldSlotOf } from './marginRule.js'
 import type { RollupState } from '../rollupState.js'
 import type { LiquidationTx, Position, PositionsUpdate, SlotTrace } from '../types.js'
 
 const MAX_POSITION = 1n << 63n
 const FUND = BigInt(INSURANCE_ACCOUNT_INDEX)
 
-/** The account's slot holding `seriesId`, if any. */
-function slotOf(state: RollupState, account: bigint, seriesId: bigint): bigint | undefined {
-  const i = state.positionSlots(account).findIndex((p) => p.seriesId === seriesId && p.size !== 0n)
-  return i < 0 ? undefined : BigInt(i)
-}
 
 /** The amounts a liquidation moves: mark, penalty, what the account owes and pays. */
 export function liquidationAmounts(state: RollupState, tx: LiquidationTx): { mark: bigint; penalty: bigint; owed: bigint; paid: bigint; bankrupt: boolean } {
@@ -47,7 +43,7 @@ export function checkLiquidation(state: RollupState, tx: LiquidationTx, checkMar
   if (seriesId < 1n || !fitsUnsigned(seriesId, Bits.seriesId)) return reject('BAD_SERIES', `${seriesId}`)
   const magnitude = size < 0n ? -size : size
   if (size === 0n || !fitsUnsigned(magnitude, Bits.size)) return reject('BAD_LIQUIDATION', `size ${size}`)
-  const index = tx.positions?.account ?? slotOf(state, accountIndex, seriesId)
+  const index = tx.positions?.account ?? heldSlotOf(state, accountIndex, seriesId)
   if (index === undefined || index < 0n || index >= BigInt(state.params.positionSlots)) return reject('BAD_LIQUIDATION', `account ${accountIndex} holds no series ${seriesId}`)
   const held = state.position(accountIndex, index)
   if (held.seriesId !== seriesId || held.size === 0n) return reject('BAD_LIQUIDATION', `position ${index} of account ${accountIndex} does not hold series ${seriesId}`)
@@ -96,7 +92,7 @@ export function applyLiquidation(state: RollupState, tx: LiquidationTx, checkMar
   const check = checkLiquidation(state, tx, checkMargin)
   if (!check.ok) throw new StateError(`liquidation refused: ${check.reason}`, check)
   const { accountIndex, seriesId, size } = tx
-  const index = tx.positions?.account ?? slotOf(state, accountIndex, seriesId)!
+  const index = tx.positions?.account ?? heldSlotOf(state, accountIndex, seriesId)!
   const fundIndex = tx.positions?.fund ?? positionIndexFor(state, FUND, seriesId)!
   const amounts = liquidationAmounts(state, tx)
   const rootBefore = state.root

@@ -17,6 +17,7 @@ import { ACCEPTED, reject, StateError, type CheckResult } from '../rejections.js
 import { Bits, INSURANCE_ACCOUNT_INDEX, SIZE_DECIMALS, TxType } from '../params.js'
 import { fitsUnsigned } from '../field.js'
 import { encodeSlot } from '../batchData.js'
+import { heldSlotOf } from './marginRule.js'
 import type { RollupState } from '../rollupState.js'
 import type { SeriesSettlement, SettlementTx, SlotTrace } from '../types.js'
 
@@ -35,10 +36,6 @@ export function settlementPayoff(size: bigint, s: SeriesSettlement): bigint {
   return size < 0n ? -((value + SIZE_SCALE - 1n) / SIZE_SCALE) : value / SIZE_SCALE
 }
 
-function slotOf(state: RollupState, account: bigint, seriesId: bigint): bigint | undefined {
-  const i = state.positionSlots(account).findIndex((p) => p.seriesId === seriesId && p.size !== 0n)
-  return i < 0 ? undefined : BigInt(i)
-}
 
 /** What the settlement moves: the payoff, and what the account pays the fund (negative: is paid). */
 export function settlementAmounts(state: RollupState, tx: SettlementTx, size: bigint): { payoff: bigint; paid: bigint; bankrupt: boolean; fundShort: boolean } {
@@ -59,7 +56,7 @@ export function checkSettlement(state: RollupState, tx: SettlementTx): CheckResu
   if (seriesId < 1n || !fitsUnsigned(seriesId, Bits.seriesId)) return reject('BAD_SERIES', `${seriesId}`)
   if (settlement.price < 1n || !fitsUnsigned(settlement.price, Bits.price) || !fitsUnsigned(settlement.strike, Bits.price))
     return reject('BAD_SETTLEMENT', `price ${settlement.price}, strike ${settlement.strike}`)
-  const index = tx.position ?? slotOf(state, accountIndex, seriesId)
+  const index = tx.position ?? heldSlotOf(state, accountIndex, seriesId)
   if (index === undefined || index < 0n || index >= BigInt(state.params.positionSlots)) return reject('BAD_SETTLEMENT', `account ${accountIndex} holds no series ${seriesId}`)
   const held = state.position(accountIndex, index)
   if (held.seriesId !== seriesId || held.size === 0n) return reject('BAD_SETTLEMENT', `position ${index} of account ${accountIndex} does not hold series ${seriesId}`)
@@ -74,7 +71,7 @@ export function applySettlement(state: RollupState, tx: SettlementTx): SlotTrace
   const check = checkSettlement(state, tx)
   if (!check.ok) throw new StateError(`settlement refused: ${check.reason}`, check)
   const { accountIndex, seriesId, settlement } = tx
-  const index = tx.position ?? slotOf(state, accountIndex, seriesId)!
+  const index = tx.position ?? heldSlotOf(state, accountIndex, seriesId)!
   const size = state.position(accountIndex, index).size
   const amounts = settlementAmounts(state, tx, size)
   const rootBefore = state.root
