@@ -635,3 +635,18 @@ describe('Engine: settlement of an expired series', () => {
     expect(batches.flatMap((b) => b.slots.map((s) => s.tx.type)).filter((t) => t === TxType.settlement)).toHaveLength(2)
   })
 })
+
+describe('Engine: a settlement price the protocol cannot carry', () => {
+  it('is refused before any position or order changes', () => {
+    const { engine, keys } = setup(20_000n * USDC)
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 20n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 20n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 5n, limitPrice: 1_000_000n }))
+    const root = engine.state.root
+    const error = expectRefusal(engine, 'BAD_SETTLEMENT', () => engine.settleSeries(1n, 1n << 64n))
+    expect(error.reason).toMatch(/price/)
+    expect(engine.state.root).toBe(root)
+    expect(engine.restingOrders(1n)).toHaveLength(1)
+    expect(engine.state.position(3n, 0n).size).toBe(-20n)
+  })
+})

@@ -246,11 +246,16 @@ export class Engine {
     })
     const rank = (h: { index: bigint; size: bigint }) => (h.index === fund ? 2 : h.size < 0n ? 0 : 1)
     holders.sort((a, b) => rank(a) - rank(b) || (a.index < b.index ? -1 : a.index > b.index ? 1 : 0))
+    const txOf = (h: { index: bigint }): Tx => ({ type: TxType.settlement, accountIndex: h.index, seriesId, settlement: { price, strike: series.strike, isCall: series.isCall } })
+    // Refused before anything changes: a price or strike the protocol cannot carry refuses
+    // every holder alike (it is the same for all of them).
+    const first = holders[0]
+    const refusal = first ? checkTx(this.state, txOf(first)) : undefined
+    if (refusal) throw fromRejection(refusal)
     if (holders.length > 0) this.#cancelWhere((o) => o.signed.order.seriesId === seriesId, `series ${seriesId} expired and settles at ${price}`)
     const executed: SettlementExecution[] = []
     for (const h of holders) {
-      const tx: Tx = { type: TxType.settlement, accountIndex: h.index, seriesId, settlement: { price, strike: series.strike, isCall: series.isCall } }
-      const slot = this.#apply(tx)
+      const slot = this.#apply(txOf(h))
       const s = slot.settlement!
       executed.push({ accountIndex: h.index, seriesId, size: h.size, paid: s.paid, bankrupt: s.bankrupt, fundShort: s.fundShort })
     }

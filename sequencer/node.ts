@@ -178,14 +178,24 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       log(`L1 queue entry ${queueIndex} applied to account ${accountIndex}`)
     }
     // Expired series whose price L1 fixed are settled (positions closed at their payoff).
+    // A refusal here is logged and retried at the next sync: it must not stop the rest of the
+    // sync (the batch timeout below above all).
     for (const [seriesId, price] of keeper?.prices ?? new Map<bigint, bigint>()) {
-      const executed = recorder.settleSeries(seriesId, price)
-      if (executed.length > 0) log(`settled ${executed.length} position(s) of series ${seriesId} at ${price}`)
+      try {
+        const executed = recorder.settleSeries(seriesId, price)
+        if (executed.length > 0) log(`settled ${executed.length} position(s) of series ${seriesId} at ${price}`)
+      } catch (e) {
+        log(`settling series ${seriesId} at ${price} failed (will retry): ${(e as Error).message}`)
+      }
     }
     // Accounts below maintenance under the batch's table are handed to the insurance fund.
-    const { executed } = recorder.liquidate()
-    for (const e of executed)
-      log(`liquidated ${e.size} of series ${e.seriesId} of account ${e.accountIndex} into the insurance fund: it paid ${e.paid}${e.bankrupt ? ' (bankrupt: the fund takes the rest)' : ''}`)
+    try {
+      const { executed } = recorder.liquidate()
+      for (const e of executed)
+        log(`liquidated ${e.size} of series ${e.seriesId} of account ${e.accountIndex} into the insurance fund: it paid ${e.paid}${e.bankrupt ? ' (bankrupt: the fund takes the rest)' : ''}`)
+    } catch (e) {
+      log(`liquidations failed (will retry): ${(e as Error).message}`)
+    }
     if (engine.pendingSlots === 0) pendingSince = undefined
     else if (pendingSince === undefined) pendingSince = Date.now()
     else if (Date.now() - pendingSince >= batchTimeoutMs) {

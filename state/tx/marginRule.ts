@@ -23,12 +23,6 @@ export function checkInitialMarginAfter(state: RollupState, account: bigint, col
   }
 }
 
-/** The account's slot holding an open position in `seriesId`, if any (one slot per series). */
-export function heldSlotOf(state: RollupState, account: bigint, seriesId: bigint): bigint | undefined {
-  const i = state.positionSlots(account).findIndex((p) => p.seriesId === seriesId && p.size !== 0n)
-  return i < 0 ? undefined : BigInt(i)
-}
-
 /** The account's position slots with `delta` added at `index` (emptied at zero). */
 export function positionsAfterMove(state: RollupState, account: bigint, index: bigint, seriesId: bigint, delta: bigint): Position[] {
   return state.positionSlots(account).map((p, i) => {

@@ -17,7 +17,7 @@ import { ACCEPTED, reject, StateError, type CheckResult } from '../rejections.js
 import { Bits, INSURANCE_ACCOUNT_INDEX, SIZE_DECIMALS, TxType } from '../params.js'
 import { fitsUnsigned } from '../field.js'
 import { encodeSlot } from '../batchData.js'
-import { heldSlotOf } from './marginRule.js'
+import { heldSlotOf } from './trade.js'
 import type { RollupState } from '../rollupState.js'
 import type { SeriesSettlement, SettlementTx, SlotTrace } from '../types.js'
 

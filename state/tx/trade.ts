@@ -32,6 +32,12 @@ export function positionIndexFor(state: RollupState, account: bigint, seriesId: 
   return firstEmpty
 }
 
+/** The account's slot holding an open position in `seriesId`, if any (one slot per series). */
+export function heldSlotOf(state: RollupState, account: bigint, seriesId: bigint): bigint | undefined {
+  const i = state.positionSlots(account).findIndex((p) => p.seriesId === seriesId && p.size !== 0n)
+  return i < 0 ? undefined : BigInt(i)
+}
+
 /** How much of an order is already filled, or why it cannot fill at all. */
 export function filledBefore(state: RollupState, order: SignedOrder['order']): bigint | Rejection {
   const held = state.orderSlot(order.accountIndex, state.slotIndexOf(order.orderId))
