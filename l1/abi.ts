@@ -1308,6 +1308,22 @@ export const rollupAbi = [
   },
   {
     "type": "error",
+    "name": "SettlementPriceOutOfRange",
+    "inputs": [
+      {
+        "name": "seriesId",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "price",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "TimeoutNotReached",
     "inputs": [
       {

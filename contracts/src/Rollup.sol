@@ -56,6 +56,9 @@ contract Rollup {
     error UnknownSeries(uint256 seriesId);
     error NotExpired(uint256 seriesId, uint64 expiry);
     error AlreadyFixed(uint256 seriesId, uint256 price);
+    /// @notice The oracle's aggregate for `seriesId` is 2^64 (`BITS_PRICE`) or more: no
+    ///         settlement slot could carry it, so storing it would make the series unsettleable.
+    error SettlementPriceOutOfRange(uint256 seriesId, uint256 price);
     error BadTableWordCount(uint256 words);
     /// @notice The accounts tree is 4-ary: its depth in bits must be even and non-zero.
     error BadAccountsDepth(uint256 accountsDepth);
@@ -311,7 +314,8 @@ contract Rollup {
     /// @dev The oracle's refusals (`QuorumNotReached`, `FeedsDisagree`,
     ///      `UnderlyingNotConfigured`, `PriceRoundsToZero`, `InsufficientGas`) revert this
     ///      call with the oracle's error. The price is in collateral base units per unit
-    ///      of underlying, rounded down, and > 0.
+    ///      of underlying, rounded down, and > 0. A price of 2^64 or more reverts
+    ///      `SettlementPriceOutOfRange` and stores nothing (the call can be retried).
     /// @return price The fixed price.
     function fixSettlementPrice(uint256 seriesId) external returns (uint256 price) {
         if (seriesId == 0 || seriesId > _series.length) revert UnknownSeries(seriesId);
@@ -322,6 +326,7 @@ contract Rollup {
         if (fixedPrice != 0) revert AlreadyFixed(seriesId, fixedPrice);
         address[] memory feedsUsed;
         (price, feedsUsed) = settlementOracle.aggregate(s.underlying);
+        if (price >> C.BITS_PRICE != 0) revert SettlementPriceOutOfRange(seriesId, price);
         _settlementPrice[seriesId] = price;
         emit SettlementPriceFixed(seriesId, price, feedsUsed);
     }

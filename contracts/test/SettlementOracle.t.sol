@@ -172,6 +172,26 @@ contract SettlementOracleTest is TestBase {
         assertTrue(isFixed, "fixed");
     }
 
+    function test_FixSettlementPrice_RevertsWhenPriceTooWideForSlots() public {
+        _configureThree();
+        vm.warp(EXPIRY);
+        int256 tooWide = int256(uint256(1) << 64) * 100; // 2^64 base units after 8 -> 6 decimals
+        for (uint256 i = 0; i < 3; i++) {
+            feeds[i].setAnswer(tooWide, EXPIRY);
+        }
+        vm.expectRevert(abi.encodeWithSelector(Rollup.SettlementPriceOutOfRange.selector, seriesId, uint256(1) << 64));
+        rollup.fixSettlementPrice(seriesId);
+        (, bool isFixed) = rollup.settlementPrice(seriesId);
+        assertTrue(!isFixed, "nothing stored");
+
+        // The largest price a slot carries is fixed, on a retry.
+        int256 widest = (int256(uint256(1) << 64) - 1) * 100;
+        for (uint256 i = 0; i < 3; i++) {
+            feeds[i].setAnswer(widest, EXPIRY);
+        }
+        assertEq(rollup.fixSettlementPrice(seriesId), (uint256(1) << 64) - 1, "2^64 - 1 is fixed");
+    }
+
     function test_FixSettlementPrice_RoundsTheMedianDown() public {
         _configureThree();
         vm.warp(EXPIRY);
