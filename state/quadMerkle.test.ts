@@ -197,3 +197,80 @@ describe('QuadMerkleTree', () => {
     )
   })
 })
+
+describe('QuadMerkleTree.setMany', () => {
+  /** Every stored node, as proofs and leaves show it: the whole observable state of a small tree. */
+  function snapshot(tree: QuadMerkleTree): unknown {
+    const size = 4n ** BigInt(tree.levels)
+    const all = Array.from({ length: Number(size) }, (_, i) => BigInt(i))
+    return { root: tree.root, leaves: all.map((i) => tree.get(i)), proofs: all.map((i) => tree.proof(i)), nonDefault: tree.nonDefaultIndices() }
+  }
+
+  it('gives the same root, leaves and proofs as one-by-one updates, duplicates included (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }).chain((levels) =>
+          fc.record({
+            levels: fc.constant(levels),
+            defaultLeaf: fc.bigInt({ min: 0n, max: 3n }),
+            before: fc.array(fc.tuple(fc.integer({ min: 0, max: 4 ** levels - 1 }), fc.bigInt({ min: 0n, max: 5n })), { maxLength: 8 }),
+            batch: fc.array(fc.tuple(fc.integer({ min: 0, max: 4 ** levels - 1 }), fc.bigInt({ min: 0n, max: 5n })), { maxLength: 16 }),
+          }),
+        ),
+        ({ levels, defaultLeaf, before, batch }) => {
+          const [one, many] = [new QuadMerkleTree(levels, defaultLeaf), new QuadMerkleTree(levels, defaultLeaf)]
+          for (const [i, v] of before) {
+            one.set(BigInt(i), v)
+            many.set(BigInt(i), v)
+          }
+          for (const [i, v] of batch) one.set(BigInt(i), v)
+          many.setMany(batch.map(([i, v]) => [BigInt(i), v] as const))
+          expect(snapshot(many)).toEqual(snapshot(one))
+        },
+      ),
+      { numRuns: 80 },
+    )
+  })
+
+  it('agrees with one-by-one updates on a 12-level tree (2^24 accounts), proofs verifying', () => {
+    const [one, many] = [new QuadMerkleTree(12, 9n), new QuadMerkleTree(12, 9n)]
+    const updates = [0n, 1n, 5n, 4n ** 6n + 3n, 4n ** 11n * 3n + 17n, 4n ** 12n - 1n, 1n].map((i, n) => [i, BigInt(n + 100)] as const)
+    for (const [i, v] of updates) one.set(i, v)
+    many.setMany(updates)
+    expect(many.root).toBe(one.root)
+    for (const [i] of updates) {
+      expect(many.proof(i)).toEqual(one.proof(i))
+      expect(verifyQuadProof(many.root, many.get(i), i, many.proof(i))).toBe(true)
+    }
+    expect(many.get(1n)).toBe(106n)
+  })
+
+  it('rolls back through its journal to the tree before the batch', () => {
+    const journal = new Journal()
+    const tree = new QuadMerkleTree(2, 0n, journal)
+    tree.set(3n, 8n)
+    const [mark, root] = [journal.mark(), tree.root]
+    tree.setMany([[3n, 0n], [7n, 1n], [15n, 2n]])
+    expect(tree.root).not.toBe(root)
+    journal.rollback(mark)
+    expect(tree.root).toBe(root)
+    expect(tree.nonDefaultIndices()).toEqual([3n])
+  })
+
+  it('refuses an index outside the tree before writing anything', () => {
+    const tree = new QuadMerkleTree(2, 0n)
+    tree.set(1n, 4n)
+    const root = tree.root
+    expect(() => tree.setMany([[2n, 5n], [16n, 1n]])).toThrow(RangeError)
+    expect(() => tree.setMany([[-1n, 5n]])).toThrow(RangeError)
+    expect(tree.root).toBe(root)
+    expect(tree.get(2n)).toBe(0n)
+  })
+
+  it('does nothing for no updates', () => {
+    const tree = new QuadMerkleTree(3, 2n)
+    const root = tree.root
+    tree.setMany([])
+    expect(tree.root).toBe(root)
+  })
+})

@@ -147,6 +147,37 @@ export class QuadMerkleTree {
     }
   }
 
+  /**
+   * Replaces many leaves and recomputes every node above them once: the same tree (root,
+   * proofs, stored nodes) as calling `set` for each update in order, where a later update of
+   * the same index wins, at a fraction of the hashing when paths share upper nodes (each
+   * level hashes one node per distinct parent instead of one per update). Every index is
+   * checked before anything is written: a RangeError leaves the tree unchanged.
+   *
+   * @example tree.setMany([[5n, leafA], [6n, leafB]]) // 5 and 6 share every node above level 0
+   */
+  setMany(updates: Iterable<readonly [index: bigint, leaf: bigint]>): void {
+    const leaves = new Map<number, bigint>()
+    for (const [index, leaf] of updates) {
+      leaves.set(checkIndex(index, this.levels), leaf)
+    }
+    let dirty = new Set<number>()
+    for (const [i, leaf] of leaves) {
+      this.#write(0, i, leaf)
+      dirty.add(Math.floor(i / 4))
+    }
+    for (let level = 0; level < this.levels; level++) {
+      const parents = new Set<number>()
+      for (const parent of dirty) {
+        const first = parent * 4
+        const children = [this.#node(level, first), this.#node(level, first + 1), this.#node(level, first + 2), this.#node(level, first + 3)]
+        this.#write(level + 1, parent, hash(children))
+        parents.add(Math.floor(parent / 4))
+      }
+      dirty = parents
+    }
+  }
+
   /** Indices of the leaves that differ from the default leaf, ascending. */
   nonDefaultIndices(): bigint[] {
     return [...this.#nodes[0]!.keys()].sort((a, b) => a - b).map(BigInt)
