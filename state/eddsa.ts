@@ -2,37 +2,33 @@
  * EdDSA-Poseidon on BabyJubJub, compatible with circomlib's `EdDSAPoseidonVerifier`
  * (`@zk-kit/eddsa-poseidon`, default Blake-512 key expansion, as circomlibjs).
  *
- * Loaded through its CommonJS build: the package's ESM entry imports named exports from the
- * CommonJS `blakejs`, which Node's ESM loader refuses ("Named export 'blake2bFinal' not found").
+ * Everything runs in crypto/eddsa: signing and key derivation produce exactly what @zk-kit's
+ * `signMessage` and `derivePublicKey` produce, and verification accepts exactly what @zk-kit's
+ * `verifySignature` accepts, minus small-order public keys, which the circuit refuses
+ * (docs/signatures.md); both at hundreds of times @zk-kit's speed.
  */
-import { createRequire } from 'node:module'
+import { EddsaPoseidonVerifier } from '../crypto/eddsa/index.js'
+import { derivePublicKeyFast, signMessageFast } from '../crypto/eddsa/signer.js'
 import type { Point, Signature } from './types.js'
 
-type EddsaPoseidon = typeof import('@zk-kit/eddsa-poseidon')
-
-const eddsa = createRequire(import.meta.url)('@zk-kit/eddsa-poseidon') as EddsaPoseidon
+/**
+ * One verifier per process (per worker thread): its cache keeps the tables of recently seen
+ * public keys. Small-order keys are refused because the circuit refuses them (`IsZero` on the x
+ * of [8]A): a signature the circuit cannot check must never enter a batch.
+ */
+const verifier = new EddsaPoseidonVerifier({ rejectSmallOrderKeys: true })
 
 /** The BabyJubJub public key of a 32-byte private key. */
 export function publicKeyOf(privateKey: Uint8Array): Point {
-  const [x, y] = eddsa.derivePublicKey(privateKey)
-  return { x: BigInt(x), y: BigInt(y) }
+  return derivePublicKeyFast(privateKey)
 }
 
 /** Signs one field element. */
 export function signField(privateKey: Uint8Array, message: bigint): Signature {
-  const { R8, S } = eddsa.signMessage(privateKey, message)
-  return { R8: { x: BigInt(R8[0]), y: BigInt(R8[1]) }, S: BigInt(S) }
+  return signMessageFast(privateKey, message)
 }
 
 /** True when `signature` signs `message` under `publicKey`; false for any malformed input. */
 export function verifyField(message: bigint, signature: Signature, publicKey: Point): boolean {
-  try {
-    return eddsa.verifySignature(
-      message,
-      { R8: [signature.R8.x, signature.R8.y], S: signature.S },
-      [publicKey.x, publicKey.y],
-    )
-  } catch {
-    return false
-  }
+  return verifier.verify(message, signature, publicKey)
 }

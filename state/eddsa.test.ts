@@ -1,0 +1,37 @@
+/**
+ * verifyField: crypto/eddsa's verifier with the circuit's extra rule (small-order keys
+ * refused); signField and publicKeyOf: crypto/eddsa's signer, equal to @zk-kit's. The agreement
+ * with @zk-kit on every kind of input is in crypto/eddsa/verifier.test.ts and signer.test.ts.
+ */
+import { describe, expect, it } from 'vitest'
+import { mulBase8, referenceVerify, torsionPoints, zkEddsa } from '../crypto/eddsa/testing.js'
+import { publicKeyOf, signField, verifyField } from './eddsa.js'
+
+describe('verifyField', () => {
+  const privateKey = new Uint8Array(32).fill(7)
+  const publicKey = publicKeyOf(privateKey)
+  const signature = signField(privateKey, 1234n)
+
+  it('accepts what @zk-kit signs, under that key and message only', () => {
+    expect(verifyField(1234n, signature, publicKey)).toBe(true)
+    expect(verifyField(1235n, signature, publicKey)).toBe(false)
+    expect(verifyField(1234n, signature, publicKeyOf(new Uint8Array(32).fill(8)))).toBe(false)
+    expect(verifyField(1234n, { ...signature, S: -signature.S }, publicKey)).toBe(false)
+  })
+
+  it('refuses small-order public keys, which @zk-kit accepts but the circuit refuses', () => {
+    const S = 99n
+    const forged = { R8: mulBase8(S), S }
+    for (const key of Object.values(torsionPoints())) {
+      expect(referenceVerify(5n, forged, key)).toBe(true)
+      expect(verifyField(5n, forged, key)).toBe(false)
+    }
+  })
+
+  it('signField and publicKeyOf give what @zk-kit gives', () => {
+    const { R8, S } = zkEddsa.signMessage(privateKey, 1234n)
+    expect(signature).toEqual({ R8: { x: R8[0], y: R8[1] }, S })
+    const [x, y] = zkEddsa.derivePublicKey(privateKey)
+    expect(publicKey).toEqual({ x, y })
+  })
+})
