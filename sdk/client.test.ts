@@ -4,6 +4,8 @@ import { SequencerClient } from './client.js'
 import { ApiError } from './errors.js'
 import { deriveL2Key } from './keys.js'
 import { buildOrder, parseSignedOrder, parseSignedWithdrawal, signOrder, signWithdrawal } from './orders.js'
+import { orderOptions, parseOrderRequest } from './orderRequest.js'
+import { buildCancelAll, parseSignedCancelAll, signCancelAll } from './cancelAll.js'
 
 type Call = { url: string; method: string; body: string | undefined; headers: Record<string, string> }
 
@@ -50,6 +52,31 @@ describe('SequencerClient', () => {
       'GET http://seq.test/v1/health',
     ])
     expect(calls.every((c) => c.body === undefined)).toBe(true)
+  })
+
+  it('sends order options and cancel-alls, and reads orders, order pages and trading rules', async () => {
+    const { f, calls } = mockFetch(() => json(200, { status: 'ok', orders: [] }))
+    const client = new SequencerClient({ baseUrl: 'http://seq.test', fetch: f })
+    await client.placeOrder(signed, orderOptions({ type: 'post_only' }))
+    const all = signCancelAll(buildCancelAll({ accountIndex: 1n, seriesId: 2n, nonce: 9n, validUntil: 2_000_000_000n }), key.privateKey, [1n])
+    await client.cancelAll(all)
+    await client.getOrder(1n, 7)
+    await client.getOrders(1n)
+    await client.getOrders(1, { status: 'open', limit: 20, cursor: '41' })
+    await client.getTradingRules()
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'POST http://seq.test/v1/orders',
+      'POST http://seq.test/v1/cancels/all',
+      'GET http://seq.test/v1/accounts/1/orders/7',
+      'GET http://seq.test/v1/accounts/1/orders',
+      'GET http://seq.test/v1/accounts/1/orders?status=open&limit=20&cursor=41',
+      'GET http://seq.test/v1/trading-rules',
+    ])
+    expect(parseOrderRequest(calls[0]!.body!, { publicKey: key.publicKey })).toEqual({ signed, options: orderOptions({ type: 'post_only' }) })
+    expect(parseSignedCancelAll(calls[1]!.body!, { publicKey: key.publicKey })).toEqual(all)
+    // Without options the body is the plain signed order, as before options existed.
+    await client.placeOrder(signed)
+    expect(parseSignedOrder(calls[6]!.body!)).toEqual(signed)
   })
 
   it('throws ApiError with the server code and reason', async () => {

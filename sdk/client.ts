@@ -1,9 +1,10 @@
 /**
  * A small typed REST client for the sequencer API.
  *
- * Routes (the sequencer owns their schemas): POST /v1/orders, POST /v1/cancels, GET /v1/accounts/:index,
+ * Routes (the sequencer owns their schemas): POST /v1/orders, POST /v1/cancels, POST /v1/cancels/all,
+ * GET /v1/accounts/:index, GET /v1/accounts/:index/orders, GET /v1/accounts/:index/orders/:orderId,
  * GET /v1/accounts?l1Address=0x.. (provisional), POST /v1/withdrawals, GET /v1/batches,
- * GET /v1/series, GET /v1/health. Request bodies use the SDK's JSON formats (orders.ts);
+ * GET /v1/series, GET /v1/trading-rules, GET /v1/health. Request bodies use the SDK's JSON formats (orders.ts);
  * responses are returned as decoded JSON with bigints as decimal strings, typed below by
  * the fields the SDK relies on (servers may add more). Every failure is an `ApiError`
  * carrying the server's `{ code, reason }`.
@@ -11,7 +12,9 @@
 import type { Address } from 'viem'
 import { ApiError } from './errors.js'
 import type { PointJSON } from './json.js'
-import { signedCancelToJSON, signedOrderToJSON, signedWithdrawalToJSON, type SignedCancel, type SignedWithdrawal } from './orders.js'
+import { signedCancelToJSON, signedWithdrawalToJSON, type SignedCancel, type SignedWithdrawal } from './orders.js'
+import { DEFAULT_ORDER_OPTIONS, orderRequestToJSON, type OrderOptions, type OrderType, type SelfTradePrevention } from './orderRequest.js'
+import { signedCancelAllToJSON, type SignedCancelAll } from './cancelAll.js'
 import type { SignedOrder } from '../state/types.js'
 
 /** Options of `SequencerClient`. */
@@ -26,10 +29,80 @@ export type SequencerClientOptions = {
   readonly timeoutMs?: number
 }
 
+/** A fill of a placed order, as POST /v1/orders reports it. */
+export type FillJSON = { readonly makerAccount: string; readonly makerOrderId: string; readonly size: string; readonly price: string }
 /** Response of POST /v1/orders. */
-export type PlaceOrderResponse = { readonly status: string } & Readonly<Record<string, unknown>>
+export type PlaceOrderResponse = {
+  readonly status: 'filled' | 'partially_filled' | 'resting' | 'cancelled_remainder'
+  /** The order's account and id (sequencers before order options did not echo them). */
+  readonly accountIndex?: string
+  readonly orderId?: string
+  readonly fills: FillJSON[]
+  /** Size left resting in the book. */
+  readonly resting: string
+  /** Why matching stopped early, or why the rest did not rest (ioc). */
+  readonly note?: string
+  /** Own resting orders removed by self-trade prevention `cancel_oldest`. */
+  readonly selfTradeCancelled?: readonly string[]
+  /** Reduce-only: the size the order could trade, when below its signed size. */
+  readonly cappedSize?: string
+  readonly stateRoot: string
+}
 /** Response of POST /v1/cancels. */
-export type CancelOrderResponse = { readonly status: string; readonly removedFromBook: string } & Readonly<Record<string, unknown>>
+export type CancelOrderResponse = { readonly status: 'cancelled'; readonly accountIndex: string; readonly orderId: string; readonly removedFromBook: string; readonly stateRoot: string }
+/** Response of POST /v1/cancels/all. */
+export type CancelAllResponse = {
+  readonly status: 'cancelled'
+  readonly accountIndex: string
+  readonly seriesId: string
+  /** Every order taken off the book; `inCircuit` false: it left the book only (send a single cancel to retire it). */
+  readonly removed: readonly { readonly orderId: string; readonly seriesId: string; readonly removedFromBook: string; readonly inCircuit: boolean }[]
+  /** Order ids whose cancel transaction was applied (one slot each). */
+  readonly cancelTxs: readonly string[]
+  readonly skipped: readonly { readonly orderId: string; readonly reason: string }[]
+  readonly stateRoot: string
+}
+/** Status of an order in the sequencer's history. */
+export type OrderStatus = 'resting' | 'partially_filled' | 'filled' | 'cancelled' | 'expired' | 'rejected'
+/** One fill of an order, with the batch that carries it. */
+export type OrderFillJSON = {
+  readonly size: string
+  readonly price: string
+  readonly role: 'maker' | 'taker'
+  readonly counterpartyAccount: string
+  readonly counterpartyOrderId: string
+  readonly batch: number
+  readonly at: string
+}
+/** Response of GET /v1/accounts/:index/orders/:orderId (and each item of the list). */
+export type OrderResponse = {
+  readonly accountIndex: string
+  readonly orderId: string
+  readonly seriesId: string
+  readonly side: 0 | 1
+  readonly size: string
+  readonly limitPrice: string
+  readonly validUntil: string
+  readonly options: { readonly type: OrderType; readonly reduceOnly: boolean; readonly selfTradePrevention: SelfTradePrevention }
+  readonly status: OrderStatus
+  readonly filledSize: string
+  readonly remaining: string
+  /** Absent before any fill. */
+  readonly averagePrice?: string
+  readonly notional: string
+  readonly fills: readonly OrderFillJSON[]
+  readonly receivedAt: string
+  readonly updatedAt: string
+  readonly reason?: string
+  /** The refusal code of a rejected order. */
+  readonly code?: string
+}
+/** Response of GET /v1/accounts/:index/orders. */
+export type OrdersResponse = { readonly accountIndex: string; readonly orders: readonly OrderResponse[]; readonly next?: string }
+/** Query of `getOrders`. */
+export type OrdersQuery = { readonly status?: 'open' | 'closed' | 'all'; readonly limit?: number; readonly cursor?: string }
+/** Response of GET /v1/trading-rules. */
+export type TradingRulesResponse = { readonly series: readonly { readonly seriesId: string; readonly tickSize: string; readonly sizeIncrement: string }[] }
 /** Response of GET /v1/accounts/:index. */
 export type AccountResponse = {
   readonly index: string
@@ -72,12 +145,62 @@ export class SequencerClient {
   }
 
   /**
-   * Sends a signed order (POST /v1/orders).
+   * Sends a signed order with its execution options (POST /v1/orders); without options, a
+   * plain limit order.
    *
-   * @example await client.placeOrder(signOrder(buildOrder({ ... }), key.privateKey))
+   * @example
+   * await client.placeOrder(signOrder(buildOrder({ ... }), key.privateKey))
+   * await client.placeOrder(signed, orderOptions({ type: 'ioc', reduceOnly: true }))
    */
-  placeOrder(signed: SignedOrder): Promise<PlaceOrderResponse> {
-    return this.request('POST', '/v1/orders', signedOrderToJSON(signed))
+  placeOrder(signed: SignedOrder, options: OrderOptions = DEFAULT_ORDER_OPTIONS): Promise<PlaceOrderResponse> {
+    return this.request('POST', '/v1/orders', orderRequestToJSON(signed, options))
+  }
+
+  /**
+   * Cancels every resting order of the account, in one series or all (POST /v1/cancels/all);
+   * the per-order cancels it carries also retire those orders in the circuit.
+   *
+   * @example
+   * const open = await client.getOrders(1n, { status: 'open' })
+   * await client.cancelAll(signCancelAll(buildCancelAll({ accountIndex: 1n }), key.privateKey, open.orders.map((o) => BigInt(o.orderId))))
+   */
+  cancelAll(signed: SignedCancelAll): Promise<CancelAllResponse> {
+    return this.request('POST', '/v1/cancels/all', signedCancelAllToJSON(signed))
+  }
+
+  /**
+   * One order's status, filled size, average price and fills (GET /v1/accounts/:index/orders/:orderId).
+   *
+   * @example const { status, filledSize } = await client.getOrder(1n, 7n)
+   */
+  getOrder(accountIndex: bigint | number, orderId: bigint | number): Promise<OrderResponse> {
+    return this.request('GET', `/v1/accounts/${BigInt(accountIndex).toString()}/orders/${BigInt(orderId).toString()}`)
+  }
+
+  /**
+   * An account's orders, newest first, a page at a time (GET /v1/accounts/:index/orders);
+   * pass the previous page's `next` as `cursor`.
+   *
+   * @example
+   * let page = await client.getOrders(1n, { status: 'all', limit: 100 })
+   * while (page.next) page = await client.getOrders(1n, { cursor: page.next })
+   */
+  getOrders(accountIndex: bigint | number, query: OrdersQuery = {}): Promise<OrdersResponse> {
+    const params = new URLSearchParams()
+    if (query.status) params.set('status', query.status)
+    if (query.limit !== undefined) params.set('limit', String(query.limit))
+    if (query.cursor !== undefined) params.set('cursor', query.cursor)
+    const q = params.toString()
+    return this.request('GET', `/v1/accounts/${BigInt(accountIndex).toString()}/orders${q ? `?${q}` : ''}`)
+  }
+
+  /**
+   * Tick size and size increment of every listed series (GET /v1/trading-rules).
+   *
+   * @example const { series } = await client.getTradingRules()
+   */
+  getTradingRules(): Promise<TradingRulesResponse> {
+    return this.request('GET', '/v1/trading-rules')
   }
 
   /**

@@ -23,6 +23,8 @@ import {
   verifyOrder,
   verifyWithdrawal,
 } from './orders.js'
+import { DEFAULT_ORDER_OPTIONS, isDefaultOrderOptions, orderOptions, orderOptionsToJSON, orderRequestFromJSON, orderRequestToJSON, parseOrderRequest } from './orderRequest.js'
+import { CANCEL_ALL_TAG, badOrderCancels, buildCancelAll, cancelAllMessage, parseSignedCancelAll, signCancelAll, signedCancelAllFromJSON, signedCancelAllToJSON, verifyCancelAll } from './cancelAll.js'
 import { SdkValidationError } from './errors.js'
 import { BABYJUB_SUBORDER } from './json.js'
 import type { Order } from '../state/types.js'
@@ -183,5 +185,69 @@ describe('cancels', () => {
     expect(() => parseSignedCancel(JSON.stringify({ ...j, orderId: 7 }))).toThrow(SdkValidationError)
     expect(() => parseSignedCancel(JSON.stringify({ ...j, extra: '1' }))).toThrow(SdkValidationError)
     expect(() => buildCancel({ accountIndex: 1n, orderId: 0n })).toThrow(SdkValidationError)
+  })
+})
+
+describe('order requests (options beside the signed order)', () => {
+  const signed = signOrder(order, key.privateKey)
+
+  it('leave out default options, round-trip the others, and verify the signed order', () => {
+    expect(orderRequestToJSON(signed)).toEqual(signedOrderToJSON(signed))
+    expect(orderRequestFromJSON(signedOrderToJSON(signed))).toEqual({ signed, options: DEFAULT_ORDER_OPTIONS })
+    const options = orderOptions({ type: 'ioc', reduceOnly: true, selfTradePrevention: 'cancel_oldest' })
+    const json = orderRequestToJSON(signed, options)
+    expect(json.options).toEqual({ type: 'ioc', reduceOnly: true, selfTradePrevention: 'cancel_oldest' })
+    expect(parseOrderRequest(JSON.stringify(json), { publicKey: key.publicKey })).toEqual({ signed, options })
+    expect(orderOptionsToJSON(orderOptions({ type: 'post_only' }))).toEqual({ type: 'post_only' })
+    expect(isDefaultOrderOptions(orderOptions({}))).toBe(true)
+  })
+
+  it('reject unknown options, wrong types, and a tampered order', () => {
+    const json = signedOrderToJSON(signed)
+    expect(() => orderRequestFromJSON({ ...json, options: { type: 'fok' } })).toThrow(/options.type/)
+    expect(() => orderRequestFromJSON({ ...json, options: { reduceOnly: 'yes' } })).toThrow(/reduceOnly/)
+    expect(() => orderRequestFromJSON({ ...json, options: { selfTradePrevention: 'cancel_both' } })).toThrow(/selfTradePrevention/)
+    expect(() => orderRequestFromJSON({ ...json, options: { postOnly: true } })).toThrow(/unexpected field/)
+    expect(() => orderRequestFromJSON({ ...json, options: [] })).toThrow(SdkValidationError)
+    expect(() => orderRequestFromJSON({ ...json, extra: 1 })).toThrow(/unexpected field/)
+    expect(() => orderRequestFromJSON({ ...json, order: { ...json.order, size: '151' } }, { publicKey: key.publicKey })).toThrow(/does not verify/)
+    expect(() => orderOptions({ type: 'market' as never })).toThrow(SdkValidationError)
+  })
+})
+
+describe('cancel-all', () => {
+  const req = buildCancelAll({ accountIndex: 1n, seriesId: 3n, nonce: 5n, validUntil: 1_790_000_060n })
+
+  it('signs its message (hash checked with circomlibjs Poseidon) and per-order cancels, and round-trips through JSON', async () => {
+    const signed = signCancelAll(req, key.privateKey, [7n, 9n])
+    expect(verifyCancelAll(signed, key.publicKey)).toBe(true)
+    expect(verifyCancelAll(signed, other.publicKey)).toBe(false)
+    expect(badOrderCancels(signed, key.publicKey)).toEqual([])
+    expect(badOrderCancels(signed, other.publicKey)).toEqual([7n, 9n])
+    const poseidon = await buildPoseidon()
+    expect(poseidon.F.toObject(poseidon([CANCEL_ALL_TAG, 1n, 3n, 5n, 1_790_000_060n]))).toBe(cancelAllMessage(req))
+    expect(signed.cancels[0]!.signature).toEqual(signCancel({ accountIndex: 1n, orderId: 7n }, key.privateKey).signature)
+    const text = JSON.stringify(signedCancelAllToJSON(signed))
+    expect(JSON.parse(text)).toMatchObject({ accountIndex: '1', seriesId: '3', nonce: '5', validUntil: '1790000060', cancels: [{ orderId: '7' }, { orderId: '9' }] })
+    expect(parseSignedCancelAll(text, { publicKey: key.publicKey })).toEqual(signed)
+    const defaults = buildCancelAll({ accountIndex: 2n })
+    expect(defaults.seriesId).toBe(0n)
+    expect(defaults.validUntil - defaults.nonce / 1000n).toBe(60n)
+  })
+
+  it('rejects tampered, repeated, malformed and out-of-range fields', () => {
+    const j = signedCancelAllToJSON(signCancelAll(req, key.privateKey, [7n]))
+    const pk = { publicKey: key.publicKey }
+    expect(() => signedCancelAllFromJSON({ ...j, seriesId: '4' }, pk)).toThrow(/\$.signature: does not verify/)
+    expect(() => signedCancelAllFromJSON({ ...j, nonce: '6' }, pk)).toThrow(/does not verify/)
+    expect(() => signedCancelAllFromJSON({ ...j, cancels: [{ ...j.cancels[0]!, orderId: '8' }] }, pk)).toThrow(/cancel of order 8/)
+    expect(() => signedCancelAllFromJSON({ ...j, cancels: [j.cancels[0]!, j.cancels[0]!] })).toThrow(/appears twice/)
+    expect(() => signedCancelAllFromJSON({ ...j, cancels: {} })).toThrow(/must be an array/)
+    expect(() => signedCancelAllFromJSON({ ...j, nonce: (2n ** 64n).toString() })).toThrow(SdkValidationError)
+    expect(() => signedCancelAllFromJSON({ ...j, extra: '1' })).toThrow(/unexpected field/)
+    const { cancels: _, ...noCancels } = j
+    expect(() => signedCancelAllFromJSON(noCancels)).toThrow(/cancels: missing/)
+    expect(() => signCancelAll(req, key.privateKey, [0n])).toThrow(SdkValidationError)
+    expect(() => signCancelAll(req, key.privateKey, Array.from({ length: 65 }, (_, i) => BigInt(i + 1)))).toThrow(/at most 64/)
   })
 })

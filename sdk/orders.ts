@@ -340,3 +340,6 @@ export function serializeSignedCancel(s: SignedCancel): string {
 export function parseSignedCancel(text: string, options: ParseOptions = {}): SignedCancel {
   return signedCancelFromJSON(parseJsonText(text, '$'), options)
 }
+
+export * from './orderRequest.js'
+export * from './cancelAll.js'

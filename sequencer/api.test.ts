@@ -8,7 +8,7 @@ import { ANVIL_KEYS } from '../l1/anvil.js'
 import { connectL1 } from '../l1/clients.js'
 import { deposit, mintTestTokens } from '../l1/rollupCalls.js'
 import { terminateCurves } from '../prover/curves.js'
-import { ApiError, SequencerClient, buildOrder, deriveL2Key, signCancel, signOrder, signWithdrawal, signedCancelToJSON, signedOrderToJSON, type L2Key } from '../sdk/index.js'
+import { ApiError, SequencerClient, buildCancelAll, buildOrder, deriveL2Key, orderOptions, signCancel, signCancelAll, signOrder, signWithdrawal, signedCancelToJSON, signedOrderToJSON, type L2Key } from '../sdk/index.js'
 import { startEmbedded, type EmbeddedNode } from './embedded.js'
 import { BODY_LIMIT_BYTES } from './api/app.js'
 import { OracleService } from '../oracle/oracleService.js'
@@ -244,5 +244,22 @@ describe('sequencer API: oracle and circuit-breaker states', () => {
     feeds[1]!.recover()
     await embedded.node.sync()
     expect((await underlyings()).underlyings[0]!.status.mode).toBe('normal')
+  })
+})
+
+describe('sequencer API: order types, order status and cancel-all on a full node', () => {
+  it('publishes the routes, answers an IOC without resting it, shows its status, and cancels all with one signature', async () => {
+    const openapi = (await (await fetch(`${embedded.node.url}/docs/json`)).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/cancels/all', '/v1/accounts/{index}/orders', '/v1/accounts/{index}/orders/{orderId}', '/v1/trading-rules']))
+    const ioc = await client.placeOrder(signOrder(order({ orderId: 40n }), keys[0]!.privateKey), orderOptions({ type: 'ioc' }))
+    expect(ioc).toMatchObject({ status: 'cancelled_remainder', resting: '0', orderId: '40' })
+    expect(await client.getOrder(1n, 40n)).toMatchObject({ status: 'cancelled', filledSize: '0', options: { type: 'ioc' } })
+    const open = await client.getOrders(1n, { status: 'open' })
+    expect(open.orders.length).toBeGreaterThan(0)
+    const ids = open.orders.map((o) => BigInt(o.orderId))
+    const done = await client.cancelAll(signCancelAll(buildCancelAll({ accountIndex: 1n }), keys[0]!.privateKey, ids))
+    const byId = (a: string, b: string) => Number(BigInt(a) - BigInt(b))
+    expect(done.removed.filter((r) => r.inCircuit).map((r) => r.orderId).sort(byId)).toEqual(ids.map(String).sort(byId))
+    expect((await client.getOrders(1n, { status: 'open' })).orders).toEqual([])
   })
 })

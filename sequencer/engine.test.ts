@@ -24,6 +24,9 @@ import {
   type Order,
 } from '../state/index.js'
 import { order as orderWith, signedOrder, testKey, type TestKey } from '../state/testing.js'
+import { orderOptions } from '../sdk/orderRequest.js'
+import { signCancelAll } from '../sdk/cancelAll.js'
+import { tradingRulesFor } from './tradingRules.js'
 
 const NOW = 1_790_000_000n
 const SERIES = { id: 1n, ...defaultSeries(NOW) }
@@ -648,5 +651,190 @@ describe('Engine: a settlement price the protocol cannot carry', () => {
     expect(engine.state.root).toBe(root)
     expect(engine.restingOrders(1n)).toHaveLength(1)
     expect(engine.state.position(3n, 0n).size).toBe(-20n)
+  })
+})
+
+describe('Engine: order types', () => {
+  const ioc = orderOptions({ type: 'ioc' })
+  const postOnly = orderOptions({ type: 'post_only' })
+
+  it('immediate-or-cancel fills what crosses and drops the rest; one that fills nothing is accepted, never rests, and cannot be sent again', () => {
+    const { engine, keys } = setup()
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 40n }))
+    const out = engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 100n }), ioc)
+    expect(out).toEqual({ status: 'cancelled_remainder', fills: [{ makerAccount: 2n, makerOrderId: 1n, size: 40n, price: 2_100_000n }], resting: 0n, note: 'immediate-or-cancel: 60 not filled, not rested' })
+    expect(engine.book(1n).levels(Side.buy)).toEqual([])
+    expect(engine.orders.get(1n, 1n, NOW)).toMatchObject({ status: 'cancelled', filled: 40n, remaining: 0n, reason: out.note })
+    const none = order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 10n })
+    expect(engine.placeOrder(none, ioc)).toMatchObject({ status: 'cancelled_remainder', fills: [], resting: 0n })
+    expect(engine.restingOrders(1n)).toEqual([])
+    expectRefusal(engine, 'ORDER_REPLAYED', () => engine.placeOrder(none, ioc))
+  })
+
+  it('post-only rests, and is refused when it would take, changing nothing', () => {
+    const { engine, keys } = setup()
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, limitPrice: 2_100_000n }))
+    const error = expectRefusal(engine, 'POST_ONLY_WOULD_CROSS', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, limitPrice: 2_100_000n }), postOnly))
+    expect(error.status).toBe(422)
+    expect(engine.orders.get(1n, 1n, NOW)).toMatchObject({ status: 'rejected', code: 'POST_ONLY_WOULD_CROSS' })
+    expect(engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, limitPrice: 2_000_000n }), postOnly)).toEqual({ status: 'resting', fills: [], resting: 100n })
+    expect(engine.orders.get(1n, 1n, NOW)).toMatchObject({ status: 'resting', remaining: 100n, options: postOnly })
+  })
+
+  it('reduce-only is refused without a position to shrink, capped to it, and resting ones are trimmed, then cancelled, as other fills shrink it', () => {
+    const { engine, keys, cancelled } = setup()
+    const ro = orderOptions({ reduceOnly: true })
+    expectRefusal(engine, 'REDUCE_ONLY_REJECTED', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.sell, size: 10n }), ro))
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 100n }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 100n })) // 1 long 100
+    expectRefusal(engine, 'REDUCE_ONLY_REJECTED', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 10n }), ro))
+    // Each reduce-only order is capped to the position (not their sum): both rest.
+    expect(engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.sell, size: 150n, limitPrice: 3_000_000n }), ro)).toEqual({ status: 'resting', fills: [], resting: 100n, cappedSize: 100n })
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 3n, side: Side.sell, size: 100n, limitPrice: 3_100_000n }), ro)
+    // A plain sale of 70 shrinks the long to 30: both are trimmed to 30.
+    engine.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.buy, size: 70n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 4n, side: Side.sell, size: 70n, limitPrice: 2_000_000n }))
+    expect(engine.book(1n).levels(Side.sell)).toEqual([
+      { price: 3_000_000n, size: 30n, orders: 1 },
+      { price: 3_100_000n, size: 30n, orders: 1 },
+    ])
+    // Account 2 buys 50 through both: 30 close the long, and the other reduce-only order is gone before it could open a short.
+    const out = engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 2n, side: Side.buy, size: 50n, limitPrice: 3_100_000n }))
+    expect(out).toEqual({ status: 'partially_filled', fills: [{ makerAccount: 1n, makerOrderId: 2n, size: 30n, price: 3_000_000n }], resting: 20n })
+    expect(engine.state.positions(1n)).toEqual([])
+    expect(cancelled).toContain('1/3: reduce-only: account holds 0, nothing left to reduce')
+    expect(engine.orders.get(1n, 2n, NOW)).toMatchObject({ status: 'filled', filled: 30n })
+    expect(engine.orders.get(1n, 3n, NOW)).toMatchObject({ status: 'cancelled', filled: 0n })
+  })
+
+  it('self-trade prevention: cancel_newest refuses the order, cancel_oldest removes the resting one and goes on', () => {
+    const { engine, keys, cancelled } = setup()
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.sell, size: 50n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 100n, limitPrice: 2_100_000n }))
+    const buy = order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 100n, limitPrice: 2_100_000n })
+    expectRefusal(engine, 'SELF_TRADE', () => engine.placeOrder(buy))
+    expectRefusal(engine, 'SELF_TRADE', () => engine.placeOrder(buy, orderOptions({ selfTradePrevention: 'cancel_newest' })))
+    const out = engine.placeOrder(buy, orderOptions({ selfTradePrevention: 'cancel_oldest' }))
+    expect(out).toEqual({ status: 'filled', fills: [{ makerAccount: 2n, makerOrderId: 1n, size: 100n, price: 2_100_000n }], resting: 0n, selfTradeCancelled: [1n] })
+    expect(cancelled).toEqual(['1/1: self-trade prevention: replaced by order 2 of the same account (cancel_oldest)'])
+    expect(engine.orders.get(1n, 1n, NOW)).toMatchObject({ status: 'cancelled', filled: 0n })
+  })
+})
+
+describe('Engine: tick size and size increment', () => {
+  it('refuses prices off the tick and sizes off the increment (per series over the default); a replayed order is not re-judged', () => {
+    const { engine, keys } = setup()
+    const e = new Engine(engine.state, { market: new Market(DEFAULT_MARKET, [SERIES]), now: () => NOW, onBatch: () => {}, tradingRules: { default: { tickSize: 1_000n }, bySeries: { '1': { sizeIncrement: 10n } } } })
+    expect(e.tradingRules(1n)).toEqual({ tickSize: 1_000n, sizeIncrement: 10n })
+    expect(e.tradingRules(9n)).toBeUndefined()
+    expect(() => tradingRulesFor({ byUnderlying: { ETH: { tickSize: 0n } } }, SERIES)).toThrow(RangeError)
+    const tick = expectRefusal(e, 'BAD_TICK', () => e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 100n, limitPrice: 2_100_500n })))
+    expect(tick.details).toEqual({ tickSize: '1000' })
+    expectRefusal(e, 'BAD_SIZE_INCREMENT', () => e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 105n })))
+    expect(e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 110n, limitPrice: 2_101_000n })).status).toBe('resting')
+    // An older journal's order, accepted before the grid existed, replays.
+    expect(e.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 105n, limitPrice: 2_100_500n }), undefined, { replay: true }).status).toBe('resting')
+  })
+})
+
+describe('Engine: cancel-all', () => {
+  const SERIES2 = { ...SERIES, id: 2n, strike: 3200_000000n }
+  const cancelAll = (key: TestKey, accountIndex: bigint, seriesId: bigint, nonce: bigint, orderIds: bigint[] = [], validUntil = NOW + 60n) =>
+    signCancelAll({ accountIndex, seriesId, nonce, validUntil }, key.privateKey, orderIds)
+  function twoSeries() {
+    const base = setup()
+    const cancelled: string[] = []
+    const e = new Engine(base.engine.state, { market: new Market(DEFAULT_MARKET, [SERIES, SERIES2]), now: () => NOW, onBatch: () => {}, onCancel: (c) => cancelled.push(`${c.accountIndex}/${c.orderId}`) })
+    const k = base.keys[1]!
+    e.placeOrder(order(k, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 10n }))
+    e.placeOrder(order(k, { accountIndex: 2n, orderId: 2n, side: Side.sell, size: 20n, limitPrice: 2_200_000n }))
+    e.placeOrder(order(k, { accountIndex: 2n, orderId: 3n, seriesId: 2n, side: Side.sell, size: 30n }))
+    return { e, k, keys: base.keys, cancelled }
+  }
+
+  it('takes an account\'s orders in one series off the book, retires those it carries cancels for, one slot per order slot', () => {
+    const { e, k, cancelled } = twoSeries()
+    const slots = 1n << BigInt(TEST_PARAMS.orderSlotsDepth)
+    const pending = e.pendingSlots
+    // 3 + slots shares order 3's slot: its cancel would retire order 3 (series 2), which this request does not cover.
+    const out = e.cancelAll(cancelAll(k, 2n, 1n, 1n, [1n, 3n + slots]))
+    expect(out).toEqual({
+      status: 'cancelled',
+      removed: [
+        { orderId: 1n, seriesId: 1n, removedFromBook: 10n, inCircuit: true },
+        { orderId: 2n, seriesId: 1n, removedFromBook: 20n, inCircuit: false },
+      ],
+      cancelTxs: [1n],
+      skipped: [{ orderId: 3n + slots, reason: 'it would retire the resting order 3, which this cancel-all does not cover' }],
+    })
+    expect(e.pendingSlots).toBe((pending + 1) % TEST_PARAMS.batchSize)
+    expect(e.state.orderSlot(2n, 1n)).toEqual({ orderId: 1n, filled: CANCELLED_FILLED })
+    expect(cancelled).toEqual(['2/1', '2/2'])
+    expect(e.book(1n).levels(Side.sell)).toEqual([])
+    expect(e.restingOrders(2n).map((o) => o.signed.order.orderId)).toEqual([3n])
+    expect(e.orders.get(2n, 2n, NOW)).toMatchObject({ status: 'cancelled', reason: 'cancelled by its owner (cancel-all)' })
+    expect(e.lastCancelAllNonce(2n)).toBe(1n)
+  })
+
+  it('cancels every series with seriesId 0; the highest id of an order slot retires the lower; already cancelled ids are skipped', () => {
+    const { e, k } = twoSeries()
+    const slots = 1n << BigInt(TEST_PARAMS.orderSlotsDepth)
+    const out = e.cancelAll(cancelAll(k, 2n, 0n, 5n, [3n, 3n + slots, 1n, 2n]))
+    expect(out.removed.map((r) => [r.orderId, r.inCircuit])).toEqual([
+      [1n, true],
+      [2n, true],
+      [3n, true],
+    ])
+    expect(out.cancelTxs).toEqual([1n, 2n, 3n + slots])
+    expect(out.skipped).toEqual([{ orderId: 3n, reason: `order ${3n + slots} in the same order slot retires it` }])
+    expect(e.cancelAll(cancelAll(k, 2n, 0n, 6n, [1n]))).toEqual({ status: 'cancelled', removed: [], cancelTxs: [], skipped: [{ orderId: 1n, reason: 'already cancelled' }] })
+  })
+
+  it('refuses a replayed nonce, an expired request, a forged signature or per-order cancel, an unknown account, a repeated id, too many cancels: nothing changes', () => {
+    const { e, k, keys } = twoSeries()
+    e.cancelAll(cancelAll(k, 2n, 2n, 7n))
+    const replayed = expectRefusal(e, 'CANCEL_ALL_REPLAYED', () => e.cancelAll(cancelAll(k, 2n, 1n, 7n)))
+    expect(replayed.details).toEqual({ lastNonce: '7' })
+    expectRefusal(e, 'REQUEST_EXPIRED', () => e.cancelAll(cancelAll(k, 2n, 1n, 8n, [], NOW)))
+    expectRefusal(e, 'BAD_SIGNATURE', () => e.cancelAll(cancelAll(keys[0]!, 2n, 1n, 8n)))
+    const forgedCancel = { ...cancelAll(k, 2n, 1n, 8n), cancels: cancelAll(keys[0]!, 2n, 1n, 8n, [1n]).cancels }
+    expect(expectRefusal(e, 'BAD_SIGNATURE', () => e.cancelAll(forgedCancel)).reason).toMatch(/cancel of order 1/)
+    expectRefusal(e, 'UNKNOWN_ACCOUNT', () => e.cancelAll(cancelAll(k, 9n, 1n, 8n)))
+    const one = cancelAll(k, 2n, 1n, 8n, [1n])
+    expectRefusal(e, 'BAD_ORDER_ID', () => e.cancelAll({ ...one, cancels: [one.cancels[0]!, one.cancels[0]!] }))
+    const many = { ...one, cancels: Array.from({ length: 5 }, (_, i) => ({ ...one.cancels[0]!, orderId: BigInt(i + 1) })) }
+    expectRefusal(e, 'TOO_MANY_CANCELS', () => e.cancelAll(many))
+    expect(e.restingOrders(2n)).toHaveLength(2)
+    expect(e.cancelAll(cancelAll(k, 2n, 1n, 8n)).removed).toHaveLength(2)
+  })
+})
+
+describe('Engine: order status and history', () => {
+  it('tracks status, filled size, average price and fills with their batch; lists newest first in pages; keeps verified refusals only', () => {
+    const { engine, keys } = setup()
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 30n, limitPrice: 2_000_000n }))
+    engine.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 2n, side: Side.sell, size: 70n, limitPrice: 2_200_000n }))
+    const batch = engine.openBatchNumber
+    expect(batch).toBe(2) // the setup's deposits filled batches 0 and 1
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 100n, limitPrice: 2_200_000n }))
+    const taker = engine.orders.get(1n, 1n, NOW)!
+    expect(taker).toMatchObject({ status: 'filled', filled: 100n, notional: 30n * 2_000_000n + 70n * 2_200_000n, remaining: 0n })
+    expect(taker.fills).toEqual([
+      { size: 30n, price: 2_000_000n, role: 'taker', counterpartyAccount: 2n, counterpartyOrderId: 1n, batch, at: NOW },
+      { size: 70n, price: 2_200_000n, role: 'taker', counterpartyAccount: 2n, counterpartyOrderId: 2n, batch, at: NOW },
+    ])
+    expect(engine.orders.get(2n, 2n, NOW)).toMatchObject({ status: 'filled', fills: [{ role: 'maker', counterpartyOrderId: 1n }] })
+    engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 10n, limitPrice: 1_000_000n, validUntil: NOW + 100n }))
+    expect(engine.orders.get(1n, 2n, NOW)).toMatchObject({ status: 'resting', remaining: 10n })
+    expect(engine.orders.get(1n, 2n, NOW + 100n)).toMatchObject({ status: 'expired', remaining: 0n })
+    expectRefusal(engine, 'INSUFFICIENT_MARGIN', () => engine.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 3n, side: Side.sell, size: 100_000n })))
+    expectRefusal(engine, 'BAD_SIGNATURE', () => engine.placeOrder(order(keys[1]!, { accountIndex: 1n, orderId: 5n, side: Side.buy })))
+    expect(engine.orders.get(1n, 3n, NOW)).toMatchObject({ status: 'rejected', code: 'INSUFFICIENT_MARGIN' })
+    expect(engine.orders.get(1n, 5n, NOW)).toBeUndefined()
+    const first = engine.orders.list(1n, { limit: 2 }, NOW)
+    expect(first.orders.map((o) => o.order.orderId)).toEqual([3n, 2n])
+    expect(engine.orders.list(1n, { limit: 2, before: first.next! }, NOW)).toEqual({ orders: [expect.objectContaining({ status: 'filled' })] })
+    expect(engine.orders.list(1n, { filter: 'open' }, NOW).orders.map((o) => o.order.orderId)).toEqual([2n])
+    expect(engine.orders.list(1n, { filter: 'closed' }, NOW + 100n).orders.map((o) => o.order.orderId)).toEqual([3n, 2n, 1n])
   })
 })

@@ -42,23 +42,17 @@ import {
 import { accountMargin, checkInitialMargin, DEFAULT_LIQUIDATION_PARAMS, liquidate, planLiquidation, type LiquidationRound, type MarginParams, type MarketTable } from '../risk/index.js'
 import type { BatchMarketTable } from '../state/marketTable.js'
 import { fromBatchMarketTable, toBatchMarketTable } from './batchTable.js'
-import { OrderBook, crosses, type RestingOrder } from './orderBook.js'
+import { OrderBook, type RestingOrder } from './orderBook.js'
 import { SequencerError, fromRejection } from './errors.js'
+import { executeOrder, reducibleSize, type FillCheck, type OrderOutcome } from './matcher.js'
+import { OrderHistory, type OrderHistoryLimits } from './orderHistory.js'
+import { tradingRulesFor, tradingRulesRefusal, type TradingRules, type TradingRulesConfig } from './tradingRules.js'
+import { DEFAULT_ORDER_OPTIONS, type OrderOptions } from '../sdk/orderRequest.js'
+import { badOrderCancels, verifyCancelAll, type SignedCancelAll } from '../sdk/cancelAll.js'
 import type { Market } from './market.js'
 import type { Signature } from '../state/types.js'
 
-/** A fill of an incoming order. */
-export type Fill = { readonly makerAccount: bigint; readonly makerOrderId: bigint; readonly size: bigint; readonly price: bigint }
-
-/** What happened to an accepted order. */
-export type OrderOutcome = {
-  readonly status: 'filled' | 'partially_filled' | 'resting' | 'cancelled_remainder'
-  readonly fills: readonly Fill[]
-  /** Size left resting in the book (0 when none). */
-  readonly resting: bigint
-  /** Why matching stopped early, when it did. */
-  readonly note?: string
-}
+export type { Fill, OrderOutcome } from './matcher.js'
 
 /** A withdrawal request with its owner's signature. */
 export type SignedWithdrawal = { readonly accountIndex: bigint; readonly nonce: bigint; readonly amount: bigint; readonly signature: Signature }
@@ -71,6 +65,26 @@ export type CancelOutcome = {
   readonly status: 'cancelled'
   /** Size of the order that was resting in the book and is now removed (0 when it was not resting). */
   readonly removedFromBook: bigint
+}
+
+/** One order a cancel-all took off the book, and whether the circuit can still fill it. */
+export type CancelAllRemoval = {
+  readonly orderId: bigint
+  readonly seriesId: bigint
+  /** Size that was resting. */
+  readonly removedFromBook: bigint
+  /** True when its order slot now retires it (no batch can fill it); false: removed from the book only. */
+  readonly inCircuit: boolean
+}
+
+/** What an accepted cancel-all did. */
+export type CancelAllOutcome = {
+  readonly status: 'cancelled'
+  readonly removed: readonly CancelAllRemoval[]
+  /** Order ids whose cancel transaction was applied (one slot each). */
+  readonly cancelTxs: readonly bigint[]
+  /** Per-order cancels not applied, and why (already retired, or they would retire an order outside the request). */
+  readonly skipped: readonly { readonly orderId: bigint; readonly reason: string }[]
 }
 
 /** A maker order removed from the book, and why. */
@@ -97,7 +111,16 @@ export type EngineOptions = {
   readonly tableMaxAgeSeconds?: bigint
   /** ... and no mark of it is further than this from the market's (bps of the mark, default 100). */
   readonly tableMaxMoveBps?: bigint
+  /** Tick size and size increment per series (default: every price and size). */
+  readonly tradingRules?: TradingRulesConfig
+  /** Number of the first batch this engine cuts (the batches its starting state already includes); default 0. */
+  readonly firstBatchNumber?: number
+  /** Retention of the order history (default `DEFAULT_HISTORY_LIMITS`). */
+  readonly historyLimits?: OrderHistoryLimits
 }
+
+/** How a request reaches the engine: `replay` when the journal hands back an input it already accepted. */
+export type RequestContext = { readonly replay?: boolean }
 
 /** One liquidation the engine executed (the fund took `size` of a position), or why it stopped. */
 export type LiquidationExecution = {
@@ -137,6 +160,10 @@ export class Engine {
   #riskView: { readonly source: BatchMarketTable; readonly table: MarketTable } | undefined
   /** When the table in force was priced (undefined after a replay: the next batch prices anew). */
   #tablePricedAt: bigint | undefined
+  #batchesCut = 0
+  readonly #history: OrderHistory
+  /** Last accepted cancel-all nonce per account (replay protection of `cancelAll`). */
+  readonly #cancelAllNonces = new Map<bigint, bigint>()
 
   constructor(state: RollupState, options: EngineOptions) {
     this.state = state
@@ -145,6 +172,28 @@ export class Engine {
     if (options.margin && options.margin.initialFactorBps < core.initialFactorBps)
       throw new RangeError(`initial margin factor ${options.margin.initialFactorBps} bps is looser than the core's ${core.initialFactorBps} bps`)
     this.#marginParams = options.margin ?? core
+    this.#history = new OrderHistory(options.historyLimits)
+  }
+
+  /** Status and history of the orders this engine decided (rebuilt by a journal replay). */
+  get orders(): OrderHistory {
+    return this.#history
+  }
+
+  /** Number of the batch the next slot goes into. */
+  get openBatchNumber(): number {
+    return (this.#options.firstBatchNumber ?? 0) + this.#batchesCut
+  }
+
+  /** Tick size and size increment of a listed series (undefined when not listed). */
+  tradingRules(seriesId: bigint): TradingRules | undefined {
+    const series = this.#options.market.seriesById(seriesId)
+    return series && tradingRulesFor(this.#options.tradingRules, series)
+  }
+
+  /** The last cancel-all nonce accepted for an account (undefined: none yet). */
+  lastCancelAllNonce(accountIndex: bigint): bigint | undefined {
+    return this.#cancelAllNonces.get(accountIndex)
   }
 
   /** The market tables the last request opened batches with, in order: what the recorder journals. */
@@ -349,9 +398,11 @@ export class Engine {
     return book
   }
 
-  /** Resting orders of an account, across books. */
+  /** Resting orders of an account, across books, in arrival order. */
   restingOrders(accountIndex: bigint): RestingOrder[] {
-    return [...this.#books.values()].flatMap((b) => [...b.orders(Side.buy), ...b.orders(Side.sell)]).filter((o) => o.signed.order.accountIndex === accountIndex)
+    const mine: RestingOrder[] = []
+    for (const book of this.#books.values()) for (const o of book.ordersOf(accountIndex)) mine.push(o)
+    return mine.sort((a, b) => a.sequence - b.sequence)
   }
 
   /** The market table covering every series `accounts` hold plus the live ones. */
@@ -420,6 +471,7 @@ export class Engine {
   #cut(): void {
     const slots = this.#pending.splice(0, this.state.params.batchSize)
     const batch = assembleBatch(this.state, slots)
+    this.#batchesCut++
     this.#tableOpened = false // the next slot opens the next batch's table
     this.state.commit()
     this.#options.onBatch(batch)
@@ -456,73 +508,59 @@ export class Engine {
   }
 
   /**
-   * Admits a signed order: checks it, matches it against the book at the makers' prices,
-   * applies each fill as a trade, and rests what is left. Throws `SequencerError` when the
-   * order is refused; nothing is then changed.
+   * Admits a signed order with its execution options: checks it, matches it against the book
+   * at the makers' prices (matcher.ts), applies each fill as a trade, and rests what is left
+   * unless the order is immediate-or-cancel. Throws `SequencerError` when the order is
+   * refused; nothing is then changed (a refusal whose signature verified is kept in the order
+   * history). `context.replay` skips the admission rules that only refuse and that an older
+   * journal may predate (tick grid, ids remembered by the history): a journaled order was
+   * accepted, and the rules that decide how it executes all run as they did.
    */
-  placeOrder(signed: SignedOrder): OrderOutcome {
+  placeOrder(signed: SignedOrder, options: OrderOptions = DEFAULT_ORDER_OPTIONS, context: RequestContext = {}): OrderOutcome {
     this.#beginRequest()
     const order = signed.order
-    this.#admitOrder(signed)
-    const book = this.book(order.seriesId)
-    const fills: Fill[] = []
-    let remaining = order.size
-    let note: string | undefined
     const now = this.#options.now()
-    for (;;) {
-      if (remaining === 0n) break
-      const match = book.bestMatch(order, remaining)
-      if (!match) break
-      const maker = match.maker
-      if (maker.signed.order.validUntil <= now) {
-        this.#cancel(book, maker, 'order expired')
-        continue
-      }
-      const tx = this.#tradeTx(signed, maker.signed, match.fill, match.price)
-      const makerMode = this.#modeRefusal(maker.signed.order.accountIndex, order.seriesId, maker.signed.order.side, match.fill)
-      if (makerMode) {
-        this.#cancel(book, maker, makerMode.reason)
-        continue
-      }
-      const takerMode = this.#modeRefusal(order.accountIndex, order.seriesId, order.side, match.fill)
-      if (takerMode) {
-        if (fills.length === 0) throw takerMode
-        note = `matching stopped: ${takerMode.reason}`
-        break
-      }
-      const makerRisk = this.#marginAfterTrade(maker.signed.order.accountIndex, order.seriesId, maker.signed.order.side, match.fill, match.price)
-      if (makerRisk) {
-        this.#cancel(book, maker, makerRisk.reason)
-        continue
-      }
-      const takerRisk = this.#marginAfterTrade(order.accountIndex, order.seriesId, order.side, match.fill, match.price)
-      if (takerRisk) {
-        if (fills.length === 0) throw takerRisk
-        note = `matching stopped: ${takerRisk.reason}`
-        break
-      }
-      const rejection = checkTx(this.state, tx)
-      if (rejection) {
-        // The taker passed every check above, so a refused trade is the maker's doing.
-        this.#cancel(book, maker, rejection.reason)
-        continue
-      }
-      this.#apply(tx)
-      maker.remaining -= match.fill
-      if (maker.remaining === 0n) book.remove(maker)
-      remaining -= match.fill
-      fills.push({ makerAccount: maker.signed.order.accountIndex, makerOrderId: maker.signed.order.orderId, size: match.fill, price: match.price })
+    let verified = false
+    let accepted = false
+    const accept = () => {
+      if (!accepted) this.#history.accepted(signed, options, now)
+      accepted = true
     }
-    if (remaining > 0n && note === undefined) {
-      book.add({ signed, remaining, sequence: this.#sequence++ })
-      return { status: fills.length > 0 ? 'partially_filled' : 'resting', fills, resting: remaining }
+    try {
+      const size = this.#admitOrder(signed, options, context.replay ?? false, () => (verified = true))
+      const book = this.book(order.seriesId)
+      const outcome = executeOrder(book, { signed, options, size, sequence: this.#sequence++ }, {
+        now,
+        admit: (tradable) => this.#admitSize(order, tradable),
+        check: (maker, fill, price) => this.#checkFill(signed, maker, fill, price),
+        trade: (maker, fill, price) => {
+          accept()
+          this.#trade(signed, maker, fill, price, now)
+        },
+        afterTrade: (maker) => {
+          if (maker.remaining === 0n) this.#history.closed(maker.signed.order.accountIndex, maker.signed.order.orderId, 'filled', undefined, now)
+          else this.#history.resting(maker.signed.order.accountIndex, maker.signed.order.orderId, maker.remaining, now)
+          this.#trimReduceOnly(book, maker.signed.order.accountIndex)
+          this.#trimReduceOnly(book, order.accountIndex)
+        },
+        dropMaker: (maker, status, reason) => this.#cancel(book, maker, reason, status),
+      })
+      accept()
+      if (outcome.resting > 0n) this.#history.resting(order.accountIndex, order.orderId, outcome.resting, now)
+      else if (outcome.status === 'filled') this.#history.closed(order.accountIndex, order.orderId, 'filled', undefined, now)
+      else this.#history.closed(order.accountIndex, order.orderId, 'cancelled', outcome.note, now)
+      return outcome
+    } catch (error) {
+      if (verified && !accepted && error instanceof SequencerError) this.#history.rejected(signed, options, error.code, error.reason, now)
+      throw error
     }
-    if (remaining > 0n) return { status: 'cancelled_remainder', fills, resting: 0n, note: note ?? '' }
-    return { status: 'filled', fills, resting: 0n }
   }
 
-  /** Every check of an incoming order that does not depend on a counterparty. */
-  #admitOrder(signed: SignedOrder): void {
+  /**
+   * Every check of an incoming order that does not depend on the book or a counterparty;
+   * returns the size it may trade (reduce-only caps it to the position it shrinks).
+   */
+  #admitOrder(signed: SignedOrder, options: OrderOptions, replay: boolean, verified: () => void): bigint {
     const { order, signature } = signed
     const now = this.#options.now()
     if (!this.state.inRange(order.accountIndex) || !this.state.exists(order.accountIndex))
@@ -530,26 +568,93 @@ export class Engine {
     const account = this.state.account(order.accountIndex)
     if (!verifyField(orderMessage(order), signature, account.pubKey))
       throw new SequencerError(401, 'BAD_SIGNATURE', `the order signature does not verify under the key of account ${order.accountIndex}`)
+    verified()
+    const rules = this.tradingRules(order.seriesId)
+    const offGrid = !replay && rules ? tradingRulesRefusal(order, rules) : undefined
+    if (offGrid) throw offGrid
     if (order.validUntil <= now) throw new SequencerError(422, 'ORDER_EXPIRED', `order expired at ${order.validUntil} (now ${now})`)
     if (!this.#options.market.liveSeries(now).some((s) => s.id === order.seriesId))
       throw new SequencerError(422, 'UNKNOWN_SERIES', `series ${order.seriesId} is not listed or has expired`)
-    const refusal = this.#modeRefusal(order.accountIndex, order.seriesId, order.side, order.size)
+    let size = order.size
+    if (options.reduceOnly) {
+      const held = this.#sizeIn(order.accountIndex, order.seriesId)
+      const reducible = reducibleSize(held, order.side)
+      if (reducible === 0n)
+        throw new SequencerError(422, 'REDUCE_ONLY_REJECTED', `reduce-only ${order.side === Side.buy ? 'buy' : 'sell'}: account ${order.accountIndex} holds ${held} of series ${order.seriesId}, which it would not reduce`)
+      if (size > reducible) size = reducible
+    }
+    const refusal = this.#modeRefusal(order.accountIndex, order.seriesId, order.side, size)
     if (refusal) throw refusal
     const slotIndex = this.state.slotIndexOf(order.orderId)
     const slot = this.state.orderSlot(order.accountIndex, slotIndex)
     const resting = this.restingOrders(order.accountIndex)
-    if (slot.orderId === order.orderId || resting.some((o) => o.signed.order.orderId === order.orderId))
+    if (slot.orderId === order.orderId || resting.some((o) => o.signed.order.orderId === order.orderId) || (!replay && this.#history.wasAccepted(order.accountIndex, order.orderId)))
       throw new SequencerError(409, 'ORDER_REPLAYED', `order ${order.orderId} of account ${order.accountIndex} was already received`)
     if (slot.orderId > order.orderId)
       throw new SequencerError(409, 'ORDER_ID_REUSED', `order slot ${slotIndex} already holds the newer order id ${slot.orderId}; use a higher order id`)
     if (resting.some((o) => this.state.slotIndexOf(o.signed.order.orderId) === slotIndex))
       throw new SequencerError(409, 'ORDER_SLOT_BUSY', `order slot ${slotIndex} is used by a resting order of account ${order.accountIndex}; wait for it to fill or pick another order id`)
-    if (resting.some((o) => o.signed.order.seriesId === order.seriesId && o.signed.order.side !== order.side && crosses(order.side, order.limitPrice, o.signed.order.limitPrice)))
-      throw new SequencerError(409, 'SELF_TRADE', 'the order would trade against a resting order of the same account')
+    return size
+  }
+
+  /** The admission checks at the size the order may trade: a position slot, initial margin at its limit price. */
+  #admitSize(order: SignedOrder['order'], size: bigint): void {
     if (positionIndexFor(this.state, order.accountIndex, order.seriesId) === undefined)
       throw fromRejection({ ok: false, code: 'POSITION_SLOTS_FULL', reason: 'account has no free position slot for this series' })
-    const risk = this.#marginAfterTrade(order.accountIndex, order.seriesId, order.side, order.size, order.limitPrice)
+    const risk = this.#marginAfterTrade(order.accountIndex, order.seriesId, order.side, size, order.limitPrice)
     if (risk) throw risk
+  }
+
+  /**
+   * Both sides of a proposed fill, against the state of this moment: a reduce-only maker must
+   * still shrink its position, then trading states, margin (makers first) and the core's rules.
+   */
+  #checkFill(taker: SignedOrder, maker: RestingOrder, fill: bigint, price: bigint): FillCheck {
+    const order = taker.order
+    const made = maker.signed.order
+    if (maker.options?.reduceOnly && fill > reducibleSize(this.#sizeIn(made.accountIndex, made.seriesId), made.side))
+      return { ok: false, drop: 'maker', reason: 'reduce-only: the fill would grow or flip the position' }
+    const makerMode = this.#modeRefusal(made.accountIndex, order.seriesId, made.side, fill)
+    if (makerMode) return { ok: false, drop: 'maker', reason: makerMode.reason }
+    const takerMode = this.#modeRefusal(order.accountIndex, order.seriesId, order.side, fill)
+    if (takerMode) return { ok: false, drop: 'taker', error: takerMode }
+    const makerRisk = this.#marginAfterTrade(made.accountIndex, order.seriesId, made.side, fill, price)
+    if (makerRisk) return { ok: false, drop: 'maker', reason: makerRisk.reason }
+    const takerRisk = this.#marginAfterTrade(order.accountIndex, order.seriesId, order.side, fill, price)
+    if (takerRisk) return { ok: false, drop: 'taker', error: takerRisk }
+    // The taker passed every check above, so a refused trade is the maker's doing.
+    const rejection = checkTx(this.state, this.#tradeTx(taker, maker.signed, fill, price))
+    if (rejection) return { ok: false, drop: 'maker', reason: rejection.reason }
+    return { ok: true }
+  }
+
+  /** Applies a checked fill as a trade slot and records it in both orders' history. */
+  #trade(taker: SignedOrder, maker: RestingOrder, fill: bigint, price: bigint, now: bigint): void {
+    const batch = this.openBatchNumber
+    this.#apply(this.#tradeTx(taker, maker.signed, fill, price))
+    const t = taker.order
+    const m = maker.signed.order
+    this.#history.filled(m.accountIndex, m.orderId, { size: fill, price, role: 'maker', counterpartyAccount: t.accountIndex, counterpartyOrderId: t.orderId, batch, at: now })
+    this.#history.filled(t.accountIndex, t.orderId, { size: fill, price, role: 'taker', counterpartyAccount: m.accountIndex, counterpartyOrderId: m.orderId, batch, at: now })
+  }
+
+  /**
+   * Keeps every resting reduce-only order of `accountIndex` in `book` within the position it
+   * may still shrink: trimmed to it, or cancelled when nothing is left to shrink (the
+   * position closed or flipped). Run after each fill that moves the account's position, so a
+   * resting reduce-only order can never grow a position, whatever filled before it.
+   */
+  #trimReduceOnly(book: OrderBook, accountIndex: bigint): void {
+    const held = this.#sizeIn(accountIndex, book.seriesId)
+    for (const o of book.ordersOf(accountIndex)) {
+      if (!o.options?.reduceOnly) continue
+      const reducible = reducibleSize(held, o.signed.order.side)
+      if (reducible === 0n) this.#cancel(book, o, `reduce-only: account holds ${held}, nothing left to reduce`)
+      else if (o.remaining > reducible) {
+        o.remaining = reducible
+        this.#history.resting(accountIndex, o.signed.order.orderId, reducible, this.#options.now())
+      }
+    }
   }
 
   /** Net size of an account in a series. */
@@ -601,14 +706,20 @@ export class Engine {
     return { type: TxType.trade, buy, sell, fill, price }
   }
 
-  #cancel(book: OrderBook, o: RestingOrder, reason: string): void {
+  /** Removes a resting order from the book (cancelled, or expired), says so, and closes it in the history. */
+  #cancel(book: OrderBook, o: RestingOrder, reason: string, status: 'cancelled' | 'expired' = 'cancelled'): void {
     book.remove(o)
-    this.#options.onCancel?.({ accountIndex: o.signed.order.accountIndex, orderId: o.signed.order.orderId, reason })
+    const { accountIndex, orderId } = o.signed.order
+    this.#history.closed(accountIndex, orderId, status, reason, this.#options.now())
+    this.#options.onCancel?.({ accountIndex, orderId, reason })
   }
 
   #cancelWhere(predicate: (o: RestingOrder) => boolean, reason: string): void {
     for (const book of this.#books.values()) {
-      for (const o of book.removeWhere(predicate)) this.#options.onCancel?.({ accountIndex: o.signed.order.accountIndex, orderId: o.signed.order.orderId, reason })
+      for (const o of book.removeWhere(predicate)) {
+        this.#history.closed(o.signed.order.accountIndex, o.signed.order.orderId, 'cancelled', reason, this.#options.now())
+        this.#options.onCancel?.({ accountIndex: o.signed.order.accountIndex, orderId: o.signed.order.orderId, reason })
+      }
     }
   }
 
@@ -643,6 +754,79 @@ export class Engine {
     if (!target) return { status: 'cancelled', removedFromBook: 0n }
     this.#cancel(this.book(target.signed.order.seriesId), target, 'cancelled by its owner')
     return { status: 'cancelled', removedFromBook: target.remaining }
+  }
+
+  /**
+   * Admits a signed cancel-all: every resting order of the account (in `seriesId`, or in
+   * every series when it is 0) leaves the book at once, and each per-order cancel it carries
+   * becomes a cancel transaction that retires its order slot for good, one slot per distinct
+   * order slot (the highest id of a slot retires the lower ones). A per-order cancel is
+   * skipped, not refused, when its order is already retired or when it would retire a
+   * resting order the request does not cover. Refused, changing nothing: an unknown account,
+   * a signature (its own or a per-order one) that does not verify, an expired request, a
+   * nonce not above the account's last accepted one, the same order id twice.
+   */
+  cancelAll(c: SignedCancelAll): CancelAllOutcome {
+    this.#beginRequest()
+    const now = this.#options.now()
+    if (!this.state.inRange(c.accountIndex) || !this.state.exists(c.accountIndex))
+      throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${c.accountIndex} does not exist`)
+    const account = this.state.account(c.accountIndex)
+    if (!verifyCancelAll(c, account.pubKey)) throw new SequencerError(401, 'BAD_SIGNATURE', `the cancel-all signature does not verify under the key of account ${c.accountIndex}`)
+    if (c.validUntil <= now) throw new SequencerError(422, 'REQUEST_EXPIRED', `the cancel-all expired at ${c.validUntil} (now ${now})`)
+    const last = this.#cancelAllNonces.get(c.accountIndex)
+    if (last !== undefined && c.nonce <= last)
+      throw new SequencerError(409, 'CANCEL_ALL_REPLAYED', `cancel-all nonce ${c.nonce} is not above the last one accepted for account ${c.accountIndex} (${last})`, { lastNonce: last.toString() })
+    // An account rests at most one order per order slot, so more cancels than slots retire
+    // nothing more; refusing them bounds the signatures one request makes the engine verify.
+    const slotCount = 1 << this.state.params.orderSlotsDepth
+    if (c.cancels.length > slotCount)
+      throw new SequencerError(400, 'TOO_MANY_CANCELS', `a cancel-all carries at most one cancel per order slot (${slotCount}), got ${c.cancels.length}`)
+    const ids = new Set<bigint>()
+    for (const { orderId } of c.cancels) {
+      if (orderId < 1n || orderId >= 1n << BigInt(Bits.orderId)) throw new SequencerError(400, 'BAD_ORDER_ID', `order id ${orderId} is outside [1, 2^32)`)
+      if (ids.has(orderId)) throw new SequencerError(400, 'BAD_ORDER_ID', `order ${orderId} is cancelled twice in one cancel-all`)
+      ids.add(orderId)
+    }
+    const bad = badOrderCancels(c, account.pubKey)
+    if (bad.length > 0) throw new SequencerError(401, 'BAD_SIGNATURE', `the cancel of order ${bad[0]} does not verify under the key of account ${c.accountIndex}`)
+
+    const inScope = (o: RestingOrder) => c.seriesId === 0n || o.signed.order.seriesId === c.seriesId
+    const taken = this.restingOrders(c.accountIndex).filter(inScope)
+    for (const o of taken) this.#cancel(this.book(o.signed.order.seriesId), o, 'cancelled by its owner (cancel-all)')
+    const left = this.restingOrders(c.accountIndex)
+    // The highest id of each order slot retires every lower one: one cancel slot per order slot.
+    const highest = new Map<number, bigint>()
+    for (const id of ids) {
+      const slotIndex = Number(this.state.slotIndexOf(id))
+      if ((highest.get(slotIndex) ?? 0n) < id) highest.set(slotIndex, id)
+    }
+    const skipped: { orderId: bigint; reason: string }[] = []
+    const planned: bigint[] = []
+    for (const id of [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const slotIndex = this.state.slotIndexOf(id)
+      if (highest.get(Number(slotIndex)) !== id) {
+        skipped.push({ orderId: id, reason: `order ${highest.get(Number(slotIndex))} in the same order slot retires it` })
+        continue
+      }
+      const slot = this.state.orderSlot(c.accountIndex, slotIndex)
+      const kept = left.find((o) => o.signed.order.orderId <= id && this.state.slotIndexOf(o.signed.order.orderId) === slotIndex)
+      // Signatures were verified above: the core's check need not pay for them again.
+      const rejection = checkTx(this.state, { type: TxType.cancel, accountIndex: c.accountIndex, orderId: id, signature: c.cancels.find((x) => x.orderId === id)!.signature }, { verifySignatures: false })
+      if (slot.orderId === id && slot.filled === CANCELLED_FILLED) skipped.push({ orderId: id, reason: 'already cancelled' })
+      else if (slot.orderId > id) skipped.push({ orderId: id, reason: `order slot ${slotIndex} already holds the newer order id ${slot.orderId}` })
+      else if (kept) skipped.push({ orderId: id, reason: `it would retire the resting order ${kept.signed.order.orderId}, which this cancel-all does not cover` })
+      else if (rejection) skipped.push({ orderId: id, reason: `${rejection.code}: ${rejection.reason}` })
+      else planned.push(id)
+    }
+    for (const id of planned) this.#apply({ type: TxType.cancel, accountIndex: c.accountIndex, orderId: id, signature: c.cancels.find((x) => x.orderId === id)!.signature })
+    this.#cancelAllNonces.set(c.accountIndex, c.nonce)
+    const removed = taken.map((o) => {
+      const { orderId, seriesId } = o.signed.order
+      const slot = this.state.orderSlot(c.accountIndex, this.state.slotIndexOf(orderId))
+      return { orderId, seriesId, removedFromBook: o.remaining, inCircuit: slot.orderId > orderId || (slot.orderId === orderId && slot.filled === CANCELLED_FILLED) }
+    })
+    return { status: 'cancelled', removed, cancelTxs: planned, skipped }
   }
 
   /**

@@ -13,6 +13,8 @@ import { Engine } from './engine.js'
 import { Journal, JournalError, type JournalEntry } from './journal.js'
 import { Market } from './market.js'
 import { Recorder, replayJournal } from './recorder.js'
+import { orderOptions } from '../sdk/orderRequest.js'
+import { signCancelAll } from '../sdk/cancelAll.js'
 
 const NOW = 1_790_000_000n
 const SERIES = { id: 1n, ...defaultSeries(NOW) }
@@ -100,5 +102,44 @@ describe('journal replay', () => {
     const extra = entries.find((e) => 'tables' in e && e.tables && e.tables.length > 0) as { tables: NonNullable<Extract<JournalEntry, { t: 'order' }>['tables']> }
     const tampered = entries.map((e, j) => (j === i ? { ...e, tables: [extra.tables[0]!] } : e)) as JournalEntry[]
     expect(() => replay(tampered)).toThrow(/were not used/)
+  })
+})
+
+describe('journal replay of order options and cancel-alls', () => {
+  function optionsRun() {
+    const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
+    const clock = { now: NOW }
+    const live = node(() => clock.now)
+    const recorder = new Recorder(live.engine, live.market, journal, () => clock.now)
+    keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
+    recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 100n }))
+    expect(recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 150n }), orderOptions({ type: 'ioc' })).status).toBe('cancelled_remainder')
+    recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n, side: Side.sell, size: 10n, limitPrice: 2_500_000n }), orderOptions({ type: 'post_only' }))
+    expect(recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.sell, size: 200n, limitPrice: 2_600_000n }), orderOptions({ reduceOnly: true })).cappedSize).toBe(100n)
+    recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 3n, side: Side.buy, size: 5n, limitPrice: 2_000_000n }))
+    clock.now += 30n
+    expect(recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 4n, side: Side.sell, size: 50n, limitPrice: 2_000_000n }), orderOptions({ selfTradePrevention: 'cancel_oldest' })).selfTradeCancelled).toEqual([3n])
+    recorder.cancelAll(signCancelAll({ accountIndex: 3n, seriesId: 0n, nonce: 1n, validUntil: NOW + 600n }, keys[2]!.privateKey, [2n]))
+    journal.close()
+    return { live, entries: journal.read() }
+  }
+
+  it('journals the options and the cancel-all, and replays book, history, nonces and root exactly', () => {
+    const { live, entries } = optionsRun()
+    const orders = entries.filter((e) => e.t === 'order')
+    expect(orders.map((e) => ('options' in e ? e.options : undefined))).toEqual([undefined, { type: 'ioc' }, { type: 'post_only' }, { reduceOnly: true }, undefined, { selfTradePrevention: 'cancel_oldest' }])
+    expect(entries.filter((e) => e.t === 'cancelAll')).toHaveLength(1)
+    const again = replay(entries)
+    expect(again.engine.state.root).toBe(live.engine.state.root)
+    for (const side of [Side.buy, Side.sell]) expect(again.engine.book(1n).levels(side)).toEqual(live.engine.book(1n).levels(side))
+    for (const [account, id] of [[1n, 1n], [1n, 2n], [3n, 2n], [3n, 3n], [3n, 4n]] as const) expect(again.engine.orders.get(account, id, NOW)).toEqual(live.engine.orders.get(account, id, NOW))
+    expect(again.engine.lastCancelAllNonce(3n)).toBe(1n)
+  })
+
+  it('stops on a cancel-all that replays to another outcome; an older journal (no options) has none to read', () => {
+    const { entries } = optionsRun()
+    const tampered = entries.map((e) => (e.t === 'cancelAll' ? { ...e, outcome: e.outcome.replace('"inCircuit":true', '"inCircuit":false') } : e))
+    expect(() => replay(tampered)).toThrow(/cancel-all did/)
+    expect(liveRun().entries.some((e) => 'options' in e)).toBe(false)
   })
 })

@@ -4,7 +4,9 @@
  */
 import { signedCancelFromJSON, signedCancelToJSON, signedOrderFromJSON, signedOrderToJSON, signedWithdrawalFromJSON, signedWithdrawalToJSON } from '../sdk/orders.js'
 import type { QueueEntry, SignedOrder } from '../state/index.js'
-import type { CancelOutcome, Engine, OrderOutcome, SignedCancel, SignedWithdrawal } from './engine.js'
+import { DEFAULT_ORDER_OPTIONS, isDefaultOrderOptions, orderOptionsFromJSON, orderOptionsToJSON, type OrderOptions } from '../sdk/orderRequest.js'
+import { signedCancelAllFromJSON, signedCancelAllToJSON, type SignedCancelAll } from '../sdk/cancelAll.js'
+import type { CancelAllOutcome, CancelOutcome, Engine, OrderOutcome, SignedCancel, SignedWithdrawal } from './engine.js'
 import type { Market, MarketUpdate } from './market.js'
 import { SequencerError } from './errors.js'
 import { JournalError, type Journal, type JournalEntry, type QueueEntryJSON } from './journal.js'
@@ -53,10 +55,19 @@ export class Recorder {
     return { tables: this.#engine.openedTables.map(batchMarketTableToJSON) }
   }
 
-  placeOrder(signed: SignedOrder): OrderOutcome {
+  placeOrder(signed: SignedOrder, options: OrderOptions = DEFAULT_ORDER_OPTIONS): OrderOutcome {
     const now = this.#now()
-    const outcome = this.#engine.placeOrder(signed)
-    this.#journal?.append({ t: 'order', now: now.toString(), signed: signedOrderToJSON(signed), outcome: outcomeDigest(outcome), ...this.#tables() })
+    const outcome = this.#engine.placeOrder(signed, options)
+    const opts = isDefaultOrderOptions(options) ? {} : { options: orderOptionsToJSON(options) }
+    this.#journal?.append({ t: 'order', now: now.toString(), signed: signedOrderToJSON(signed), ...opts, outcome: outcomeDigest(outcome), ...this.#tables() })
+    return outcome
+  }
+
+  /** A cancel-all (`Engine.cancelAll`); journaled with what it did. */
+  cancelAll(c: SignedCancelAll): CancelAllOutcome {
+    const now = this.#now()
+    const outcome = this.#engine.cancelAll(c)
+    this.#journal?.append({ t: 'cancelAll', now: now.toString(), signed: signedCancelAllToJSON(c), outcome: digest(outcome), ...this.#tables() })
     return outcome
   }
 
@@ -139,7 +150,8 @@ function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry
       return
     case 'order': {
       clock.now = BigInt(entry.now)
-      const outcome = outcomeDigest(engine.placeOrder(signedOrderFromJSON(entry.signed)))
+      const options = entry.options ? orderOptionsFromJSON(entry.options, `journal entry ${n} options`) : DEFAULT_ORDER_OPTIONS
+      const outcome = outcomeDigest(engine.placeOrder(signedOrderFromJSON(entry.signed), options, { replay: true }))
       if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the order was decided ${entry.outcome} but replays as ${outcome}`)
       return
     }
@@ -151,6 +163,12 @@ function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry
       clock.now = BigInt(entry.now)
       engine.cancelOrder(signedCancelFromJSON(entry.signed))
       return
+    case 'cancelAll': {
+      clock.now = BigInt(entry.now)
+      const outcome = digest(engine.cancelAll(signedCancelAllFromJSON(entry.signed)))
+      if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the cancel-all did ${entry.outcome} but replays as ${outcome}`)
+      return
+    }
     case 'flush':
       engine.flush()
       return

@@ -1,10 +1,52 @@
-/** GET /v1/accounts/:index and GET /v1/accounts?l1Address=: balances, positions, open orders, margin. */
+/**
+ * GET /v1/accounts/:index and GET /v1/accounts?l1Address=: balances, positions, open orders, margin.
+ * GET /v1/accounts/:index/orders and GET /v1/accounts/:index/orders/:orderId: order status and
+ * history (open and recent orders, newest first, paginated), from the engine's order history.
+ */
 import type { FastifyInstance } from 'fastify'
 import { toHex } from 'viem'
 import { SequencerError } from '../errors.js'
 import { accountGreeks } from '../../risk/greeks.js'
 import type { ApiContext } from './context.js'
-import { accountParams, accountQuery, accountResponse, errorResponses } from './schemas.js'
+import { accountParams, accountQuery, accountResponse, errorResponses, orderParams, orderView, ordersQuery, ordersResponse } from './schemas.js'
+import type { OrderFilter, OrderRecord } from '../orderHistory.js'
+
+/** An order record as the API shows it (bigints as decimal strings). */
+function orderJSON(r: OrderRecord) {
+  const o = r.order
+  return {
+    accountIndex: o.accountIndex.toString(),
+    orderId: o.orderId.toString(),
+    seriesId: o.seriesId.toString(),
+    side: o.side,
+    size: o.size.toString(),
+    limitPrice: o.limitPrice.toString(),
+    validUntil: o.validUntil.toString(),
+    options: { ...r.options },
+    status: r.status,
+    filledSize: r.filled.toString(),
+    remaining: r.remaining.toString(),
+    ...(r.filled > 0n ? { averagePrice: (r.notional / r.filled).toString() } : {}),
+    notional: r.notional.toString(),
+    fills: r.fills.map((f) => ({
+      size: f.size.toString(),
+      price: f.price.toString(),
+      role: f.role,
+      counterpartyAccount: f.counterpartyAccount.toString(),
+      counterpartyOrderId: f.counterpartyOrderId.toString(),
+      batch: f.batch,
+      at: f.at.toString(),
+    })),
+    receivedAt: r.receivedAt.toString(),
+    updatedAt: r.updatedAt.toString(),
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(r.code !== undefined ? { code: r.code } : {}),
+  }
+}
+
+function knownAccount(ctx: ApiContext, index: bigint): void {
+  if (!ctx.engine.state.inRange(index) || !ctx.engine.state.exists(index)) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${index} does not exist`)
+}
 
 function view(ctx: ApiContext, index: bigint) {
   const { engine } = ctx
@@ -29,6 +71,7 @@ function view(ctx: ApiContext, index: bigint) {
       side: o.signed.order.side,
       limitPrice: o.signed.order.limitPrice.toString(),
       remaining: o.remaining.toString(),
+      ...(o.options ? { options: { ...o.options } } : {}),
     })),
     margin: {
       equity: m.equity.toString(),
@@ -44,6 +87,36 @@ function view(ctx: ApiContext, index: bigint) {
 }
 
 export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  app.get<{ Params: { index: string }; Querystring: { status?: OrderFilter; limit?: string; cursor?: string } }>(
+    '/v1/accounts/:index/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: "An account's orders, newest first: open (resting or partially filled) and recent history, paginated",
+        params: accountParams,
+        querystring: ordersQuery,
+        response: { 200: ordersResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const index = BigInt(request.params.index)
+      knownAccount(ctx, index)
+      const { status, limit, cursor } = request.query
+      const page = ctx.engine.orders.list(index, { filter: status ?? 'all', limit: limit ? Number(limit) : 50, ...(cursor !== undefined ? { before: Number(cursor) } : {}) }, ctx.now())
+      return { accountIndex: index.toString(), orders: page.orders.map(orderJSON), ...(page.next !== undefined ? { next: page.next.toString() } : {}) }
+    },
+  )
+  app.get<{ Params: { index: string; orderId: string } }>(
+    '/v1/accounts/:index/orders/:orderId',
+    { schema: { tags: ['orders'], summary: 'One order: status, filled size, average price, fills with their batch', params: orderParams, response: { 200: orderView, ...errorResponses } } },
+    async (request) => {
+      const index = BigInt(request.params.index)
+      knownAccount(ctx, index)
+      const record = ctx.engine.orders.get(index, BigInt(request.params.orderId), ctx.now())
+      if (!record) throw new SequencerError(404, 'UNKNOWN_ORDER', `account ${index} has no order ${request.params.orderId} in the sequencer's history (never received, or forgotten after the retention limit)`)
+      return orderJSON(record)
+    },
+  )
   app.get<{ Params: { index: string } }>(
     '/v1/accounts/:index',
     { schema: { tags: ['accounts'], summary: 'An account by index', params: accountParams, response: { 200: accountResponse, ...errorResponses } } },

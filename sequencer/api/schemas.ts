@@ -6,6 +6,11 @@
 const uint = { type: 'string', pattern: '^(0|[1-9][0-9]{0,77})$' } as const
 const point = { type: 'object', additionalProperties: false, required: ['x', 'y'], properties: { x: uint, y: uint } } as const
 const signature = { type: 'object', additionalProperties: false, required: ['R8', 'S'], properties: { R8: point, S: uint } } as const
+const orderOptionsView = {
+  type: 'object',
+  properties: { type: { type: 'string' }, reduceOnly: { type: 'boolean' }, selfTradePrevention: { type: 'string' } },
+} as const
+
 
 export const errorSchema = {
   $id: 'Error',
@@ -26,6 +31,7 @@ export const errorResponses = {
   413: { $ref: 'Error#' },
   415: { $ref: 'Error#' },
   422: { $ref: 'Error#' },
+  429: { $ref: 'Error#' },
   503: { $ref: 'Error#' },
 } as const
 
@@ -49,6 +55,16 @@ export const signedOrderBody = {
       },
     },
     signature,
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'execution options beside the signed order (not signed: each only narrows what the signature allows); absent fields take the defaults',
+      properties: {
+        type: { type: 'string', enum: ['limit', 'ioc', 'post_only'], description: 'limit (default): the rest rests until validUntil; ioc: the rest is dropped; post_only: refused if it would take' },
+        reduceOnly: { type: 'boolean', description: 'only shrink the position in the series: capped to it, refused when there is none' },
+        selfTradePrevention: { type: 'string', enum: ['cancel_newest', 'cancel_oldest'], description: 'cancel_newest (default): refuse the order; cancel_oldest: remove the resting order of the same account' },
+      },
+    },
   },
 } as const
 
@@ -88,10 +104,127 @@ export const orderResponse = {
   required: ['status', 'fills', 'resting'],
   properties: {
     status: { type: 'string', enum: ['filled', 'partially_filled', 'resting', 'cancelled_remainder'] },
+    accountIndex: uint,
+    orderId: uint,
     fills: { type: 'array', items: fill },
     resting: uint,
     note: { type: 'string' },
+    selfTradeCancelled: { type: 'array', items: uint, description: 'resting orders of the same account removed from the book by cancel_oldest' },
+    cappedSize: { ...uint, description: 'reduce-only: the size the order could trade, when below its signed size' },
     stateRoot: uint,
+  },
+} as const
+
+const cancelAllSignature = { ...signature, description: "EdDSA-Poseidon over H(CANCEL_ALL_TAG, accountIndex, seriesId, nonce, validUntil) (sdk/cancelAll.ts)" } as const
+
+export const cancelAllBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['accountIndex', 'seriesId', 'nonce', 'validUntil', 'signature', 'cancels'],
+  properties: {
+    accountIndex: uint,
+    seriesId: { ...uint, description: 'the series whose orders to cancel; 0 for every series' },
+    nonce: { ...uint, description: "above the account's last accepted cancel-all nonce (uint64; the SDK uses milliseconds)" },
+    validUntil: { ...uint, description: 'unix seconds; refused after' },
+    signature: cancelAllSignature,
+    cancels: {
+      type: 'array',
+      maxItems: 64,
+      description: 'signed single cancels of the orders to retire in the circuit too (one cancel slot per distinct order slot); orders without one only leave the book',
+      items: { type: 'object', additionalProperties: false, required: ['orderId', 'signature'], properties: { orderId: uint, signature } },
+    },
+  },
+} as const
+
+export const cancelAllResponse = {
+  type: 'object',
+  required: ['status', 'accountIndex', 'removed', 'cancelTxs', 'skipped'],
+  properties: {
+    status: { type: 'string', enum: ['cancelled'] },
+    accountIndex: uint,
+    seriesId: uint,
+    removed: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          orderId: uint,
+          seriesId: uint,
+          removedFromBook: uint,
+          inCircuit: { type: 'boolean', description: 'true: its order slot retires it, no batch can fill it; false: removed from the book only (send a single cancel to retire it)' },
+        },
+      },
+    },
+    cancelTxs: { type: 'array', items: uint, description: 'order ids whose cancel transaction was applied (one slot each)' },
+    skipped: { type: 'array', items: { type: 'object', properties: { orderId: uint, reason: { type: 'string' } } } },
+    stateRoot: uint,
+  },
+} as const
+
+export const orderView = {
+  type: 'object',
+  required: ['accountIndex', 'orderId', 'status', 'filledSize', 'fills'],
+  properties: {
+    accountIndex: uint,
+    orderId: uint,
+    seriesId: uint,
+    side: { type: 'integer', description: '0 buy, 1 sell' },
+    size: uint,
+    limitPrice: uint,
+    validUntil: uint,
+    options: orderOptionsView,
+    status: { type: 'string', enum: ['resting', 'partially_filled', 'filled', 'cancelled', 'expired', 'rejected'] },
+    filledSize: uint,
+    remaining: { ...uint, description: 'size resting in the book now' },
+    averagePrice: { ...uint, description: 'notional / filledSize, rounded down; absent before any fill' },
+    notional: uint,
+    fills: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          size: uint,
+          price: uint,
+          role: { type: 'string', enum: ['maker', 'taker'] },
+          counterpartyAccount: uint,
+          counterpartyOrderId: uint,
+          batch: { type: 'integer', description: 'the batch whose slot carries the trade' },
+          at: uint,
+        },
+      },
+    },
+    receivedAt: uint,
+    updatedAt: uint,
+    reason: { type: 'string' },
+    code: { type: 'string', description: 'the refusal code of a rejected order' },
+  },
+} as const
+
+export const orderParams = { type: 'object', required: ['index', 'orderId'], properties: { index: uint, orderId: uint } } as const
+
+export const ordersQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['open', 'closed', 'all'], default: 'all' },
+    limit: { type: 'string', pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', description: '1 to 500 (default 50)' },
+    cursor: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$', description: 'the `next` of the previous page' },
+  },
+} as const
+
+export const ordersResponse = {
+  type: 'object',
+  required: ['orders'],
+  properties: { accountIndex: uint, orders: { type: 'array', items: orderView }, next: { type: 'string', description: 'cursor of the next page; absent on the last' } },
+} as const
+
+export const tradingRulesResponse = {
+  type: 'object',
+  properties: {
+    series: {
+      type: 'array',
+      items: { type: 'object', properties: { seriesId: uint, tickSize: uint, sizeIncrement: uint } },
+    },
   },
 } as const
 
@@ -108,7 +241,7 @@ export const accountResponse = {
     positions: { type: 'array', items: { type: 'object', properties: { positionIndex: uint, seriesId: uint, size: signedInt } } },
     openOrders: {
       type: 'array',
-      items: { type: 'object', properties: { orderId: uint, seriesId: uint, side: { type: 'integer' }, limitPrice: uint, remaining: uint } },
+      items: { type: 'object', properties: { orderId: uint, seriesId: uint, side: { type: 'integer' }, limitPrice: uint, remaining: uint, options: orderOptionsView } },
     },
     margin: {
       type: 'object',
