@@ -9,7 +9,9 @@
  * math, none of which a replay can be sure to repeat (queue entries carry no time, series
  * come from L1 at restart, a new runtime may round differently), and a batch's table decides
  * its margin verdicts and forced-withdrawal payouts. Entries without `tables` (older
- * journals) are replayed by pricing the tables again.
+ * journals) are replayed by pricing the tables again. Entry kinds and fields added later
+ * (`cancelAll`, an order's `options`) are optional or new, so an older journal still replays:
+ * an order without `options` is a plain limit order, as every order was then.
  *
  * One JSON object per line. A torn last line (a crash mid-write, never acknowledged) is
  * dropped on read; a torn line elsewhere is corruption and stops the node.
@@ -17,6 +19,8 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { SignedCancelJSON, SignedOrderJSON, SignedWithdrawalJSON } from '../sdk/orders.js'
+import type { OrderOptionsJSON } from '../sdk/orderRequest.js'
+import type { SignedCancelAllJSON } from '../sdk/cancelAll.js'
 import type { MarketUpdate } from './market.js'
 import type { BatchMarketTableJSON } from './batchTable.js'
 
@@ -30,9 +34,12 @@ export type JournalEntry =
   /** First line: the deployment this journal belongs to, and how many of its batches were already on L1 without it. */
   | { readonly t: 'start'; readonly chainId: number; readonly rollup: string; readonly baseBatches: number }
   | ({ readonly t: 'queue'; readonly index: string; readonly entry: QueueEntryJSON } & Tables)
-  | ({ readonly t: 'order'; readonly now: string; readonly signed: SignedOrderJSON; readonly outcome: string } & Tables)
+  /** An order; `options` only when some differ from the defaults (older journals never have it). */
+  | ({ readonly t: 'order'; readonly now: string; readonly signed: SignedOrderJSON; readonly options?: OrderOptionsJSON; readonly outcome: string } & Tables)
   | ({ readonly t: 'withdrawal'; readonly now: string; readonly signed: SignedWithdrawalJSON } & Tables)
   | ({ readonly t: 'cancel'; readonly now: string; readonly signed: SignedCancelJSON } & Tables)
+  /** A cancel-all with its per-order cancels, and what it did (a replay must do the same). */
+  | ({ readonly t: 'cancelAll'; readonly now: string; readonly signed: SignedCancelAllJSON; readonly outcome: string } & Tables)
   | { readonly t: 'flush' }
   | ({ readonly t: 'liquidations'; readonly now: string; readonly outcome: string } & Tables)
   | ({ readonly t: 'settlement'; readonly now: string; readonly seriesId: string; readonly price: string; readonly outcome: string } & Tables)
@@ -74,7 +81,11 @@ export class Journal {
     if (this.#fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true })
       this.#dropTornTail()
+      const created = !existsSync(this.path)
       this.#fd = openSync(this.path, 'a')
+      // A new file's directory entry is durable only once the directory is synced: without
+      // it, a power cut could lose the whole journal even though every line was fsynced.
+      if (created) syncDirectory(dirname(this.path))
     }
     writeSync(this.#fd, `${JSON.stringify(entry)}\n`)
     fsyncSync(this.#fd)
@@ -91,5 +102,15 @@ export class Journal {
   close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd)
     this.#fd = undefined
+  }
+}
+
+/** fsync of a directory (its entries); read-only open is what POSIX allows for directories. */
+function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
   }
 }

@@ -14,6 +14,9 @@
  *   PROVER           in-process (default) or bullmq (workers: npx tsx prover/worker.ts)
  *   REDIS_URL        Redis of the bullmq prover (redis://127.0.0.1:6379)
  *   BATCH_TIMEOUT_MS a partial batch is cut after this long (5000)
+ *   POLL_INTERVAL_MS how often L1 (queue entries, series) and the oracle are polled (1000)
+ *   RATE_LIMIT_IP    requests per second and burst per client IP, `500,1000`; `off` disables
+ *   RATE_LIMIT_ACCOUNT orders, cancels and withdrawals per second and burst per account, `50,100`; `off` disables
  *   ORACLE_FEEDS     with RPC_URL: Chainlink-style feeds per underlying, `ETH=0xA,0xB,0xC;BTC=…`
  *                    (at least 3 each): index prices and, on a new deployment, settlement;
  *                    simulated index feeds and operator-owned mock settlement feeds otherwise
@@ -30,9 +33,20 @@ import { createPublicClient, http } from 'viem'
 import { chainlinkFeed } from '../oracle/chainlinkFeed.js'
 import { OracleService } from '../oracle/oracleService.js'
 import { startNode, type NodeConfig, type RollupNode } from './node.js'
+import { DEFAULT_RATE_LIMITS, type BucketConfig } from './api/limits.js'
 
 const env = process.env
 const log = (s: string) => console.log(`[node] ${s}`)
+
+/** `RATE_LIMIT_*`: `rate,burst` (per second), or `off`. */
+function bucket(name: string, fallback: BucketConfig | false): BucketConfig | false {
+  const spec = env[name]
+  if (spec === undefined || spec === '') return fallback
+  if (spec === 'off') return false
+  const [rate, burst] = spec.split(',').map(Number)
+  if (!(rate! > 0) || !(burst! >= 1)) throw new Error(`${name}: cannot read "${spec}" (want RATE,BURST such as 50,100, or off)`)
+  return { ratePerSecond: rate!, burst: burst! }
+}
 
 function common(): Partial<NodeConfig> {
   const prover: NodeConfig['prover'] = env.PROVER === 'bullmq' ? { kind: 'bullmq', redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : { kind: 'in-process' }
@@ -40,6 +54,8 @@ function common(): Partial<NodeConfig> {
     host: env.HOST ?? '127.0.0.1',
     port: Number(env.PORT ?? 8080),
     batchTimeoutMs: Number(env.BATCH_TIMEOUT_MS ?? 5000),
+    pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 1000),
+    rateLimits: { perIp: bucket('RATE_LIMIT_IP', DEFAULT_RATE_LIMITS.perIp), perAccount: bucket('RATE_LIMIT_ACCOUNT', DEFAULT_RATE_LIMITS.perAccount) },
     prover,
     ...(env.ADMIN_TOKEN ? { adminToken: env.ADMIN_TOKEN } : {}),
     logger: { level: env.LOG_LEVEL ?? 'info' },
@@ -68,8 +84,11 @@ async function chainlinkOracle(rpcUrl: string, spec: string): Promise<OracleServ
 }
 
 async function main(): Promise<void> {
-  log('checking circuit artifacts (the first run compiles and sets up the circuit, ~2 min)')
-  await ensureArtifacts(DEFAULT_PARAMS, { log })
+  // BullMQ workers prove, with their own artifacts; the node itself then needs none.
+  if (env.PROVER !== 'bullmq') {
+    log('checking circuit artifacts (the first run compiles and sets up the circuit, ~2 min)')
+    await ensureArtifacts(DEFAULT_PARAMS, { log })
+  }
   let node: RollupNode
   let stopAll: () => Promise<void>
   if (env.RPC_URL) {

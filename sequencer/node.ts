@@ -14,10 +14,13 @@ import { rebuildStateFromL1 } from '../escape/rebuild.js'
 import { Engine } from './engine.js'
 import { Market, type MarketInputsConfig } from './market.js'
 import { BatchPipeline } from './pipeline.js'
+import { StreamHub } from './streamHub.js'
 import { buildApi } from './api/app.js'
 import type { ModeTransition } from './api/context.js'
-import type { ApiContext } from './api/context.js'
-import { Journal } from './journal.js'
+import type { ApiContext, NodeFacts } from './api/context.js'
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './api/limits.js'
+import { MeasuredJournal, NodeMetrics } from './nodeMetrics.js'
+import { proverProbe } from './proverProbe.js'
 import { MarketFeed, defaultSurface } from './marketFeed.js'
 import type { UnderlyingStatus } from './market.js'
 import type { OracleService } from '../oracle/oracleService.js'
@@ -56,6 +59,10 @@ export type NodeConfig = {
   readonly log?: (s: string) => void
   /** Fix expired series' settlement prices on L1 at each poll (sequencer/settlementKeeper.ts); default true. */
   readonly settlementKeeper?: boolean
+  /** Token buckets per IP and per account (`DEFAULT_RATE_LIMITS`); false turns them off. */
+  readonly rateLimits?: RateLimitConfig | false
+  /** Not ready once the last good L1 poll is older than this; default max(15 s, 3 poll intervals). */
+  readonly maxSyncAgeMs?: number
 }
 
 export type RollupNode = {
@@ -70,11 +77,17 @@ export type RollupNode = {
   readonly l1: L1Context
   /** The settlement keeper, unless `settlementKeeper: false`. */
   readonly keeper?: SettlementKeeper
+  /** Prometheus metrics, served at GET /metrics. */
+  readonly metrics: NodeMetrics
   /** Polls L1 once now (queue entries, series) and cuts an overdue batch. */
   readonly sync: () => Promise<void>
   /** Cuts the pending slots into a batch now and waits until every batch is on L1. */
   readonly settle: () => Promise<void>
-  readonly stop: () => Promise<void>
+  /**
+   * Stops polling and serving. `drain` (default true) first waits until every batch is on L1;
+   * without it, batches not yet proven stay in the journal and a restart proves them.
+   */
+  readonly stop: (options?: { readonly drain?: boolean }) => Promise<void>
 }
 
 const wallClock = () => BigInt(Math.floor(Date.now() / 1000))
@@ -103,7 +116,8 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const status = await readRollupStatus(l1.publicClient, config.rollup)
   const verified = Number(status.batchCount)
 
-  const journal = config.journalPath ? new Journal(config.journalPath) : undefined
+  const metrics = new NodeMetrics()
+  const journal = config.journalPath ? new MeasuredJournal(config.journalPath, metrics) : undefined
   const entries = journal?.read() ?? []
   const base = entries.length > 0 ? journalBase(entries, chainId, config.rollup) : verified
   const state = entries.length > 0 ? await stateAtBatch(l1.publicClient, config.rollup, config.params, base, fromBlock) : base > 0 ? await rebuildStateFromL1(l1.publicClient, config.rollup, config.params, { fromBlock }) : new RollupState(config.params)
@@ -120,20 +134,35 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const engine = new Engine(state, {
     market,
     now,
+    // Fills name the batch that carries them: batches already on L1 before this journal count.
+    firstBatchNumber: base,
     onBatch: (batch) => onBatch(batch),
     onCancel: (c) => log(`cancelled order ${c.orderId} of account ${c.accountIndex}: ${c.reason}`),
   })
+  const replayStarted = performance.now()
   if (entries.length > 0) {
     const n = replayJournal(engine, market, entries, replayClock)
     replayClock.replaying = false
     log(`journal replayed: ${n} entries, ${replayed.length} batches, ${engine.pendingSlots} pending slots`)
   }
+  const replayMs = Math.round(performance.now() - replayStarted)
+  metrics.journalReplay.set(replayMs / 1000)
+  metrics.journalReplayed.set(entries.length)
   const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, config.params, replayed, base, verified, fromBlock)
 
+  // Created after the replay, so that the replay publishes nothing.
+  const stream = new StreamHub({ engine, market, now }, { log })
   const prover: Prover = config.prover?.kind === 'bullmq' ? await queueProver(config.params, config.prover.redisUrl) : inProcessProver(config.params)
   // Batch submissions and keeper transactions share the operator's nonce: one at a time.
   const send = serialized()
-  const pipeline = new BatchPipeline(prover, (trace, proof) => send(() => submitBatch(l1, config.rollup, trace, proof)), { firstNumber: verified, log })
+  const pipeline = new BatchPipeline(prover, (trace, proof) => send(() => submitBatch(l1, config.rollup, trace, proof)), {
+    firstNumber: verified,
+    log,
+    onChange: (record) => {
+      metrics.observeBatch(record)
+      stream.batchChanged(record)
+    },
+  })
   const keeper = config.settlementKeeper === false ? undefined : new SettlementKeeper({ l1, rollup: config.rollup, series: () => market.series(), log, send })
   for (const batch of toSubmit) pipeline.enqueue(batch)
   onBatch = (batch) => void pipeline.enqueue(batch)
@@ -203,7 +232,31 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       pendingSince = undefined
     }
   }
-  await sync()
+  // Readiness facts: what the node last observed of L1 and of its prover.
+  const probe = proverProbe(config.params, config.prover ?? { kind: 'in-process' })
+  let facts: NodeFacts = {
+    journal: { replayed: true, entries: entries.length, ms: replayMs, ...(config.journalPath ? { path: config.journalPath } : {}) },
+    l1: { lastSyncAt: undefined, lastError: undefined },
+    prover: { attached: false, detail: 'not checked yet' },
+  }
+  const trackedSync = async () => {
+    try {
+      await sync()
+    } catch (e) {
+      metrics.l1SyncFailures.inc()
+      facts = { ...facts, l1: { ...facts.l1, lastError: (e as Error).message } }
+      throw e
+    }
+    const at = Date.now()
+    metrics.l1LastSync.set(at / 1000)
+    facts = { ...facts, l1: { lastSyncAt: at, lastError: undefined } }
+    const prover = await probe.check().catch((e: Error) => ({ attached: false, detail: `prover check failed: ${e.message}` }))
+    facts = { ...facts, prover }
+  }
+  await trackedSync().catch(async (e: Error) => {
+    await probe.close()
+    throw e
+  })
 
   const apiContext: ApiContext = {
     engine,
@@ -216,6 +269,11 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     transitions: () => transitions,
     info: { rollup: config.rollup, chainId, prover: prover.kind },
     settlementPrices: () => keeper?.prices ?? new Map(),
+    facts: () => facts,
+    maxSyncAgeMs: config.maxSyncAgeMs ?? Math.max(15_000, 3 * (config.pollIntervalMs ?? 1_000)),
+    metrics,
+    rateLimits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
+    stream,
   }
   const api = await buildApi(apiContext, { logger: config.logger ?? false })
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
@@ -231,7 +289,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
         timer = setTimeout(r, pollIntervalMs)
       })
       if (!running) break
-      await sync().catch((e: Error) => log(`L1 sync failed (will retry): ${e.message}`))
+      await trackedSync().catch((e: Error) => log(`L1 sync failed (will retry): ${e.message}`))
     }
   })()
 
@@ -245,20 +303,23 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     api,
     l1,
     ...(keeper ? { keeper } : {}),
-    sync,
+    metrics,
+    sync: trackedSync,
     settle: async () => {
       recorder.flush()
       pendingSince = undefined
       await pipeline.idle()
     },
-    stop: async () => {
+    stop: async (options = {}) => {
       running = false
       clearTimeout(timer)
       wake?.()
       await loop
+      stream.stop()
       await api.close()
-      await pipeline.idle()
+      if (options.drain !== false) await pipeline.idle()
       await prover.close()
+      await probe.close()
       journal?.close()
     },
   }

@@ -46,17 +46,22 @@ export class BatchPipeline {
   readonly #prover: Prover
   readonly #submit: Submitter
   readonly #log: (s: string) => void
+  readonly #onChange: (record: BatchRecord) => void
   readonly #records: BatchRecord[] = []
   #tail: Promise<void> = Promise.resolve()
   #halted: string | undefined
   #nextNumber: number
 
-  /** `firstNumber`: the number the next verified batch gets (the Rollup's batchCount). */
-  constructor(prover: Prover, submit: Submitter, options: { firstNumber: number; log?: (s: string) => void }) {
+  /**
+   * `firstNumber`: the number the next verified batch gets (the Rollup's batchCount).
+   * `onChange`: called after every change of a batch's status (metrics).
+   */
+  constructor(prover: Prover, submit: Submitter, options: { firstNumber: number; log?: (s: string) => void; onChange?: (record: BatchRecord) => void }) {
     this.#prover = prover
     this.#submit = submit
     this.#nextNumber = options.firstNumber
     this.#log = options.log ?? (() => {})
+    this.#onChange = options.onChange ?? (() => {})
   }
 
   /** Every batch so far, oldest first. */
@@ -73,6 +78,7 @@ export class BatchPipeline {
   enqueue(trace: BatchTrace): BatchRecord {
     const record: BatchRecord = { number: this.#nextNumber++, status: 'proving', trace, txCounts: countTxs(trace), createdAt: new Date().toISOString() }
     this.#records.push(record)
+    this.#onChange(record)
     this.#tail = this.#tail.then(() => this.#process(record))
     return record
   }
@@ -90,22 +96,26 @@ export class BatchPipeline {
     if (this.#halted) {
       record.status = 'failed'
       record.error = `not submitted: ${this.#halted}`
+      this.#onChange(record)
       return
     }
     try {
       const { proof, provingMs } = await this.#prover.prove(record.trace)
       record.provingMs = provingMs
       record.status = 'submitting'
+      this.#onChange(record)
       this.#log(`batch ${record.number} proven in ${provingMs} ms`)
       const mined = await this.#submit(record.trace, proof)
       record.l1TxHash = mined.hash
       record.gasUsed = mined.gasUsed
       record.status = 'verified'
+      this.#onChange(record)
       this.#log(`batch ${record.number} verified on L1 (${mined.gasUsed} gas, ${mined.hash})`)
     } catch (error) {
       record.status = 'failed'
       record.error = (error as Error).message
       this.#halted = `batch ${record.number} failed: ${record.error}`
+      this.#onChange(record)
       this.#log(this.#halted)
     }
   }

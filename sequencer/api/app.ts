@@ -15,6 +15,11 @@ import { marketRoutes } from './market.js'
 import { statusRoutes } from './status.js'
 import { adminRoutes } from './admin.js'
 import { riskRoutes } from './risk.js'
+import { healthRoutes } from './health.js'
+import { limitsPlugin } from './limits.js'
+import { metricsPlugin, metricsRoute } from './metrics.js'
+import websocket from '@fastify/websocket'
+import { streamRoutes, streamWebsocketOptions } from './stream.js'
 import type { ApiContext } from './context.js'
 
 /** Largest request body accepted: a signed order is about 600 bytes. */
@@ -31,6 +36,11 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   })
   app.addSchema(errorSchema)
   await app.register(errorsPlugin)
+  // Global hooks (fastify-plugin): metrics count every answer, 429s included; limits run first.
+  await app.register(metricsPlugin, ctx)
+  await app.register(limitsPlugin, ctx)
+  // After the limits: a WebSocket upgrade counts against its IP's bucket.
+  await app.register(websocket, streamWebsocketOptions)
   await app.register(swagger, {
     openapi: { info: { title: 'options-rollup sequencer', version: '0.1.0', description: 'Signed orders, cancels and withdrawals in, proven batches out.' } },
   })
@@ -41,7 +51,10 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   await app.register(accountsRoutes, ctx)
   await app.register(marketRoutes, ctx)
   await app.register(statusRoutes, ctx)
+  await app.register(healthRoutes, ctx)
+  await app.register(metricsRoute, ctx)
   await app.register(riskRoutes, ctx)
   await app.register(adminRoutes, ctx)
+  await app.register(streamRoutes, ctx)
   return app
 }

@@ -1,13 +1,29 @@
 /** What the API plugins reach: the engine, the batch pipeline, the market and node facts. */
 import type { Address } from 'viem'
 import type { Engine } from '../engine.js'
+import type { StreamHub } from '../streamHub.js'
 import type { Recorder } from '../recorder.js'
 import type { MarketFeed } from '../marketFeed.js'
 import type { BatchPipeline } from '../pipeline.js'
 import type { Market, TradingMode } from '../market.js'
+import type { NodeMetrics } from '../nodeMetrics.js'
+import type { RateLimitConfig } from './limits.js'
 
 /** A change of an underlying's trading state, for the API's log. */
 export type ModeTransition = { readonly underlying: string; readonly from: TradingMode; readonly to: TradingMode; readonly reason: string; readonly at: bigint }
+
+/**
+ * What readiness is judged on, kept current by the node (sequencer/node.ts): each field is a
+ * fact the node observed, never a guess made at request time.
+ */
+export type NodeFacts = {
+  /** The journal replay at start: done before the API listens; entries and time for the record. */
+  readonly journal: { readonly replayed: boolean; readonly entries: number; readonly ms: number; readonly path?: string }
+  /** Wall-clock milliseconds of the last L1 poll that succeeded, and the last failure since then. */
+  readonly l1: { readonly lastSyncAt: number | undefined; readonly lastError: string | undefined }
+  /** Whether a prover can take the next batch (in-process: circuit artifacts present; bullmq: a worker connected). */
+  readonly prover: { readonly attached: boolean; readonly detail: string }
+}
 
 export type ApiContext = {
   /** Reads. */
@@ -25,4 +41,14 @@ export type ApiContext = {
   /** Recent trading-state transitions, oldest first. */
   readonly transitions: () => readonly ModeTransition[]
   readonly info: { readonly rollup: Address; readonly chainId: number; readonly prover: string }
+  /** Readiness facts (GET /v1/health/ready). */
+  readonly facts: () => NodeFacts
+  /** The node is not ready once its last good L1 poll is older than this (milliseconds). */
+  readonly maxSyncAgeMs: number
+  /** Prometheus metrics (GET /metrics). */
+  readonly metrics: NodeMetrics
+  /** Token buckets per IP and per account; false turns them off. */
+  readonly rateLimits: RateLimitConfig | false
+  /** The WebSocket stream's subscriptions and fan-out (GET /v1/stream). */
+  readonly stream: StreamHub
 }

@@ -1,0 +1,106 @@
+/**
+ * What a restart and an acknowledgement cost the journal:
+ *
+ * - `sequencer.journal_replay_us_per_entry`: replaying a journal through a fresh engine
+ *   (`replayJournal`, what every restart does before it listens), per entry;
+ * - `sequencer.journal_fsync_p99_us`: one durable append (write + fsync), p99, paid before
+ *   every acknowledgement.
+ *
+ * The journal is a real one: 8 accounts deposit, then ENTRIES signed orders (half crossing,
+ * so that they fill and cut batches) and cancels go through an engine and its recorder into
+ * a file in the temp directory. The replay figure is the median of RUNS replays. The
+ * end-to-end restart of a node process (loading, L1 reads, replay, API) is measured by the
+ * crash test instead (docs/operations.md).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DEFAULT_MARKET, defaultSeries } from '../sequencer/defaults.js'
+import { Engine } from '../sequencer/engine.js'
+import { Journal } from '../sequencer/journal.js'
+import { Market } from '../sequencer/market.js'
+import { Recorder, replayJournal } from '../sequencer/recorder.js'
+import { SequencerError } from '../sequencer/errors.js'
+import { cancelMessage, depositEntry, RollupState, signField, TEST_PARAMS } from '../state/index.js'
+import { order, signedOrder, testKey } from '../state/testing.js'
+import type { Benchmark } from './figure.js'
+import { median, progress, round } from './support.js'
+
+const ENTRIES = 1_000
+const ACCOUNTS = 8
+const RUNS = 5
+const NOW = 1_790_000_000n
+const SERIES = { id: 1n, ...defaultSeries(NOW) }
+
+function engineAt(clock: { now: bigint }) {
+  const market = new Market(DEFAULT_MARKET, [SERIES])
+  return { market, engine: new Engine(new RollupState(TEST_PARAMS), { market, now: () => clock.now, onBatch: () => {} }) }
+}
+
+/** Writes the journal; returns its path and every append's duration in microseconds. */
+function writeJournal(dir: string): { path: string; appendUs: number[] } {
+  const path = join(dir, 'bench.jsonl')
+  const appendUs: number[] = []
+  const journal = new (class extends Journal {
+    override append(entry: Parameters<Journal['append']>[0]): void {
+      const t = process.hrtime.bigint()
+      super.append(entry)
+      appendUs.push(Number(process.hrtime.bigint() - t) / 1000)
+    }
+  })(path)
+  const clock = { now: NOW }
+  const { engine, market } = engineAt(clock)
+  const recorder = new Recorder(engine, market, journal, () => clock.now)
+  journal.append({ t: 'start', chainId: 31337, rollup: '0x01', baseBatches: 0 })
+  const keys = Array.from({ length: ACCOUNTS }, (_, i) => testKey(i + 1))
+  keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 1_000_000_000_000n)))
+  const nextId = keys.map(() => 1n)
+  let written = ACCOUNTS + 1
+  for (let i = 0; written < ENTRIES; i++) {
+    const a = i % ACCOUNTS
+    const orderId = nextId[a]!++
+    const side = (i >> 1) % 2 === 0 ? 0 : 1
+    try {
+      recorder.placeOrder(signedOrder(keys[a]!, order({ accountIndex: BigInt(a + 1), orderId, seriesId: 1n, side, size: 5n, limitPrice: 2_100_000n + BigInt((i * 7919) % 41) * 1_000n, validUntil: NOW + 86_400n })))
+      written++
+      // Cancel what rests, so that order slots stay free.
+      for (const o of engine.restingOrders(BigInt(a + 1))) {
+        recorder.cancelOrder({ accountIndex: BigInt(a + 1), orderId: o.signed.order.orderId, signature: signField(keys[a]!.privateKey, cancelMessage(BigInt(a + 1), o.signed.order.orderId)) })
+        written++
+      }
+    } catch (e) {
+      if (!(e instanceof SequencerError)) throw e
+    }
+    clock.now++
+  }
+  journal.close()
+  return { path, appendUs }
+}
+
+export const journalReplay: Benchmark = {
+  figures: ['sequencer.journal_replay_us_per_entry', 'sequencer.journal_fsync_p99_us'],
+  run: async (wanted) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-journal-'))
+    try {
+      progress(`writing a journal of ${ENTRIES} entries`)
+      const { path, appendUs } = writeJournal(dir)
+      const entries = new Journal(path).read()
+      const perEntry: number[] = []
+      for (let run = 0; run < RUNS; run++) {
+        const clock = { now: 0n }
+        const { engine, market } = engineAt(clock)
+        const t = process.hrtime.bigint()
+        replayJournal(engine, market, entries, clock)
+        perEntry.push(Number(process.hrtime.bigint() - t) / 1000 / entries.length)
+      }
+      const sorted = [...appendUs].sort((a, b) => a - b)
+      const figures = [
+        { name: 'sequencer.journal_replay_us_per_entry', value: round(median(perEntry), 1), unit: 'us' },
+        { name: 'sequencer.journal_fsync_p99_us', value: round(sorted[Math.floor(sorted.length * 0.99)]!, 1), unit: 'us' },
+      ]
+      return figures.filter((f) => wanted.includes(f.name))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+}
