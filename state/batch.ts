@@ -14,7 +14,7 @@ import { applyForcedWithdrawal, checkForcedWithdrawal } from './tx/forcedWithdra
 import { applyCancel, checkCancel } from './tx/cancel.js'
 import { applyLiquidation, checkLiquidation } from './tx/liquidation.js'
 import { applySettlement, checkSettlement } from './tx/settlement.js'
-import { marketTableHashOfWords, marketTableWords, type BatchMarketTable } from './marketTable.js'
+import { marketTableWordsAndHash, type BatchMarketTable } from './marketTable.js'
 import type { RollupState } from './rollupState.js'
 import type { BatchTrace, QueueEntry, SignedOrder, SlotTrace, Tx } from './types.js'
 
@@ -132,8 +132,7 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
   const final = all[all.length - 1]!
   const queueCount = all.filter((s) => s.tx.type === TxType.deposit || s.tx.type === TxType.forcedWithdrawal).length
   const marketTable = state.marketTable
-  const marketTableWordsValue = marketTableWords(marketTable, state.params)
-  const tableHash = marketTableHashOfWords(marketTableWordsValue)
+  const { words: marketTableWordsValue, hash: tableHash } = marketTableWordsAndHash(marketTable, state.params)
   const hash = dataHash(data, tableHash)
   const newRoot = state.root
   state.closeBatch()

@@ -28,7 +28,26 @@ export function signField(privateKey: Uint8Array, message: bigint): Signature {
   return signMessageFast(privateKey, message)
 }
 
-/** True when `signature` signs `message` under `publicKey`; false for any malformed input. */
+/** Most signatures verified lately, remembered (only successes): a bounded set in insertion order. */
+const VERIFIED_CAPACITY = 8_192
+const verified = new Set<string>()
+
+/**
+ * True when `signature` signs `message` under `publicKey`; false for any malformed input.
+ * A resting order's signature is checked when it arrives and again in each trade it fills;
+ * a verification that succeeded is remembered (the exact message, signature and key), so the
+ * repeats cost a lookup. Failures are not remembered: they are rare and must stay cheap to
+ * attempt only for their sender.
+ */
 export function verifyField(message: bigint, signature: Signature, publicKey: Point): boolean {
-  return verifier.verify(message, signature, publicKey)
+  if (typeof message !== 'bigint' || typeof signature?.S !== 'bigint' || typeof signature.R8?.x !== 'bigint' || typeof signature.R8.y !== 'bigint' || typeof publicKey?.x !== 'bigint' || typeof publicKey.y !== 'bigint')
+    return verifier.verify(message, signature, publicKey)
+  const key = `${message}:${signature.R8.x}:${signature.R8.y}:${signature.S}:${publicKey.x}:${publicKey.y}`
+  if (verified.has(key)) return true
+  const ok = verifier.verify(message, signature, publicKey)
+  if (ok) {
+    if (verified.size >= VERIFIED_CAPACITY) verified.delete(verified.values().next().value!)
+    verified.add(key)
+  }
+  return ok
 }

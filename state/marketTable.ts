@@ -104,7 +104,20 @@ export function marketTableHashOfWords(words: readonly bigint[]): bigint {
 
 /** Hash of a table (its canonical words). */
 export function marketTableHash(table: BatchMarketTable, p: ParamSet): bigint {
-  return marketTableHashOfWords(marketTableWords(table, p))
+  return marketTableWordsAndHash(table, p).hash
+}
+
+/** Words and hash of tables already packed: a table stays in force for many batches (docs/sequencer.md). */
+const packed = new WeakMap<BatchMarketTable, { readonly p: ParamSet; readonly words: readonly bigint[]; readonly hash: bigint }>()
+
+/** `marketTableWords` and `marketTableHashOfWords` of a table, computed once per table object and parameter set. */
+export function marketTableWordsAndHash(table: BatchMarketTable, p: ParamSet): { readonly words: readonly bigint[]; readonly hash: bigint } {
+  const known = packed.get(table)
+  if (known && known.p === p) return known
+  const words = marketTableWords(table, p)
+  const entry = { p, words, hash: marketTableHashOfWords(words) }
+  packed.set(table, entry)
+  return entry
 }
 
 /** The row of `seriesId`, if the table has one. */

@@ -5,9 +5,21 @@ import { hash } from './poseidon.js'
 import { Tag } from './params.js'
 import type { Order } from './types.js'
 
+/**
+ * Messages of order objects already hashed. An order is checked at admission and again in
+ * every trade it fills (the state-transition function verifies both orders of a trade), and
+ * `Order` is immutable, so its message is computed once per object.
+ */
+const orderMessages = new WeakMap<Order, bigint>()
+
 /** `H(Tag.order, accountIndex, orderId, seriesId, side, size, limitPrice, validUntil)`. */
 export function orderMessage(o: Order): bigint {
-  return hash([Tag.order, o.accountIndex, o.orderId, o.seriesId, BigInt(o.side), o.size, o.limitPrice, o.validUntil])
+  let message = orderMessages.get(o)
+  if (message === undefined) {
+    message = hash([Tag.order, o.accountIndex, o.orderId, o.seriesId, BigInt(o.side), o.size, o.limitPrice, o.validUntil])
+    orderMessages.set(o, message)
+  }
+  return message
 }
 
 /** `H(Tag.withdraw, accountIndex, nonce, amount)`. */
