@@ -1,6 +1,10 @@
 /**
  * The sequencer's write-ahead journal: every input the engine accepted, in order, appended
- * and fsynced before the client is answered. Replaying it through a fresh engine rebuilds
+ * and fsynced before the client is answered. Appends are written at once (a killed process
+ * loses nothing it wrote) and made durable in groups: `durable()` resolves once an fsync that
+ * started after the last append has finished, and every entry appended while one fsync runs
+ * shares the next (group commit). The API answers a write only after `durable()`, so an
+ * acknowledgement still means "on disk", at one fsync per group instead of one per request. Replaying it through a fresh engine rebuilds
  * exactly the state, the order book and the batches (the engine is deterministic given its
  * inputs and the clock, which each entry records), so nothing acknowledged is lost to a crash.
  *
@@ -16,7 +20,7 @@
  * One JSON object per line. A torn last line (a crash mid-write, never acknowledged) is
  * dropped on read; a torn line elsewhere is corruption and stops the node.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { SignedCancelJSON, SignedOrderJSON, SignedWithdrawalJSON } from '../sdk/orders.js'
 import type { OrderOptionsJSON } from '../sdk/orderRequest.js'
@@ -54,6 +58,16 @@ export class JournalError extends Error {
 export class Journal {
   readonly path: string
   #fd: number | undefined
+  /** Something was written since the last fsync started. */
+  #unsynced = false
+  /** The fsync running now. */
+  #syncing: Promise<void> | undefined
+  /** The fsync that starts when the running one ends (it covers every append until then). */
+  #queued: Promise<void> | undefined
+  /** An fsync failed: what reached the disk is unknown, so nothing more is accepted (fsync errors are not retried). */
+  #failed: JournalError | undefined
+  /** Entries written since the last fsync started. */
+  #pendingEntries = 0
 
   constructor(path: string) {
     this.path = path
@@ -76,8 +90,9 @@ export class Journal {
     return entries
   }
 
-  /** Appends one entry durably (write + fsync) before returning. */
+  /** Appends one entry: written before returning, durable once `durable()` resolves. */
   append(entry: JournalEntry): void {
+    if (this.#failed) throw this.#failed
     if (this.#fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true })
       this.#dropTornTail()
@@ -88,7 +103,52 @@ export class Journal {
       if (created) syncDirectory(dirname(this.path))
     }
     writeSync(this.#fd, `${JSON.stringify(entry)}\n`)
-    fsyncSync(this.#fd)
+    this.#unsynced = true
+    this.#pendingEntries++
+  }
+
+  /** Called after each fsync with its duration and how many entries it made durable (metrics). */
+  protected synced(_seconds: number, _entries: number): void {}
+
+  /**
+   * Resolves once every entry appended so far is on disk; rejects with a `JournalError` when
+   * the fsync fails (and every later append and `durable()` then fails too).
+   */
+  durable(): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed)
+    if (!this.#unsynced) return this.#syncing ?? Promise.resolve()
+    if (!this.#syncing) return this.#startSync()
+    this.#queued ??= this.#syncing.then(
+      () => this.#startQueued(),
+      () => this.#startQueued(),
+    )
+    return this.#queued
+  }
+
+  #startQueued(): Promise<void> {
+    this.#queued = undefined
+    return this.#failed ? Promise.reject(this.#failed) : this.#startSync()
+  }
+
+  #startSync(): Promise<void> {
+    this.#unsynced = false
+    const entries = this.#pendingEntries
+    this.#pendingEntries = 0
+    const fd = this.#fd!
+    const started = process.hrtime.bigint()
+    const sync = new Promise<void>((resolve, reject) =>
+      fsync(fd, (error) => {
+        if (this.#syncing === sync) this.#syncing = undefined
+        if (!error) {
+          this.synced(Number(process.hrtime.bigint() - started) / 1e9, entries)
+          return resolve()
+        }
+        this.#failed ??= new JournalError(`${this.path}: fsync failed (${error.message}); writes are refused until the node restarts`, { cause: error })
+        reject(this.#failed)
+      }),
+    )
+    this.#syncing = sync
+    return sync
   }
 
   /** A crash mid-write leaves a last line without its newline: cut it before appending. */
@@ -99,9 +159,16 @@ export class Journal {
     truncateSync(this.path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)))
   }
 
+  /** Makes everything written durable and closes the file (after a running fsync, if any). */
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd)
+    const fd = this.#fd
+    if (fd === undefined) return
     this.#fd = undefined
+    if (!this.#failed) fsyncSync(fd)
+    this.#unsynced = false
+    const pending = this.#queued ?? this.#syncing
+    if (pending) void pending.then(() => closeSync(fd), () => closeSync(fd))
+    else closeSync(fd)
   }
 }
 

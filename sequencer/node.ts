@@ -8,6 +8,7 @@ import { connectL1, type L1Context } from '../l1/clients.js'
 import { submitBatch } from '../l1/rollupCalls.js'
 import { readListedSeries, readQueueEntries, readRollupStatus } from '../l1/rollupReaders.js'
 import { RollupState, type BatchTrace, type ParamSet } from '../state/index.js'
+import type { SolidityProof } from '../prover/prove.js'
 import { validateSeries, type VolSurface } from '../risk/index.js'
 import { inProcessProver, queueProver, type Prover } from '../prover/queue.js'
 import { rebuildStateFromL1 } from '../escape/rebuild.js'
@@ -155,7 +156,12 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const prover: Prover = config.prover?.kind === 'bullmq' ? await queueProver(config.params, config.prover.redisUrl) : inProcessProver(config.params)
   // Batch submissions and keeper transactions share the operator's nonce: one at a time.
   const send = serialized()
-  const pipeline = new BatchPipeline(prover, (trace, proof) => send(() => submitBatch(l1, config.rollup, trace, proof)), {
+  // A batch goes to L1 only once the journal entries that made it are on disk (a restart must find them).
+  const submit = async (trace: BatchTrace, proof: SolidityProof) => {
+    await recorder.durable()
+    return send(() => submitBatch(l1, config.rollup, trace, proof))
+  }
+  const pipeline = new BatchPipeline(prover, submit, {
     firstNumber: verified,
     log,
     onChange: (record) => {

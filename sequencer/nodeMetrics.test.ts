@@ -28,17 +28,21 @@ describe('NodeMetrics', () => {
     expect(value(text, 'sequencer_batches_finished_total{status="failed"}')).toBe(1)
   })
 
-  it('times every durable journal append', async () => {
+  it('times every journal fsync and counts the entries each made durable', async () => {
     const metrics = new NodeMetrics({ processMetrics: false })
     const journal = new MeasuredJournal(join(mkdtempSync(join(tmpdir(), 'metrics-')), 'j.jsonl'), metrics)
     journal.append({ t: 'start', chainId: 1, rollup: '0x01', baseBatches: 0 })
+    await journal.durable()
     journal.append({ t: 'flush' })
     journal.append({ t: 'flush' })
+    await journal.durable()
     journal.close()
     expect(readFileSync(journal.path, 'utf8').split('\n').filter(Boolean)).toHaveLength(3)
     const { text } = await metrics.scrape()
-    expect(value(text, 'sequencer_journal_fsync_seconds_count')).toBe(3)
+    expect(value(text, 'sequencer_journal_fsync_seconds_count')).toBe(2)
     expect(value(text, 'sequencer_journal_fsync_seconds_sum')).toBeGreaterThan(0)
+    expect(value(text, 'sequencer_journal_fsync_entries_count')).toBe(2)
+    expect(value(text, 'sequencer_journal_fsync_entries_sum')).toBe(3)
   })
 
   it('keeps each node in its own registry', async () => {

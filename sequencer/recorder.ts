@@ -44,6 +44,14 @@ export class Recorder {
     this.#now = now
   }
 
+  /**
+   * Resolves once everything journaled so far is on disk (`Journal.durable`: one fsync for
+   * all writes since the last one). Nothing is acknowledged before it resolves.
+   */
+  durable(): Promise<void> {
+    return this.#journal?.durable() ?? Promise.resolve()
+  }
+
   /** New market inputs; journaled, since every later decision depends on them. */
   updateMarket(update: MarketUpdate): void {
     this.#market.update(update)

@@ -18,6 +18,7 @@ import { riskRoutes } from './risk.js'
 import { healthRoutes } from './health.js'
 import { limitsPlugin } from './limits.js'
 import { metricsPlugin, metricsRoute } from './metrics.js'
+import { durabilityPlugin } from './durability.js'
 import websocket from '@fastify/websocket'
 import { streamRoutes, streamWebsocketOptions } from './stream.js'
 import type { ApiContext } from './context.js'
@@ -39,6 +40,8 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   // Global hooks (fastify-plugin): metrics count every answer, 429s included; limits run first.
   await app.register(metricsPlugin, ctx)
   await app.register(limitsPlugin, ctx)
+  // Writes are answered only once journaled on disk (group commit).
+  await app.register(durabilityPlugin, ctx)
   // After the limits: a WebSocket upgrade counts against its IP's bucket.
   await app.register(websocket, streamWebsocketOptions)
   await app.register(swagger, {

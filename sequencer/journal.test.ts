@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+// Counts the asynchronous fsyncs and lets a test make them fail; everything else is node:fs.
+const fsyncs = vi.hoisted(() => ({ calls: 0, fail: undefined as NodeJS.ErrnoException | undefined, hold: undefined as Promise<void> | undefined }))
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>()
+  return {
+    ...fs,
+    fsync: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      fsyncs.calls++
+      if (fsyncs.fail) return setImmediate(() => callback(fsyncs.fail!))
+      if (fsyncs.hold) return void fsyncs.hold.then(() => fs.fsync(fd, callback))
+      fs.fsync(fd, callback)
+    },
+  }
+})
+
+const { Journal, JournalError } = await import('./journal.js')
+const { durabilityPlugin } = await import('./api/durability.js')
+const Fastify = (await import('fastify')).default
+
+const fresh = () => new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
+const flush = { t: 'flush' } as const
+
+afterEach(() => {
+  fsyncs.calls = 0
+  fsyncs.fail = undefined
+  fsyncs.hold = undefined
+})
+
+describe('journal group commit', () => {
+  it('writes each entry at once and makes it durable on request', async () => {
+    const journal = fresh()
+    await journal.durable() // nothing written: nothing to sync
+    expect(fsyncs.calls).toBe(0)
+    journal.append(flush)
+    expect(readFileSync(journal.path, 'utf8')).toBe('{"t":"flush"}\n') // a killed process loses nothing written
+    await journal.durable()
+    expect(fsyncs.calls).toBe(1)
+    await journal.durable() // nothing new since
+    expect(fsyncs.calls).toBe(1)
+    journal.close()
+  })
+
+  it('shares one fsync among every entry appended while another runs', async () => {
+    const journal = fresh()
+    journal.append(flush)
+    const first = journal.durable()
+    // While the first fsync runs, 50 requests append and wait: one more fsync covers them all.
+    const waits: Promise<void>[] = []
+    for (let i = 0; i < 50; i++) {
+      journal.append({ t: 'market', update: { at: String(i) } } as never)
+      waits.push(journal.durable())
+    }
+    let firstDone = false
+    void first.then(() => (firstDone = true))
+    await waits[0]
+    expect(firstDone).toBe(true) // answers keep their order: the later group ends after the earlier
+    await Promise.all(waits)
+    expect(fsyncs.calls).toBe(2)
+    expect(journal.read()).toHaveLength(51)
+    journal.close()
+  })
+
+  it('refuses every later write once an fsync failed (what reached the disk is unknown)', async () => {
+    const journal = fresh()
+    journal.append(flush)
+    fsyncs.fail = Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })
+    await expect(journal.durable()).rejects.toThrow(JournalError)
+    await expect(journal.durable()).rejects.toThrow(/fsync failed \(EIO: i\/o error\)/)
+    expect(() => journal.append(flush)).toThrow(/writes are refused until the node restarts/)
+    journal.close()
+  })
+
+  it('closes durably, after a running fsync', async () => {
+    const journal = fresh()
+    journal.append(flush)
+    const running = journal.durable()
+    journal.append(flush)
+    journal.close()
+    await running
+    expect(new Journal(journal.path).read()).toHaveLength(2)
+  })
+})
+
+describe('the API answers a write only once it is on disk', () => {
+  it('holds the answer of a POST until the fsync ends, and answers reads at once', async () => {
+    const journal = fresh()
+    const app = Fastify()
+    await app.register(durabilityPlugin, { recorder: { durable: () => journal.durable() } } as never)
+    app.post('/write', async () => {
+      journal.append(flush)
+      return { ok: true }
+    })
+    app.get('/read', async () => ({ ok: true }))
+    let release!: () => void
+    fsyncs.hold = new Promise<void>((r) => (release = r))
+    let answered = false
+    const write = app.inject({ method: 'POST', url: '/write', payload: {} }).then((r) => {
+      answered = true
+      return r
+    })
+    expect((await app.inject({ method: 'GET', url: '/read' })).statusCode).toBe(200) // not held behind the fsync
+    await new Promise((r) => setTimeout(r, 50))
+    expect(answered).toBe(false)
+    release()
+    expect((await write).statusCode).toBe(200)
+    expect(fsyncs.calls).toBe(1)
+    await app.close()
+    journal.close()
+  })
+
+  it('answers 500 and acknowledges nothing when the fsync fails', async () => {
+    const journal = fresh()
+    const app = Fastify()
+    await app.register(durabilityPlugin, { recorder: { durable: () => journal.durable() } } as never)
+    app.post('/write', async () => {
+      journal.append(flush)
+      return { ok: true }
+    })
+    fsyncs.fail = Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })
+    expect((await app.inject({ method: 'POST', url: '/write', payload: {} })).statusCode).toBe(500)
+    await app.close()
+    journal.close()
+  })
+})
