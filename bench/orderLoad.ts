@@ -1,0 +1,107 @@
+/**
+ * The load generator of `sequencer.signed_orders_per_s`, run as a process of its own (so that
+ * it does not share the node's event loop): `node --import tsx bench/orderLoad.ts` with its
+ * settings as JSON in the environment variable ORDER_LOAD. It signs every order first (the
+ * SDK's signer; signing is not measured), then sends them over HTTP/1.1 keep-alive with
+ * `concurrency` requests in flight, and prints one JSON line: requests, accepted, refusals by
+ * code, wall seconds and the latency percentiles of accepted requests.
+ *
+ * The mix keeps every account near flat and the book shallow, as a market maker's flow does:
+ * half the accounts make, half take. In each round a maker posts a one-contract limit order,
+ * selling in even rounds and buying in odd ones, and a taker sends an immediate-or-cancel
+ * order of the opposite side at the same price, which fills against whatever rests. A
+ * maker's order that meets its own older one removes it (self-trade prevention
+ * `cancel_oldest`) instead of being refused, so no account's order slots fill up.
+ */
+import { buildOrder, signOrder } from '../sdk/orders.js'
+import { orderOptions, orderRequestToJSON } from '../sdk/orderRequest.js'
+import { testKey } from '../state/testing.js'
+
+/** Settings of one load run. */
+export type OrderLoadSettings = {
+  readonly url: string
+  readonly seriesId: string
+  /** Account indices; account i signs with `testKey(i)`. */
+  readonly accounts: readonly number[]
+  readonly orders: number
+  readonly concurrency: number
+  /** Orders sent before the measured ones (JIT, connection set-up), not counted. */
+  readonly warmUp: number
+}
+
+/** What a load run measured. */
+export type OrderLoadResult = {
+  readonly requests: number
+  readonly accepted: number
+  readonly refused: Readonly<Record<string, number>>
+  readonly seconds: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+}
+
+const PRICE = 2_100_000n
+const SIZE = 100n
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
+/** Pre-signed request bodies, accounts interleaved, each account alternating buy and sell. */
+export function signedBodies(settings: OrderLoadSettings, count: number, firstOrderId: number): string[] {
+  const keys = settings.accounts.map((i) => testKey(i))
+  const validUntil = BigInt(Math.floor(Date.now() / 1000) + 3_600)
+  const maker = orderOptions({ selfTradePrevention: 'cancel_oldest' })
+  const taker = orderOptions({ type: 'ioc', selfTradePrevention: 'cancel_oldest' })
+  const bodies: string[] = []
+  for (let n = 0; n < count; n++) {
+    const a = n % keys.length
+    const round = Math.floor(n / keys.length)
+    const makes = a % 2 === 0
+    const sells = (round % 2 === 0) === makes
+    const order = buildOrder({ accountIndex: BigInt(settings.accounts[a]!), orderId: BigInt(firstOrderId + round), seriesId: BigInt(settings.seriesId), side: sells ? 'sell' : 'buy', size: SIZE, limitPrice: PRICE, validUntil })
+    bodies.push(JSON.stringify(orderRequestToJSON(signOrder(order, keys[a]!.privateKey), makes ? maker : taker)))
+  }
+  return bodies
+}
+
+/** Sends `bodies` with `concurrency` in flight; latencies of accepted requests in ms. */
+async function send(url: string, bodies: readonly string[], concurrency: number): Promise<{ accepted: number; refused: Record<string, number>; latencies: number[]; seconds: number }> {
+  const refused: Record<string, number> = {}
+  const latencies: number[] = []
+  let accepted = 0
+  let next = 0
+  const started = performance.now()
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!
+      const t = performance.now()
+      const res = await fetch(`${url}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const answer = (await res.json()) as { code?: string }
+      if (res.ok) {
+        accepted++
+        latencies.push(performance.now() - t)
+      } else {
+        const code = answer.code ?? `HTTP_${res.status}`
+        refused[code] = (refused[code] ?? 0) + 1
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return { accepted, refused, latencies, seconds: (performance.now() - started) / 1000 }
+}
+
+/** One load run: warm-up, then the measured orders. */
+export async function runOrderLoad(settings: OrderLoadSettings): Promise<OrderLoadResult> {
+  const warmUp = signedBodies(settings, settings.warmUp, 1)
+  const measured = signedBodies(settings, settings.orders, 1 + Math.ceil(settings.warmUp / settings.accounts.length))
+  await send(settings.url, warmUp, settings.concurrency)
+  const r = await send(settings.url, measured, settings.concurrency)
+  const sorted = r.latencies.sort((a, b) => a - b)
+  return { requests: measured.length, accepted: r.accepted, refused: r.refused, seconds: r.seconds, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) }
+}
+
+if (process.env.ORDER_LOAD) {
+  const result = await runOrderLoad(JSON.parse(process.env.ORDER_LOAD) as OrderLoadSettings)
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+}

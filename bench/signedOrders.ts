@@ -1,0 +1,117 @@
+/**
+ * `sequencer.signed_orders_per_s` and `sequencer.ack_p99_ms`: signed orders the sequencer
+ * accepts per second over HTTP, and the 99th percentile of the time from sending an order to
+ * its acknowledgement, on this machine (2 cores: node and load generator share them).
+ *
+ * The node is what `npm start` runs (sequencer/main.ts, compiled as the crash test compiles
+ * it), as its own process against a real anvil with the contracts deployed and ACCOUNTS
+ * accounts funded through L1 deposits. Every acknowledgement includes what it includes in
+ * production: schema validation, the EdDSA signature check, the margin check under the batch's
+ * market table, matching, the state-transition function, the journal's write + fsync. Batches
+ * go to a BullMQ queue in a Redis database of their own that no worker serves: proving runs on
+ * other machines in a deployment and is measured by `prover.*`. Rate limits are off.
+ *
+ * The load generator (bench/orderLoad.ts) is a separate process on loopback: it signs all
+ * orders first, then sends them with CONCURRENCY requests in flight. The figure is accepted
+ * orders over wall time; refusals are printed to stderr and would show there.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { Queue } from 'bullmq'
+import { ANVIL_KEYS, startAnvil } from '../l1/anvil.js'
+import { connectL1 } from '../l1/clients.js'
+import { deposit, mintTestTokens } from '../l1/rollupCalls.js'
+import { proofQueueName, redisConnection } from '../prover/queue.js'
+import { ROOT } from '../prover/paths.js'
+import { deployWithDefaults } from '../sequencer/embedded.js'
+import { DEFAULT_PARAMS } from '../sequencer/defaults.js'
+import { testKey } from '../state/testing.js'
+import { ensureRedis } from '../test/redis.js'
+import { compileNode, NodeProcess } from '../test/crash/nodeProcess.js'
+import type { Benchmark, Figure } from './figure.js'
+import type { OrderLoadResult, OrderLoadSettings } from './orderLoad.js'
+import { BenchError, progress, round } from './support.js'
+
+/** The default (development) parameters hold 16 accounts, the fund and the fee account among them. */
+const ACCOUNTS = 12
+const ORDERS = 12_000
+const WARM_UP = 2_000
+const CONCURRENCY = 32
+/** A Redis database no proof worker listens on. */
+const REDIS_DB = 14
+
+async function accountsCredited(url: string, count: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const res = await fetch(`${url}/v1/accounts/${count}`)
+    if (res.ok) return
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new BenchError(`the node never credited account ${count}`)
+}
+
+async function runLoad(settings: OrderLoadSettings): Promise<OrderLoadResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join('bench', 'orderLoad.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ORDER_LOAD: JSON.stringify(settings) },
+    maxBuffer: 1 << 20,
+  })
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as OrderLoadResult
+}
+
+export const signedOrders: Benchmark = {
+  figures: ['sequencer.signed_orders_per_s', 'sequencer.ack_p99_ms'],
+  async run(): Promise<readonly Figure[]> {
+    const anvil = await startAnvil()
+    const dataDir = mkdtempSync(join(tmpdir(), 'bench-orders-'))
+    const redis = await ensureRedis()
+    const { hostname, port } = new URL(redis.url)
+    const redisUrl = `redis://${hostname}:${port || 6379}/${REDIS_DB}`
+    let node: NodeProcess | undefined
+    const compiled = await compileNode()
+    try {
+      progress('deploying and funding accounts')
+      const operatorKey = ANVIL_KEYS[0]
+      const { deployment, seriesId } = await deployWithDefaults(anvil.rpcUrl, operatorKey)
+      const funder = await connectL1(anvil.rpcUrl, ANVIL_KEYS[1])
+      await mintTestTokens(funder, deployment.token, funder.account.address, 10n ** 16n)
+      const accounts = Array.from({ length: ACCOUNTS }, (_, i) => i + 1)
+      for (const i of accounts) await deposit(funder, deployment.rollup, deployment.token, 1_000_000_000_000n, testKey(i).pubKey)
+      node = new NodeProcess(
+        {
+          rpcUrl: anvil.rpcUrl,
+          operatorKey,
+          rollup: deployment.rollup,
+          deployBlock: deployment.deployBlock,
+          dataDir,
+          redisUrl,
+          pollIntervalMs: 500,
+          batchTimeoutMs: 5_000,
+          env: { RATE_LIMIT_IP: 'off', RATE_LIMIT_ACCOUNT: 'off' },
+        },
+        compiled.entry,
+      )
+      const url = await node.ready
+      await accountsCredited(url, ACCOUNTS)
+      progress(`sending ${WARM_UP} + ${ORDERS} signed orders, ${CONCURRENCY} in flight`)
+      const r = await runLoad({ url, seriesId: seriesId.toString(), accounts, orders: ORDERS, concurrency: CONCURRENCY, warmUp: WARM_UP })
+      progress(`accepted ${r.accepted} of ${r.requests} in ${r.seconds.toFixed(2)} s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; refused ${JSON.stringify(r.refused)}`)
+      if (r.accepted < r.requests * 0.9) throw new BenchError(`only ${r.accepted} of ${r.requests} orders were accepted: ${JSON.stringify(r.refused)}`)
+      return [
+        { name: 'sequencer.signed_orders_per_s', value: round(r.accepted / r.seconds, 0), unit: 'orders/s' },
+        { name: 'sequencer.ack_p99_ms', value: round(r.p99Ms, 2), unit: 'ms' },
+      ]
+    } finally {
+      await node?.kill()
+      compiled.remove()
+      const queue = new Queue(proofQueueName(DEFAULT_PARAMS), { connection: redisConnection(redisUrl) })
+      await queue.obliterate({ force: true }).catch(() => {})
+      await queue.close()
+      await anvil.stop()
+      await redis.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  },
+}
