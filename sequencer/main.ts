@@ -23,6 +23,9 @@
  *   ADMIN_TOKEN      bearer token of the operator routes (/v1/admin/*: volatility surface); off without
  *   DATA_DIR         where the write-ahead journal lives with RPC_URL (./data); the embedded
  *                    chain starts afresh each time, so the embedded node keeps none
+ *   REPLICA          1: a read-only replica of the node running on the same RPC_URL,
+ *                    ROLLUP_ADDRESS and DATA_DIR; it takes over when that node dies
+ *                    (docs/operations.md, "Replica mode")
  */
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
@@ -33,6 +36,7 @@ import { createPublicClient, http } from 'viem'
 import { chainlinkFeed } from '../oracle/chainlinkFeed.js'
 import { OracleService } from '../oracle/oracleService.js'
 import { startNode, type NodeConfig, type RollupNode } from './node.js'
+import { startReplica } from './replica.js'
 import { DEFAULT_RATE_LIMITS, type BucketConfig } from './api/limits.js'
 
 const env = process.env
@@ -89,8 +93,10 @@ async function main(): Promise<void> {
     log('checking circuit artifacts (the first run compiles and sets up the circuit, ~2 min)')
     await ensureArtifacts(DEFAULT_PARAMS, { log })
   }
-  let node: RollupNode
+  let url: string
   let stopAll: () => Promise<void>
+  if (env.REPLICA === '1' && (!env.RPC_URL || !env.ROLLUP_ADDRESS))
+    throw new Error('REPLICA=1 follows a running node: set RPC_URL, OPERATOR_KEY, ROLLUP_ADDRESS and DATA_DIR as for that node')
   if (env.RPC_URL) {
     if (!env.OPERATOR_KEY) throw new Error('OPERATOR_KEY is required with RPC_URL')
     const operatorKey = env.OPERATOR_KEY as Hex
@@ -109,18 +115,35 @@ async function main(): Promise<void> {
     const oracle = env.ORACLE_FEEDS ? await chainlinkOracle(env.RPC_URL, env.ORACLE_FEEDS) : simulatedOracle(DEFAULT_MARKET.spotByUnderlying)
     if (!env.ORACLE_FEEDS) log('ORACLE_FEEDS not set: using simulated index feeds')
     const journalPath = join(env.DATA_DIR ?? 'data', `${rollup.toLowerCase()}.journal.jsonl`)
-    node = await startNode({ ...common(), params: DEFAULT_PARAMS, market: DEFAULT_MARKET, rpcUrl: env.RPC_URL, operatorKey, rollup, journalPath, oracle, ...(deployBlock !== undefined ? { deployBlock } : {}) })
-    log(`journal ${journalPath}: a restart replays it, so nothing acknowledged is lost`)
-    stopAll = node.stop
+    const config = { ...common(), params: DEFAULT_PARAMS, market: DEFAULT_MARKET, rpcUrl: env.RPC_URL, operatorKey, rollup, journalPath, oracle, ...(deployBlock !== undefined ? { deployBlock } : {}) }
+    if (env.REPLICA === '1') {
+      const replica = await startReplica(config)
+      url = replica.url
+      stopAll = () => replica.stop()
+      log(`read-only replica of ${journalPath}: writes are refused (503 READ_ONLY_REPLICA); it takes over on this port when the primary dies`)
+      replica.primary.then(
+        (node) => log(`now the primary at ${node.url}/v1: a restart replays the journal, so nothing acknowledged is lost`),
+        (error: Error) => {
+          console.error(`[node] the replica stopped: ${error.message}`)
+          process.exit(1)
+        },
+      )
+    } else {
+      const node = await startNode(config)
+      url = node.url
+      log(`journal ${journalPath}: a restart replays it, so nothing acknowledged is lost`)
+      stopAll = node.stop
+    }
   } else {
     const embedded = await startEmbedded({ anvilPort: Number(env.ANVIL_PORT ?? 8545), node: common() })
-    node = embedded.node
+    const node: RollupNode = embedded.node
+    url = node.url
     stopAll = embedded.stop
     log(`anvil (local L1) at ${embedded.anvil.rpcUrl}, chain id ${embedded.anvil.chainId}`)
     log(`Rollup ${embedded.deployment.rollup}, collateral token ${embedded.deployment.token} (open test faucet: mint), verifier ${embedded.deployment.verifier}`)
     log(`listed series ${embedded.seriesId}: ${node.market.series().map((s) => node.market.name(s)).join(', ')}`)
   }
-  log(`sequencer API at ${node.url}/v1 (OpenAPI at ${node.url}/docs); Ctrl-C stops`)
+  log(`sequencer API at ${url}/v1 (OpenAPI at ${url}/docs); Ctrl-C stops`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log('stopping: finishing batches in flight')

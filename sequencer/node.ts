@@ -28,6 +28,7 @@ import type { OracleService } from '../oracle/oracleService.js'
 import { Recorder, replayJournal } from './recorder.js'
 import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
 import { SettlementKeeper, serialized } from './settlementKeeper.js'
+import { acquireDataLock } from './dataLock.js'
 
 export type NodeConfig = {
   readonly params: ParamSet
@@ -93,7 +94,8 @@ export type RollupNode = {
 
 const wallClock = () => BigInt(Math.floor(Date.now() / 1000))
 
-async function addListedSeries(client: L1Context['publicClient'], rollup: Address, fromBlock: bigint, market: Market, log: (s: string) => void): Promise<void> {
+/** Adds the series listed on L1 since `fromBlock` to `market` (invalid ones are logged and skipped). */
+export async function addListedSeries(client: L1Context['publicClient'], rollup: Address, fromBlock: bigint, market: Market, log: (s: string) => void): Promise<void> {
   for (const s of await readListedSeries(client, rollup, { fromBlock })) {
     try {
       validateSeries(s)
@@ -117,6 +119,8 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const status = await readRollupStatus(l1.publicClient, config.rollup)
   const verified = Number(status.batchCount)
 
+  // One writer per journal: another process (a replica, sequencer/replica.ts) takes over only once this one is dead.
+  const releaseLock = config.journalPath ? acquireDataLock(config.journalPath) : undefined
   const metrics = new NodeMetrics()
   const journal = config.journalPath ? new MeasuredJournal(config.journalPath, metrics) : undefined
   const entries = journal?.read() ?? []
@@ -327,6 +331,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       await prover.close()
       await probe.close()
       journal?.close()
+      releaseLock?.()
     },
   }
 }

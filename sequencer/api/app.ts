@@ -19,6 +19,7 @@ import { healthRoutes } from './health.js'
 import { limitsPlugin } from './limits.js'
 import { metricsPlugin, metricsRoute } from './metrics.js'
 import { durabilityPlugin } from './durability.js'
+import { readOnlyPlugin } from './readOnly.js'
 import websocket from '@fastify/websocket'
 import { streamRoutes, streamWebsocketOptions } from './stream.js'
 import type { ApiContext } from './context.js'
@@ -40,6 +41,8 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   // Global hooks (fastify-plugin): metrics count every answer, 429s included; limits run first.
   await app.register(metricsPlugin, ctx)
   await app.register(limitsPlugin, ctx)
+  // A replica refuses every write before its body is read (does nothing on a primary).
+  await app.register(readOnlyPlugin, ctx)
   // Writes are answered only once journaled on disk (group commit).
   await app.register(durabilityPlugin, ctx)
   // After the limits: a WebSocket upgrade counts against its IP's bucket.

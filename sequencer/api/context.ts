@@ -25,6 +25,23 @@ export type NodeFacts = {
   readonly prover: { readonly attached: boolean; readonly detail: string }
 }
 
+/** How far a read-only replica is behind its primary (sequencer/replica.ts). */
+export type ReplicaStatus = {
+  /** Complete journal lines written that the replica has not replayed yet. */
+  readonly behindEntries: number
+  /** Journal lines replayed so far. */
+  readonly appliedEntries: number
+  /** The live primary holding the journal's lock; absent once it is gone (the replica takes over). */
+  readonly primaryPid?: number
+}
+
+/** What the API knows of the replica it serves for. */
+export type ReplicaView = {
+  /** Why writes are refused: the reason of every 503 READ_ONLY_REPLICA. */
+  readonly reason: string
+  readonly status: () => ReplicaStatus
+}
+
 export type ApiContext = {
   /** Reads. */
   readonly engine: Engine
@@ -51,4 +68,6 @@ export type ApiContext = {
   readonly rateLimits: RateLimitConfig | false
   /** The WebSocket stream's subscriptions and fan-out (GET /v1/stream). */
   readonly stream: StreamHub
+  /** Set on a read-only replica: writes are refused with 503 READ_ONLY_REPLICA, the lag shows in readiness. */
+  readonly replica?: ReplicaView
 }

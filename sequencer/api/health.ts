@@ -5,10 +5,11 @@
  * restarting would not fix what halted it, and the halt reason must stay readable.
  * Ready: the node should receive orders: its journal is replayed, L1 answered recently, the
  * batch pipeline is not halted and a prover can take the next batch. A load balancer sends
- * traffic only to a ready node; 503 otherwise, naming every check that failed.
+ * traffic only to a ready node; 503 otherwise, naming every check that failed. A read-only
+ * replica is never ready (it takes no writes); its answer carries how far behind it is.
  */
 import type { FastifyInstance } from 'fastify'
-import type { ApiContext, NodeFacts } from './context.js'
+import type { ApiContext, NodeFacts, ReplicaStatus } from './context.js'
 
 /** One readiness check's verdict. */
 export type Check = { readonly ok: boolean; readonly detail: string }
@@ -16,11 +17,11 @@ export type Check = { readonly ok: boolean; readonly detail: string }
 /** The readiness verdict and each check behind it. */
 export type Readiness = {
   readonly ready: boolean
-  readonly checks: { readonly journal: Check; readonly l1: Check; readonly pipeline: Check; readonly prover: Check }
+  readonly checks: { readonly journal: Check; readonly l1: Check; readonly pipeline: Check; readonly prover: Check; readonly replica?: Check }
 }
 
-/** Judges readiness from the node's facts at wall-clock `nowMs`. */
-export function readiness(facts: NodeFacts, halted: string | undefined, nowMs: number, maxSyncAgeMs: number): Readiness {
+/** Judges readiness from the node's facts at wall-clock `nowMs`; `replica` when this node is one (never ready). */
+export function readiness(facts: NodeFacts, halted: string | undefined, nowMs: number, maxSyncAgeMs: number, replica?: ReplicaStatus): Readiness {
   const { journal, l1, prover } = facts
   const age = l1.lastSyncAt === undefined ? undefined : nowMs - l1.lastSyncAt
   const checks = {
@@ -35,6 +36,7 @@ export function readiness(facts: NodeFacts, halted: string | undefined, nowMs: n
           : { ok: true, detail: `last good L1 poll ${age} ms ago` },
     pipeline: halted ? { ok: false, detail: `halted: ${halted}` } : { ok: true, detail: 'proving and submitting in order' },
     prover: { ok: prover.attached, detail: prover.detail },
+    ...(replica ? { replica: { ok: false, detail: `read-only replica, ${replica.behindEntries} journal entries behind ${replica.primaryPid !== undefined ? `the primary (pid ${replica.primaryPid})` : 'a primary that is gone: taking over'}` } } : {}),
   }
   return { ready: Object.values(checks).every((c) => c.ok), checks }
 }
@@ -49,7 +51,12 @@ const readyResponse = {
     checks: {
       type: 'object',
       required: ['journal', 'l1', 'pipeline', 'prover'],
-      properties: { journal: check, l1: check, pipeline: check, prover: check },
+      properties: { journal: check, l1: check, pipeline: check, prover: check, replica: check },
+    },
+    replica: {
+      type: 'object',
+      required: ['behindEntries', 'appliedEntries'],
+      properties: { behindEntries: { type: 'integer' }, appliedEntries: { type: 'integer' }, primaryPid: { type: 'integer' } },
     },
   },
 } as const
@@ -66,13 +73,14 @@ export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     {
       schema: {
         tags: ['status'],
-        summary: 'Readiness: journal replayed, L1 synced recently, pipeline not halted, prover attached (503 otherwise)',
+        summary: 'Readiness: journal replayed, L1 synced recently, pipeline not halted, prover attached (503 otherwise; always on a replica, with its lag)',
         response: { 200: readyResponse, 503: readyResponse },
       },
     },
     async (_request, reply) => {
-      const r = readiness(ctx.facts(), ctx.pipeline.halted, Date.now(), ctx.maxSyncAgeMs)
-      return reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not_ready', checks: r.checks })
+      const replica = ctx.replica?.status()
+      const r = readiness(ctx.facts(), ctx.pipeline.halted, Date.now(), ctx.maxSyncAgeMs, replica)
+      return reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not_ready', checks: r.checks, ...(replica ? { replica } : {}) })
     },
   )
 }

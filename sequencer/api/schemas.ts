@@ -357,6 +357,12 @@ export const healthResponse = {
     rollup: { type: 'string' },
     chainId: { type: 'integer' },
     prover: { type: 'string' },
+    /** Only on a replica: how far it follows the primary's journal. */
+    replica: {
+      type: 'object',
+      required: ['behindEntries', 'appliedEntries'],
+      properties: { behindEntries: { type: 'integer' }, appliedEntries: { type: 'integer' }, primaryPid: { type: 'integer' } },
+    },
   },
 } as const
 

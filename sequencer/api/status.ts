@@ -31,6 +31,7 @@ export async function statusRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       rollup: ctx.info.rollup,
       chainId: ctx.info.chainId,
       prover: ctx.info.prover,
+      ...(ctx.replica ? { replica: ctx.replica.status() } : {}),
     }
   })
 }
