@@ -9,40 +9,8 @@ import { SequencerError } from '../errors.js'
 import { accountGreeks } from '../../risk/greeks.js'
 import type { ApiContext } from './context.js'
 import { accountParams, accountQuery, accountResponse, errorResponses, orderParams, orderView, ordersQuery, ordersResponse } from './schemas.js'
-import type { OrderFilter, OrderRecord } from '../orderHistory.js'
-
-/** An order record as the API shows it (bigints as decimal strings). */
-function orderJSON(r: OrderRecord) {
-  const o = r.order
-  return {
-    accountIndex: o.accountIndex.toString(),
-    orderId: o.orderId.toString(),
-    seriesId: o.seriesId.toString(),
-    side: o.side,
-    size: o.size.toString(),
-    limitPrice: o.limitPrice.toString(),
-    validUntil: o.validUntil.toString(),
-    options: { ...r.options },
-    status: r.status,
-    filledSize: r.filled.toString(),
-    remaining: r.remaining.toString(),
-    ...(r.filled > 0n ? { averagePrice: (r.notional / r.filled).toString() } : {}),
-    notional: r.notional.toString(),
-    fills: r.fills.map((f) => ({
-      size: f.size.toString(),
-      price: f.price.toString(),
-      role: f.role,
-      counterpartyAccount: f.counterpartyAccount.toString(),
-      counterpartyOrderId: f.counterpartyOrderId.toString(),
-      batch: f.batch,
-      at: f.at.toString(),
-    })),
-    receivedAt: r.receivedAt.toString(),
-    updatedAt: r.updatedAt.toString(),
-    ...(r.reason !== undefined ? { reason: r.reason } : {}),
-    ...(r.code !== undefined ? { code: r.code } : {}),
-  }
-}
+import type { OrderFilter } from '../orderHistory.js'
+import { orderRecordJSON } from '../streamMessages.js'
 
 function knownAccount(ctx: ApiContext, index: bigint): void {
   if (!ctx.engine.state.inRange(index) || !ctx.engine.state.exists(index)) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${index} does not exist`)
@@ -103,7 +71,7 @@ export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       knownAccount(ctx, index)
       const { status, limit, cursor } = request.query
       const page = ctx.engine.orders.list(index, { filter: status ?? 'all', limit: limit ? Number(limit) : 50, ...(cursor !== undefined ? { before: Number(cursor) } : {}) }, ctx.now())
-      return { accountIndex: index.toString(), orders: page.orders.map(orderJSON), ...(page.next !== undefined ? { next: page.next.toString() } : {}) }
+      return { accountIndex: index.toString(), orders: page.orders.map(orderRecordJSON), ...(page.next !== undefined ? { next: page.next.toString() } : {}) }
     },
   )
   app.get<{ Params: { index: string; orderId: string } }>(
@@ -114,7 +82,7 @@ export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       knownAccount(ctx, index)
       const record = ctx.engine.orders.get(index, BigInt(request.params.orderId), ctx.now())
       if (!record) throw new SequencerError(404, 'UNKNOWN_ORDER', `account ${index} has no order ${request.params.orderId} in the sequencer's history (never received, or forgotten after the retention limit)`)
-      return orderJSON(record)
+      return orderRecordJSON(record)
     },
   )
   app.get<{ Params: { index: string } }>(
