@@ -156,7 +156,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, config.params, replayed, base, verified, fromBlock)
 
   // Created after the replay, so that the replay publishes nothing.
-  const stream = new StreamHub({ engine, market, now }, { log })
+  const stream = new StreamHub({ engine, market, now, durable: () => recorder.durable() }, { log })
   const prover: Prover = config.prover?.kind === 'bullmq' ? await queueProver(config.params, config.prover.redisUrl) : inProcessProver(config.params)
   // Batch submissions and keeper transactions share the operator's nonce: one at a time.
   const send = serialized()

@@ -46,7 +46,7 @@ const order = (key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex'
   signedOrder(key, orderWith({ seriesId: 1n, size: 100n, limitPrice: 2_100_000n, validUntil: NOW + 3600n, ...fields }))
 const place = (key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex' | 'orderId' | 'side'>) => engine.placeOrder(order(key, fields), DEFAULT_ORDER_OPTIONS)
 
-function setup(options: StreamHubOptions = {}): void {
+function setup(options: StreamHubOptions = {}, durable?: () => Promise<void>): void {
   const market = new Market(DEFAULT_MARKET, [
     { id: 1n, ...defaultSeries(NOW) },
     { id: 2n, ...defaultSeries(NOW), strike: 3500_000000n },
@@ -55,7 +55,7 @@ function setup(options: StreamHubOptions = {}): void {
   keys.forEach((k, i) => engine.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000_000_000n)))
   flushes = []
   clockMs = 0
-  hub = new StreamHub({ engine, market, now: () => NOW }, { schedule: (f) => void flushes.push(f), clockMs: () => clockMs, ...options })
+  hub = new StreamHub({ engine, market, now: () => NOW, ...(durable ? { durable } : {}) }, { schedule: (f) => void flushes.push(f), clockMs: () => clockMs, ...options })
 }
 
 /** A connection to the hub; `send` hands it a client message (objects as JSON). */
@@ -357,5 +357,46 @@ describe('StreamHub: bounds', () => {
     expect(place(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 40n }).status).toBe('filled')
     expect(broken.session.closed).toBe(true)
     expect(good.conn.take().filter((m) => m.type === 'trade')).toHaveLength(1)
+  })
+})
+
+describe('StreamHub: nothing announced before it is durable', () => {
+  it('holds trades and order updates until the journal says they are on disk, then sends them in order', async () => {
+    const fsyncs: { release: () => void; fail: (e: Error) => void }[] = []
+    setup({}, () => new Promise<void>((release, fail) => void fsyncs.push({ release, fail })))
+    const watcher = client()
+    watcher.send({ op: 'subscribe', channel: 'trades', id: 't' })
+    watcher.send(ordersSub(keys[0]!, 1n))
+    watcher.conn.take()
+    place(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.sell, size: 40n })
+    place(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 40n })
+    flush() // the release starts on a later turn, after the recorder's append
+    expect(watcher.conn.take()).toEqual([])
+    expect(fsyncs).toHaveLength(1)
+    // A later change waits for a later fsync.
+    place(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 10n })
+    fsyncs[0]!.release()
+    await new Promise((r) => setImmediate(r))
+    const first = watcher.conn.take()
+    // Order 1 of account 1: accepted, filled (with the trade), closed; all held until the first fsync.
+    expect(first.map((m) => `${m.type}:${m.channel}:${m.seq}`)).toEqual(['order:orders:1:1', 'order:orders:1:2', 'trade:trades:all:1', 'order:orders:1:3'])
+    flush()
+    expect(fsyncs).toHaveLength(2)
+    fsyncs[1]!.release()
+    await new Promise((r) => setImmediate(r))
+    expect(watcher.conn.take().map((m) => `${m.type}:${m.channel}:${m.seq}`)).toEqual(['order:orders:1:4', 'order:orders:1:5'])
+  })
+
+  it('withholds what a failed fsync did not make durable', async () => {
+    const fsyncs: { release: () => void; fail: (e: Error) => void }[] = []
+    setup({}, () => new Promise<void>((release, fail) => void fsyncs.push({ release, fail })))
+    const watcher = client()
+    watcher.send(ordersSub(keys[0]!, 1n))
+    watcher.conn.take()
+    place(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 40n })
+    flush()
+    fsyncs[0]!.fail(new Error('EIO'))
+    await new Promise((r) => setImmediate(r))
+    expect(watcher.conn.take()).toEqual([])
   })
 })

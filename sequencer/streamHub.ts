@@ -41,6 +41,12 @@ export type StreamSource = {
   readonly market: Pick<Market, 'seriesById'>
   /** Unix seconds: the clock stream authorizations expire against. */
   readonly now: () => bigint
+  /**
+   * Resolves once everything journaled so far is on disk (`Recorder.durable`). Given, every
+   * published message waits for it: a fill or an order update on the stream is an
+   * acknowledgement too, and must not announce what a power cut could still take back.
+   */
+  readonly durable?: () => Promise<void>
 }
 
 export type StreamLimits = {
@@ -141,6 +147,9 @@ export class StreamHub {
   readonly #lastBook = new Map<bigint, BookSnapshot>()
   readonly #dirty = new Set<bigint>()
   #flushScheduled = false
+  /** Messages published but held until the journal entries behind them are durable, in order. */
+  #outbox: { readonly targets: readonly SessionState[]; readonly text: string }[] = []
+  #releasing = false
   #nextId = 1
   #stopped = false
   readonly #unsubscribe: () => void
@@ -250,7 +259,37 @@ export class StreamHub {
     if (!subscribers || subscribers.size === 0) return
     const { type, ...rest } = body()
     const text = JSON.stringify({ type, channel: key, seq, ...rest })
-    for (const s of [...subscribers]) this.#send(s, text)
+    if (!this.#source.durable) {
+      for (const s of [...subscribers]) this.#send(s, text)
+      return
+    }
+    this.#outbox.push({ targets: [...subscribers], text })
+    this.#release()
+  }
+
+  /**
+   * Sends the held messages once an fsync that started after them has finished. It is asked
+   * for on a later turn (`schedule`): an engine change is published before the recorder
+   * appends its journal entry, in the same turn.
+   */
+  #release(): void {
+    if (this.#releasing) return
+    this.#releasing = true
+    this.#schedule(() => {
+      const held = this.#outbox
+      this.#outbox = []
+      void this.#source.durable!()
+        .then(
+          () => {
+            for (const m of held) for (const s of m.targets) this.#send(s, m.text)
+          },
+          (error: Error) => this.#log(`stream: ${held.length} messages withheld, the journal is not durable: ${error.message}`),
+        )
+        .finally(() => {
+          this.#releasing = false
+          if (this.#outbox.length > 0 && !this.#stopped) this.#release()
+        })
+    })
   }
 
   #send(s: SessionState, text: string): void {
