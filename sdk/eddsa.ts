@@ -8,16 +8,15 @@
  * outside [0, 2^256), which @zk-kit cannot sign either (or signs garbled, when negative),
  * throw an `EddsaError`.
  *
- * `verifySignature` is still @zk-kit's, loaded through its CommonJS build: the package's ESM
- * entry imports named exports from the CommonJS `blakejs`, which Node's ESM loader refuses
- * ("Named export 'blake2bFinal' not found"), so a plain `import` fails under Node 20 and vitest.
+ * `verifySignature` runs state/eddsa.ts's `verifyField` (crypto/eddsa's wasm verifier): what
+ * @zk-kit accepts, minus signatures under small-order public keys, which the circuit refuses
+ * and which anyone can forge. The SDK and the sequencer (cancel-all, stream authorizations
+ * verify through here) must never accept a signature a batch could not prove.
  */
-import { createRequire } from 'node:module'
 import { derivePublicKeyFast, signMessageFast } from '../crypto/eddsa/signer.js'
+import { verifyField } from '../state/eddsa.js'
 
 type EddsaPoseidon = typeof import('@zk-kit/eddsa-poseidon')
-
-const eddsa = createRequire(import.meta.url)('@zk-kit/eddsa-poseidon') as EddsaPoseidon
 
 /** BabyJubJub public key `[x, y]` of a private key (bytes or a string). */
 export const derivePublicKey: EddsaPoseidon['derivePublicKey'] = (privateKey) => {
@@ -31,5 +30,15 @@ export const signMessage: EddsaPoseidon['signMessage'] = (privateKey, message) =
   return { R8: [R8.x, R8.y], S }
 }
 
-/** Verifies a signature over a field element under a public key `[x, y]`. */
-export const verifySignature: EddsaPoseidon['verifySignature'] = eddsa.verifySignature
+/** Verifies a signature over a field element under a public key `[x, y]`; false for any malformed input. */
+export const verifySignature: EddsaPoseidon['verifySignature'] = (message, signature, publicKey) => {
+  try {
+    return verifyField(
+      BigInt(message as bigint),
+      { R8: { x: BigInt(signature.R8[0] as bigint), y: BigInt(signature.R8[1] as bigint) }, S: BigInt(signature.S as bigint) },
+      { x: BigInt(publicKey[0] as bigint), y: BigInt(publicKey[1] as bigint) },
+    )
+  } catch {
+    return false
+  }
+}

@@ -26,6 +26,7 @@ import {
 import { order as orderWith, signedOrder, testKey, type TestKey } from '../state/testing.js'
 import { orderOptions } from '../sdk/orderRequest.js'
 import { signCancelAll } from '../sdk/cancelAll.js'
+import { mulBase8, torsionPoints } from '../crypto/eddsa/testing.js'
 import { tradingRulesFor } from './tradingRules.js'
 
 const NOW = 1_790_000_000n
@@ -788,6 +789,19 @@ describe('Engine: cancel-all', () => {
     expect(out.cancelTxs).toEqual([1n, 2n, 3n + slots])
     expect(out.skipped).toEqual([{ orderId: 3n, reason: `order ${3n + slots} in the same order slot retires it` }])
     expect(e.cancelAll(cancelAll(k, 2n, 0n, 6n, [1n]))).toEqual({ status: 'cancelled', removed: [], cancelTxs: [], skipped: [{ orderId: 1n, reason: 'already cancelled' }] })
+  })
+
+  it('refuses a cancel-all forged for an account registered with a small-order key (which @zk-kit would accept)', () => {
+    const { e } = twoSeries()
+    const weak = torsionPoints().order8
+    const { accountIndex: weakIndex } = e.applyQueueEntry(3n, depositEntry(99n, weak, 1_000n * USDC))
+    // Under a small-order key, (R8 = [S]B8, S) passes @zk-kit's check for every message.
+    const S = 1234n
+    const forged = { R8: mulBase8(S), S }
+    const request = { accountIndex: weakIndex, seriesId: 0n, nonce: 1n, validUntil: NOW + 60n, signature: forged, cancels: [] }
+    expect(expectRefusal(e, 'BAD_SIGNATURE', () => e.cancelAll(request)).reason).toMatch(/the cancel-all signature does not verify/)
+    expectRefusal(e, 'BAD_SIGNATURE', () => e.cancelAll({ ...request, cancels: [{ orderId: 1n, signature: forged }] }))
+    expect(e.lastCancelAllNonce(weakIndex)).toBeUndefined()
   })
 
   it('refuses a replayed nonce, an expired request, a forged signature or per-order cancel, an unknown account, a repeated id, too many cancels: nothing changes', () => {
