@@ -4,7 +4,7 @@
  * limit order good until its `validUntil`, optionally immediate-or-cancel or post-only,
  * reduce-only, with a self-trade policy (docs/sequencer.md, "Order options").
  */
-import { Option, type Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import type { OrderResponse, PlaceOrderResponse } from '../sdk/client.js'
 import { buildOrder, signCancel, signOrder } from '../sdk/orders.js'
 import { orderOptions, type OrderOptions, type OrderType, type SelfTradePrevention } from '../sdk/orderRequest.js'
@@ -40,6 +40,16 @@ export function placeOrderOptions(options: Pick<PlaceOptions, 'type' | 'reduceOn
     reduceOnly: options.reduceOnly === true,
     selfTradePrevention: options.stp.replace('-', '_') as SelfTradePrevention,
   })
+}
+
+/** The largest page of orders the API returns (GET /v1/accounts/:index/orders). */
+export const MAX_ORDERS_PAGE = 500
+
+/** `--limit` of `orders`: 1 to `MAX_ORDERS_PAGE`, refused here rather than by the API. */
+export function parseOrdersLimit(text: string): number {
+  const n = parseIndex(text, '--limit', 1n)
+  if (n > BigInt(MAX_ORDERS_PAGE)) throw new InvalidArgumentError(`--limit must be at most ${MAX_ORDERS_PAGE}, got ${n}`)
+  return Number(n)
 }
 
 /** One line per order: id, series, side, size, price, status, filled, average price. */
@@ -200,7 +210,7 @@ export function registerOrderCommands(program: Command, io: TraderIo, setExitCod
     .command('orders')
     .description("your orders, newest first: open ones, closed ones (filled, cancelled, expired) or all")
     .addOption(new Option('--status <which>', 'which orders').choices(['open', 'closed', 'all']).default('open'))
-    .option('--limit <n>', 'at most this many', (v) => Number(parseIndex(v, '--limit', 1n)), 50)
+    .option('--limit <n>', `at most this many (1 to ${MAX_ORDERS_PAGE})`, parseOrdersLimit, 50)
     .option('--account <index>', 'your account index (default: the account of your L1 address)', (v) => parseIndex(v, '--account'))
     .action(
       action(async (ctx, options: { status: 'open' | 'closed' | 'all'; limit: number; account?: bigint }) => {

@@ -192,6 +192,7 @@ describe('exit codes', () => {
       ['order', 'status'],
       ['orders', '--status', 'some'],
       ['orders', '--limit', '0'],
+      ['orders', '--limit', '501'],
       ['deposit', 'lots'],
       ['withdraw', '5', '--forced'],
       ['withdraw'],
