@@ -33,6 +33,7 @@ describe('createFr', () => {
     expect(fr.mul(P - 1n, P - 1n)).toBe(1n)
     expect(fr.mulAdd(P - 1n, P - 1n, P - 1n)).toBe(0n)
     expect(fr.dot(top, top)).toBe(mod(BigInt(MAX_DOT)))
+    expect(fr.dotAdd(top, top, P - 1n)).toBe(mod(BigInt(MAX_DOT) - 1n))
     expect(fr.sub(0n, P - 1n)).toBe(1n)
   })
 
@@ -46,10 +47,21 @@ describe('createFr', () => {
     )
   })
 
+  it('adds c to a sum of products of up to 17 pairs (dotAdd)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(anyInteger, anyInteger), { minLength: 0, maxLength: MAX_DOT }), anyInteger, (pairs, c) => {
+        const [a, b] = [pairs.map((p) => p[0]), pairs.map((p) => p[1])]
+        expect(fr.dotAdd(a, b, c)).toBe(mod(pairs.reduce((s, [x, y]) => s + x * y, c)))
+      }),
+      { numRuns: 200 },
+    )
+  })
+
   it('refuses a dot of unequal or too long arrays', () => {
     expect(() => fr.dot([1n], [1n, 2n])).toThrow(RangeError)
     const long = Array.from({ length: MAX_DOT + 1 }, () => 1n)
     expect(() => fr.dot(long, long)).toThrow(/at most 17/)
+    expect(() => fr.dotAdd(long, long, 1n)).toThrow(/at most 17/)
   })
 })
 

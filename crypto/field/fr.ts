@@ -24,6 +24,8 @@ export type Fr = {
   readonly mulAdd: (a: bigint, b: bigint, c: bigint) => bigint
   /** sum of a[i] * b[i] (arrays of equal length, at most 17; a RangeError otherwise). */
   readonly dot: (a: readonly bigint[], b: readonly bigint[]) => bigint
+  /** c + sum of a[i] * b[i], as `dot`. */
+  readonly dotAdd: (a: readonly bigint[], b: readonly bigint[], c: bigint) => bigint
 }
 
 type Exports = FrExports & {
@@ -32,6 +34,7 @@ type Exports = FrExports & {
   readonly sub: (r: number, a: number, b: number) => void
   readonly mulAdd: (r: number, a: number, b: number, c: number) => void
   readonly dot: (r: number, a: number, b: number, n: number) => void
+  readonly dotAdd: (r: number, a: number, b: number, n: number, c: number) => void
 }
 
 /** The largest `dot` length: the bound under which docs/hashing.md shows the sum stays below 2p. */
@@ -51,6 +54,11 @@ export function createFr(): Fr {
     op(OUT, A, B)
     return memory.read(OUT)
   }
+  const writePairs = (a: readonly bigint[], b: readonly bigint[]) => {
+    if (a.length !== b.length || a.length > MAX_DOT) throw new RangeError(`dot of ${a.length} and ${b.length} elements (equal, at most ${MAX_DOT})`)
+    a.forEach((v, i) => memory.write(A + i * ELEMENT_BYTES, v))
+    b.forEach((v, i) => memory.write(B + i * ELEMENT_BYTES, v))
+  }
   return {
     mul: binary(x.mul),
     add: binary(x.add),
@@ -68,10 +76,14 @@ export function createFr(): Fr {
       return memory.read(OUT)
     },
     dot: (a, b) => {
-      if (a.length !== b.length || a.length > MAX_DOT) throw new RangeError(`dot of ${a.length} and ${b.length} elements (equal, at most ${MAX_DOT})`)
-      a.forEach((v, i) => memory.write(A + i * ELEMENT_BYTES, v))
-      b.forEach((v, i) => memory.write(B + i * ELEMENT_BYTES, v))
+      writePairs(a, b)
       x.dot(OUT, A, B, a.length)
+      return memory.read(OUT)
+    },
+    dotAdd: (a, b, c) => {
+      writePairs(a, b)
+      memory.write(C, c)
+      x.dotAdd(OUT, A, B, a.length, C)
       return memory.read(OUT)
     },
   }

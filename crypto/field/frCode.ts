@@ -28,6 +28,11 @@ export type FrFunctions = {
    * at b; n <= 17 (below 2p: 17 * 4p^2 / R + p < 1.41p).
    */
   readonly dot: number
+  /**
+   * (r, a, b, n, c): r = c + sum over i < n of a[i] * b[i] / R, as `dot` (n <= 17) with c
+   * added before the reduction; one subtraction of 2p keeps it below 2p.
+   */
+  readonly dotAdd: number
   /** (r, a, b): r = a + b. */
   readonly add: number
   /** (r, a, b): r = a - b (mod p). */
@@ -41,6 +46,12 @@ export type FrFunctions = {
 }
 
 const W = BigInt(LIMB_BITS)
+
+/**
+ * BN254's p is 1 + 2^28 mod 2^29 (p - 1 is divisible by 2^28), so -p^-1 mod 2^29 is 2^28 - 1:
+ * the quotient digit and its product with p's lowest limb take a shift and an add each.
+ */
+const FRIENDLY = P_LIMBS[0] === (1n << (W - 1n)) + 1n && MU === (1n << (W - 1n)) - 1n
 
 function loadLimbs(f: FunctionBuilder, ptr: number, limbs: readonly number[]): void {
   limbs.forEach((limb, i) => f.get(ptr).load64(8 * i).set(limb))
@@ -73,7 +84,12 @@ function emitRedc(f: FunctionBuilder, pushColumn: (k: number) => boolean, out: r
       added()
     }
     if (!have) f.i64(0n)
-    if (k < LIMBS) {
+    if (k < LIMBS && FRIENDLY) {
+      // q = acc * (2^28 - 1) and acc + q * (2^28 + 1) by shifts: these two products sit on
+      // the chain that links one column to the next.
+      f.tee(acc).i64(W - 1n).i64Shl().get(acc).i64Sub().i64(MASK).i64And().set(q[k]!)
+      f.get(acc).get(q[k]!).i64Add().get(q[k]!).i64(W - 1n).i64Shl().i64Add().i64(W).i64ShrU().set(carry)
+    } else if (k < LIMBS) {
       f.tee(acc).i64(MASK).i64And().i64(MU).i64Mul().i64(MASK).i64And().set(q[k]!)
       f.get(acc).get(q[k]!).i64(P_LIMBS[0]!).i64Mul().i64Add().i64(W).i64ShrU().set(carry)
     } else if (k < 2 * LIMBS - 1) {
@@ -138,6 +154,42 @@ function emitCondSub(f: FunctionBuilder, x: readonly number[], m: readonly bigin
 }
 
 /**
+ * The body of `dot` (r, a, b, n) or, with `addend`, `dotAdd` (r, a, b, n, c). Columns of the
+ * sum of products are accumulated first (normalized every 6 products, so that a column stays
+ * below 2^29 + 6 * 9 * 2^58 < 2^64), then reduced once; c enters the upper half, as in `mulAdd`.
+ */
+function emitDot(f: FunctionBuilder, addend: boolean): void {
+  const [ptrA, ptrB, count, ptrC] = [1, 2, 3, 4]
+  const [a, b, out] = [f.locals(I64, LIMBS), f.locals(I64, LIMBS), f.locals(I64, LIMBS)]
+  const cols = f.locals(I64, 2 * LIMBS)
+  const i = f.local(I32)
+  const pending = f.local(I32)
+  f.i32(0).set(pending)
+  f.forLoop(i, () => f.get(count), () => {
+    loadLimbs(f, ptrA, a)
+    loadLimbs(f, ptrB, b)
+    for (let k = 0; k < 2 * LIMBS - 1; k++) {
+      f.get(cols[k]!)
+      pushProductColumn(f, a, b, k)
+      f.i64Add().set(cols[k]!)
+    }
+    f.bump(ptrA, ELEMENT_BYTES).bump(ptrB, ELEMENT_BYTES).bump(pending, 1)
+    f.get(pending).i32(6).i32GeU().if()
+    emitNormalize(f, cols)
+    f.i32(0).set(pending)
+    f.end()
+  })
+  emitNormalize(f, cols)
+  if (addend) {
+    for (let k = 0; k < LIMBS; k++) f.get(cols[LIMBS + k]!).get(ptrC).load64(8 * k).i64Add().set(cols[LIMBS + k]!)
+  }
+  emitRedc(f, (k) => (f.get(cols[k]!), true), out)
+  // Below 1.41p + 2p: one subtraction of 2p.
+  if (addend) emitCondSub(f, out, P2_LIMBS)
+  storeLimbs(f, 0, out)
+}
+
+/**
  * Adds the Fr functions to `module`, exported as `${exportPrefix}mul` and so on when a prefix
  * is given (`''` exports the bare names), and returns their indices for `call`.
  */
@@ -188,34 +240,9 @@ export function emitFr(module: ModuleBuilder, exportPrefix?: string): FrFunction
   }
 
   const dot = fn(4, 'dot')
-  {
-    // Columns of the sum of products are accumulated first (normalized every 6 products, so
-    // that a column stays below 2^29 + 6 * 9 * 2^58 < 2^64), then reduced once.
-    const f = dot.f
-    const [ptrA, ptrB, count] = [1, 2, 3]
-    const [a, b, out] = [f.locals(I64, LIMBS), f.locals(I64, LIMBS), f.locals(I64, LIMBS)]
-    const cols = f.locals(I64, 2 * LIMBS)
-    const i = f.local(I32)
-    const pending = f.local(I32)
-    f.i32(0).set(pending)
-    f.forLoop(i, () => f.get(count), () => {
-      loadLimbs(f, ptrA, a)
-      loadLimbs(f, ptrB, b)
-      for (let k = 0; k < 2 * LIMBS - 1; k++) {
-        f.get(cols[k]!)
-        pushProductColumn(f, a, b, k)
-        f.i64Add().set(cols[k]!)
-      }
-      f.bump(ptrA, ELEMENT_BYTES).bump(ptrB, ELEMENT_BYTES).bump(pending, 1)
-      f.get(pending).i32(6).i32GeU().if()
-      emitNormalize(f, cols)
-      f.i32(0).set(pending)
-      f.end()
-    })
-    emitNormalize(f, cols)
-    emitRedc(f, (k) => (f.get(cols[k]!), true), out)
-    storeLimbs(f, 0, out)
-  }
+  emitDot(dot.f, false)
+  const dotAdd = fn(5, 'dotAdd')
+  emitDot(dotAdd.f, true)
 
   const add = fn(3, 'add')
   {
@@ -298,6 +325,7 @@ export function emitFr(module: ModuleBuilder, exportPrefix?: string): FrFunction
     square: square.index,
     mulAdd: mulAdd.index,
     dot: dot.index,
+    dotAdd: dotAdd.index,
     add: add.index,
     sub: sub.index,
     fromMont: fromMont.index,

@@ -4,6 +4,7 @@ import * as lite from 'poseidon-lite'
 import { buildPoseidon } from 'circomlibjs'
 import { poseidon } from './poseidon.js'
 import { poseidonConstants } from './constants.js'
+import { blockSize, partialRoundConstants } from './permutationCode.js'
 import { P } from '../field/frLayout.js'
 
 type Hash = (inputs: bigint[]) => bigint
@@ -59,6 +60,60 @@ describe('poseidon', () => {
     expect(() => poseidon([])).toThrow(RangeError)
     expect(() => poseidon(Array.from({ length: 17 }, () => 1n))).toThrow(/arity 17 is not supported/)
     expect(() => liteByArity(1)([])).toThrow()
+  })
+})
+
+describe('partialRoundConstants', () => {
+  const mod = (x: bigint) => ((x % P) + P) % P
+  const pow5 = (x: bigint) => mod(x * x % P * x % P * x % P * x)
+
+  /** circomlibjs's partial rounds in BigInt, one sparse matrix per round. */
+  function plainRounds(t: number, S: readonly bigint[], roundsP: number, c: readonly bigint[], state: readonly bigint[]): bigint[] {
+    let [x, y] = [state[0]!, state.slice(1)]
+    for (let r = 0; r < roundsP; r++) {
+      const row = S.slice(r * (2 * t - 1), (r + 1) * (2 * t - 1))
+      const xs = mod(pow5(x) + c[r]!)
+      x = mod(row[0]! * xs + y.reduce((sum, v, m) => sum + row[m + 1]! * v, 0n))
+      y = y.map((v, m) => mod(v + xs * row[t + m]!))
+    }
+    return [x, ...y]
+  }
+
+  /** The same rounds as permute<t> runs them: blocks, then single rounds, reading the merged constants. */
+  function mergedRounds(t: number, K: readonly bigint[], roundsP: number, c: readonly bigint[], state: readonly bigint[]): bigint[] {
+    let [x, y] = [state[0]!, state.slice(1)]
+    let [at, r] = [0, 0]
+    const take = (n: number) => K.slice(at, (at += n))
+    const block = (k: number) => {
+      const xs: bigint[] = []
+      for (let j = 0; j < k; j++) {
+        xs.unshift(mod(pow5(x) + c[r++]!))
+        const row = take(t + j)
+        x = mod([...xs, ...y].reduce((sum, v, i) => sum + v * row[i]!, 0n))
+      }
+      y = y.map((v) => mod(take(k).reduce((sum, s, i) => sum + s * xs[i]!, v)))
+    }
+    for (let b = 0; b < Math.floor(roundsP / blockSize(t)); b++) block(blockSize(t))
+    while (r < roundsP) block(1)
+    expect(at).toBe(K.length)
+    return [x, ...y]
+  }
+
+  for (const t of [3, 5, 6, 9, 16, 17]) {
+    it(`merged blocks of ${blockSize(t)} give circomlibjs's partial rounds for t = ${t}`, () => {
+      const { S, roundsP } = poseidonConstants(t)
+      const K = partialRoundConstants(t, roundsP, S, P)
+      const [state, c] = fc.sample(fc.array(fc.bigInt({ min: 0n, max: P - 1n }), { minLength: t + roundsP, maxLength: t + roundsP }), { numRuns: 1, seed: t })[0]!.reduce<[bigint[], bigint[]]>(
+        ([s, cs], v, i) => (i < t ? [[...s, v], cs] : [s, [...cs, v]]),
+        [[], []],
+      )
+      expect(mergedRounds(t, K, roundsP, c, state)).toEqual(plainRounds(t, S, roundsP, c, state))
+      if (blockSize(t) === 1) expect(K).toEqual(S)
+    })
+  }
+
+  it('keeps every dot of a block within 17 products', () => {
+    for (let t = 2; t <= 17; t++) expect(t + blockSize(t) - 1).toBeLessThanOrEqual(17)
   })
 })
 

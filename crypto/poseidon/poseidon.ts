@@ -10,26 +10,41 @@
  * @example poseidon([1n, 2n]) // 7853200120776062878684798364095072458815029376092732009249414926327459813530n
  */
 import { emitFr } from '../field/frCode.js'
-import { ELEMENT_BYTES } from '../field/frLayout.js'
+import { ELEMENT_BYTES, P, R2, toLimbs } from '../field/frLayout.js'
 import { FR_SCRATCH_BYTES, FrMemory, type FrExports } from '../field/frMemory.js'
 import { ModuleBuilder } from '../wasm/emitter.js'
 import { instantiate } from '../wasm/instantiate.js'
 import { MAX_T, MIN_T, poseidonConstants } from './constants.js'
-import { emitPermutation } from './permutationCode.js'
+import { blockSize, emitPermutation, MAX_BLOCK, partialRoundConstants } from './permutationCode.js'
 
-type Exports = FrExports & {
-  readonly permute: (t: number, roundsP: number, halfF: number, state: number, c: number, s: number, mt: number, pt: number, spare: number) => void
+type Permute = (t: number, k: number, blocks: number, singles: number, halfF: number, state: number, c: number, s: number, mt: number, pt: number, spare: number, words: number, r2: number) => void
+type Exports = FrExports & { readonly permute: Permute }
+
+/** Where one width's constants lie in wasm memory, and how its partial rounds are grouped. */
+type Table = {
+  readonly t: number
+  /** Partial rounds per block (`blockSize(t)`), `blocks` blocks of them, then `singles` rounds. */
+  readonly size: number
+  readonly blocks: number
+  readonly singles: number
+  readonly halfF: number
+  readonly c: number
+  readonly s: number
+  readonly mt: number
+  readonly pt: number
 }
 
-/** Where one width's constants lie in wasm memory. */
-type Table = { readonly t: number; readonly roundsP: number; readonly halfF: number; readonly c: number; readonly s: number; readonly mt: number; readonly pt: number }
-
 const PAGE = 65536
-const STATE_AT = FR_SCRATCH_BYTES
-const SPARE_AT = STATE_AT + MAX_T * ELEMENT_BYTES
-const TABLES_AT = SPARE_AT + (MAX_T + 1) * ELEMENT_BYTES
+const R2_AT = FR_SCRATCH_BYTES
+const WORDS_AT = R2_AT + ELEMENT_BYTES
+// The partial rounds keep up to MAX_BLOCK - 1 elements below the state, which is in one of
+// the two areas by turns; the spare area also holds two elements of scratch after its t.
+const STATE_AT = WORDS_AT + (MAX_T - 1) * 32 + (MAX_BLOCK - 1) * ELEMENT_BYTES
+const SPARE_AT = STATE_AT + (MAX_T + MAX_BLOCK - 1) * ELEMENT_BYTES
+const TABLES_AT = SPARE_AT + (MAX_T + 2) * ELEMENT_BYTES
+const TWO_256 = 1n << 256n
 
-type Engine = { readonly x: Exports; readonly memory: FrMemory; readonly tables: (Table | undefined)[]; end: number }
+type Engine = { readonly x: Exports; readonly memory: FrMemory; readonly tables: (Table | undefined)[]; end: number; u64: BigUint64Array }
 
 let engine: Engine | undefined
 
@@ -38,14 +53,20 @@ function start(): Engine {
   const fr = emitFr(module, '')
   emitPermutation(module, fr)
   const x = instantiate<Exports>(module.encode(Math.ceil(TABLES_AT / PAGE) + 1))
-  return (engine = { x, memory: new FrMemory(x, 0), tables: [], end: TABLES_AT })
+  const memory = new FrMemory(x, 0)
+  memory.writeLimbs(R2_AT, toLimbs(R2))
+  return (engine = { x, memory, tables: [], end: TABLES_AT, u64: new BigUint64Array(x.memory.buffer) })
 }
 
 function allocate(e: Engine, elements: number): number {
   const at = e.end
   e.end += elements * ELEMENT_BYTES
   const missing = Math.ceil(e.end / PAGE) - e.x.memory.buffer.byteLength / PAGE
-  if (missing > 0) e.x.memory.grow(missing)
+  if (missing > 0) {
+    e.x.memory.grow(missing)
+    // Growing detaches the old buffer and every view of it.
+    e.u64 = new BigUint64Array(e.x.memory.buffer)
+  }
   return at
 }
 
@@ -57,13 +78,16 @@ function table(e: Engine, t: number): Table {
   const transposed = (m: readonly (readonly bigint[])[]) => m.map((_, i) => m.map((row) => row[i]!)).flat()
   const c = allocate(e, k.C.length)
   write(c, k.C)
-  const s = allocate(e, k.S.length)
-  write(s, k.S)
+  const partial = partialRoundConstants(t, k.roundsP, k.S, P)
+  const s = allocate(e, partial.length)
+  write(s, partial)
   const mt = allocate(e, t * t)
   write(mt, transposed(k.M))
   const pt = allocate(e, t * t)
   write(pt, transposed(k.P))
-  const made: Table = { t, roundsP: k.roundsP, halfF: k.roundsF / 2, c, s, mt, pt }
+  const size = blockSize(t)
+  const blocks = size > 1 ? Math.floor(k.roundsP / size) : 0
+  const made: Table = { t, size, blocks, singles: k.roundsP - blocks * size, halfF: k.roundsF / 2, c, s, mt, pt }
   e.tables[t] = made
   return made
 }
@@ -78,7 +102,18 @@ export function poseidon(inputs: readonly bigint[]): bigint {
   if (t < MIN_T || t > MAX_T) throw new RangeError(`Poseidon arity ${inputs.length} is not supported (1..16)`)
   const e = engine ?? start()
   const k = table(e, t)
-  for (let i = 0; i < inputs.length; i++) e.memory.write(STATE_AT + (i + 1) * ELEMENT_BYTES, inputs[i]!)
-  e.x.permute(t, k.roundsP, k.halfF, STATE_AT, k.c, k.s, k.mt, k.pt, SPARE_AT)
-  return e.memory.read(STATE_AT)
+  const u64 = e.u64
+  // Storing into a BigUint64Array keeps a bigint's low 64 bits: no masking needed. Values in
+  // [0, 2^256) go in as they are (the Montgomery conversion in wasm reduces them).
+  for (let i = 0, w = WORDS_AT / 8; i < inputs.length; i++, w += 4) {
+    let v = inputs[i]!
+    if (v < 0n || v >= TWO_256) v = ((v % P) + P) % P
+    u64[w] = v
+    u64[w + 1] = v >> 64n
+    u64[w + 2] = v >> 128n
+    u64[w + 3] = v >> 192n
+  }
+  e.x.permute(k.t, k.size, k.blocks, k.singles, k.halfF, STATE_AT, k.c, k.s, k.mt, k.pt, SPARE_AT, WORDS_AT, R2_AT)
+  const w = WORDS_AT / 8
+  return (u64[w + 3]! << 192n) | (u64[w + 2]! << 128n) | (u64[w + 1]! << 64n) | u64[w]!
 }
