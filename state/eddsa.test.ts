@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { mulBase8, referenceVerify, torsionPoints, zkEddsa } from '../crypto/eddsa/testing.js'
-import { publicKeyOf, signField, verifyField } from './eddsa.js'
+import { noteVerified, publicKeyOf, signField, verifyField } from './eddsa.js'
 
 describe('verifyField', () => {
   const privateKey = new Uint8Array(32).fill(7)
@@ -33,5 +33,24 @@ describe('verifyField', () => {
     expect(signature).toEqual({ R8: { x: R8[0], y: R8[1] }, S })
     const [x, y] = zkEddsa.derivePublicKey(privateKey)
     expect(publicKey).toEqual({ x, y })
+  })
+})
+
+describe('noteVerified', () => {
+  it('records exactly the triple a verifier elsewhere accepted: the next verifyField of it is a lookup, any other triple is verified', () => {
+    const privateKey = new Uint8Array(32).fill(11)
+    const publicKey = publicKeyOf(privateKey)
+    const signature = signField(privateKey, 77n)
+    // A triple the verifier refuses shows the lookup: only a pool success may ever be noted.
+    const wrongMessage = 78n
+    expect(verifyField(wrongMessage, signature, publicKey)).toBe(false)
+    noteVerified(wrongMessage, signature, publicKey)
+    expect(verifyField(wrongMessage, signature, publicKey)).toBe(true)
+    expect(verifyField(79n, signature, publicKey)).toBe(false)
+    expect(verifyField(wrongMessage, { ...signature, S: signature.S + 1n }, publicKey)).toBe(false)
+  })
+
+  it('ignores malformed input', () => {
+    expect(() => noteVerified(1n, { R8: { x: 1n, y: 2n } } as never, { x: 1n, y: 2n })).not.toThrow()
   })
 })

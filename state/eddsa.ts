@@ -16,7 +16,8 @@ import type { Point, Signature } from './types.js'
  * public keys. Small-order keys are refused because the circuit refuses them (`IsZero` on the x
  * of [8]A): a signature the circuit cannot check must never enter a batch.
  */
-const verifier = new EddsaPoseidonVerifier({ rejectSmallOrderKeys: true })
+export const VERIFIER_OPTIONS = { rejectSmallOrderKeys: true } as const
+const verifier = new EddsaPoseidonVerifier(VERIFIER_OPTIONS)
 
 /** The BabyJubJub public key of a 32-byte private key. */
 export function publicKeyOf(privateKey: Uint8Array): Point {
@@ -40,14 +41,32 @@ const verified = new Set<string>()
  * attempt only for their sender.
  */
 export function verifyField(message: bigint, signature: Signature, publicKey: Point): boolean {
-  if (typeof message !== 'bigint' || typeof signature?.S !== 'bigint' || typeof signature.R8?.x !== 'bigint' || typeof signature.R8.y !== 'bigint' || typeof publicKey?.x !== 'bigint' || typeof publicKey.y !== 'bigint')
-    return verifier.verify(message, signature, publicKey)
-  const key = `${message}:${signature.R8.x}:${signature.R8.y}:${signature.S}:${publicKey.x}:${publicKey.y}`
+  const key = verifiedKey(message, signature, publicKey)
+  if (key === undefined) return verifier.verify(message, signature, publicKey)
   if (verified.has(key)) return true
   const ok = verifier.verify(message, signature, publicKey)
-  if (ok) {
-    if (verified.size >= VERIFIED_CAPACITY) verified.delete(verified.values().next().value!)
-    verified.add(key)
-  }
+  if (ok) remember(key)
   return ok
+}
+
+/**
+ * Records that `signature` signs `message` under `publicKey`, as established by a verifier
+ * with this module's options running elsewhere (the sequencer's worker pool,
+ * crypto/eddsa/pool.ts, built with `VERIFIER_OPTIONS`): the next `verifyField` of the same
+ * triple is then a lookup. Only a success of such a verifier may be recorded.
+ */
+export function noteVerified(message: bigint, signature: Signature, publicKey: Point): void {
+  const key = verifiedKey(message, signature, publicKey)
+  if (key !== undefined && !verified.has(key)) remember(key)
+}
+
+function verifiedKey(message: bigint, signature: Signature, publicKey: Point): string | undefined {
+  if (typeof message !== 'bigint' || typeof signature?.S !== 'bigint' || typeof signature.R8?.x !== 'bigint' || typeof signature.R8.y !== 'bigint' || typeof publicKey?.x !== 'bigint' || typeof publicKey.y !== 'bigint')
+    return undefined
+  return `${message}:${signature.R8.x}:${signature.R8.y}:${signature.S}:${publicKey.x}:${publicKey.y}`
+}
+
+function remember(key: string): void {
+  if (verified.size >= VERIFIED_CAPACITY) verified.delete(verified.values().next().value!)
+  verified.add(key)
 }

@@ -24,6 +24,11 @@ export type VerifyItem = { readonly message: bigint; readonly signature: EddsaSi
 export type VerifierPoolOptions = VerifierOptions & {
   /** Worker threads (default 2). */
   readonly workers?: number
+  /**
+   * The worker's entry (default ./poolWorker.mjs beside this file). A bundle that inlines this
+   * module must point it at the file in the source tree, which a bundle has no copy of.
+   */
+  readonly workerUrl?: URL
 }
 
 /** A worker died, or the pool was used after `close`. */
@@ -43,13 +48,13 @@ export class EddsaVerifierPool {
   #failure: Error | undefined
 
   constructor(options: VerifierPoolOptions = {}) {
-    const { workers = 2, ...verifierOptions } = options
+    const { workers = 2, workerUrl = WORKER_URL, ...verifierOptions } = options
     if (!Number.isInteger(workers) || workers < 1) throw new EddsaPoolError(`workers must be a positive integer, got ${workers}`)
-    this.#workers = Array.from({ length: workers }, () => this.#start(verifierOptions))
+    this.#workers = Array.from({ length: workers }, () => this.#start(workerUrl, verifierOptions))
   }
 
-  #start(options: VerifierOptions): Worker {
-    const worker = new Worker(WORKER_URL, { workerData: options })
+  #start(url: URL, options: VerifierOptions): Worker {
+    const worker = new Worker(url, { workerData: options })
     worker.on('message', (reply: PoolReply) => {
       const pending = this.#pending.get(reply.id)
       this.#pending.delete(reply.id)
