@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     console.log(`batches verified on L1   ${records.filter((r) => r.status === 'verified').length} (batch size ${DEFAULT_PARAMS.batchSize}, accounts depth ${DEFAULT_PARAMS.accountsDepth})`)
     console.log(`proof time per batch     ${proveSeconds.map((s) => `${s.toFixed(1)} s`).join(', ')}`)
     console.log(`L1 gas per batch         ${records.map((r) => r.gasUsed?.toString()).join(', ')}`)
-    console.log(`state root on L1         ${node.engine.state.root.toString().slice(0, 20)}…`)
+    console.log(`state root on L1         ${(await node.stateRoot()).toString().slice(0, 20)}…`)
     console.log(`total                    ${elapsed().trim()}`)
   } finally {
     await embedded.stop()

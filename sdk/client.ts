@@ -46,10 +46,9 @@ export type PlaceOrderResponse = {
   readonly selfTradeCancelled?: readonly string[]
   /** Reduce-only: the size the order could trade, when below its signed size. */
   readonly cappedSize?: string
-  readonly stateRoot: string
 }
 /** Response of POST /v1/cancels. */
-export type CancelOrderResponse = { readonly status: 'cancelled'; readonly accountIndex: string; readonly orderId: string; readonly removedFromBook: string; readonly stateRoot: string }
+export type CancelOrderResponse = { readonly status: 'cancelled'; readonly accountIndex: string; readonly orderId: string; readonly removedFromBook: string }
 /** Response of POST /v1/cancels/all. */
 export type CancelAllResponse = {
   readonly status: 'cancelled'
@@ -60,7 +59,6 @@ export type CancelAllResponse = {
   /** Order ids whose cancel transaction was applied (one slot each). */
   readonly cancelTxs: readonly string[]
   readonly skipped: readonly { readonly orderId: string; readonly reason: string }[]
-  readonly stateRoot: string
 }
 /** Status of an order in the sequencer's history. */
 export type OrderStatus = 'resting' | 'partially_filled' | 'filled' | 'cancelled' | 'expired' | 'rejected'

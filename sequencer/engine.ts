@@ -51,6 +51,8 @@ import { DEFAULT_ORDER_OPTIONS, type OrderOptions } from '../sdk/orderRequest.js
 import { badOrderCancels, verifyCancelAll, type SignedCancelAll } from '../sdk/cancelAll.js'
 import type { Market } from './market.js'
 import type { Signature } from '../state/types.js'
+import type { StateRecords } from '../state/rollupState.js'
+import type { StateFollower } from './stateHasher.js'
 
 export type { Fill, OrderOutcome } from './matcher.js'
 
@@ -164,6 +166,8 @@ export class Engine {
   readonly #history: OrderHistory
   /** Last accepted cancel-all nonce per account (replay protection of `cancelAll`). */
   readonly #cancelAllNonces = new Map<bigint, bigint>()
+  /** Keeps the trees once `followWith` handed them over; batches then come from it, not `onBatch`. */
+  #follower: StateFollower | undefined
 
   constructor(state: RollupState, options: EngineOptions) {
     this.state = state
@@ -173,6 +177,20 @@ export class Engine {
       throw new RangeError(`initial margin factor ${options.margin.initialFactorBps} bps is looser than the core's ${core.initialFactorBps} bps`)
     this.#marginParams = options.margin ?? core
     this.#history = new OrderHistory(options.historyLimits)
+  }
+
+  /**
+   * Hands the state's trees to a follower (sequencer/stateHasher.ts): `start` gets the
+   * state's records and the slots of the open batch, then this engine's state drops its
+   * trees (`RollupState.dropTrees`) and hashes nothing more. From then on the follower hears
+   * of every table, slot and cut, in order, and delivers the batches; `onBatch` is no longer
+   * called. Its roots are then the follower's to tell: `state.root` reads 0.
+   */
+  followWith(start: (seed: { readonly records: StateRecords; readonly pending: readonly SlotTrace[] }) => StateFollower): void {
+    if (this.#follower) throw new Error('the engine already has a state follower')
+    const follower = start({ records: this.state.records(), pending: [...this.#pending] })
+    this.state.dropTrees()
+    this.#follower = follower
   }
 
   /** Status and history of the orders this engine decided (rebuilt by a journal replay). */
@@ -232,6 +250,7 @@ export class Engine {
       // No slot is open, so the undo log holds only earlier tables: drop them rather than let
       // every request between two batches add one.
       this.state.commit()
+      this.#follower?.table(table)
       this.#tableOpened = true
       this.#openedTables.push(table)
     }
@@ -464,6 +483,7 @@ export class Engine {
       throw error
     }
     this.#pending.push(slot)
+    this.#follower?.apply(tx)
     if (this.#pending.length >= this.state.params.batchSize) this.#cut()
     return slot
   }
@@ -474,7 +494,8 @@ export class Engine {
     this.#batchesCut++
     this.#tableOpened = false // the next slot opens the next batch's table
     this.state.commit()
-    this.#options.onBatch(batch)
+    if (this.#follower) this.#follower.cut()
+    else this.#options.onBatch(batch)
   }
 
   /** Cuts the pending slots into a batch padded with no-ops; returns whether there were any. */

@@ -52,6 +52,12 @@ function bucket(name: string, fallback: BucketConfig | false): BucketConfig | fa
   return { ratePerSecond: rate!, burst: burst! }
 }
 
+function workerCount(name: string): number {
+  const n = Number(env[name])
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`${name}: cannot read "${env[name]}" (want a whole number of worker threads, 0 to 64)`)
+  return n
+}
+
 function common(): Partial<NodeConfig> {
   const prover: NodeConfig['prover'] = env.PROVER === 'bullmq' ? { kind: 'bullmq', redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : { kind: 'in-process' }
   return {
@@ -59,6 +65,7 @@ function common(): Partial<NodeConfig> {
     port: Number(env.PORT ?? 8080),
     batchTimeoutMs: Number(env.BATCH_TIMEOUT_MS ?? 5000),
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 1000),
+    ...(env.VERIFY_WORKERS !== undefined ? { verifyWorkers: workerCount('VERIFY_WORKERS') } : {}),
     rateLimits: { perIp: bucket('RATE_LIMIT_IP', DEFAULT_RATE_LIMITS.perIp), perAccount: bucket('RATE_LIMIT_ACCOUNT', DEFAULT_RATE_LIMITS.perAccount) },
     prover,
     ...(env.ADMIN_TOKEN ? { adminToken: env.ADMIN_TOKEN } : {}),

@@ -2,6 +2,9 @@
  * A running rollup node: the engine, the batch pipeline (prover + L1 submitter), the L1
  * watcher (queue entries, listed series) and the HTTP API, wired together.
  */
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Address, Hex } from 'viem'
 import { connectL1, type L1Context } from '../l1/clients.js'
@@ -29,6 +32,21 @@ import { Recorder, replayJournal } from './recorder.js'
 import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
 import { SettlementKeeper, serialized } from './settlementKeeper.js'
 import { acquireDataLock } from './dataLock.js'
+import { SignatureGate } from './signatureGate.js'
+import { StateHasher } from './stateHasher.js'
+import { ROOT } from '../prover/paths.js'
+
+
+/**
+ * The verifier pool's worker entry, found from the repository root: a bundled node (the crash
+ * test's, test/crash/nodeProcess.ts) has no copy beside the bundle.
+ */
+const VERIFIER_WORKER_URL = pathToFileURL(join(ROOT, 'crypto', 'eddsa', 'poolWorker.mjs'))
+const STATE_HASHER_WORKER_URL = pathToFileURL(join(ROOT, 'sequencer', 'stateHasherWorker.mjs'))
+
+function defaultVerifyWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1))
+}
 
 export type NodeConfig = {
   readonly params: ParamSet
@@ -65,6 +83,16 @@ export type NodeConfig = {
   readonly rateLimits?: RateLimitConfig | false
   /** Not ready once the last good L1 poll is older than this; default max(15 s, 3 poll intervals). */
   readonly maxSyncAgeMs?: number
+  /**
+   * Worker threads that check order signatures before the engine does (sequencer/signatureGate.ts);
+   * 0 leaves every check to the event loop. Default: one fewer than the cores, at least 1, at most 4.
+   */
+  readonly verifyWorkers?: number
+  /**
+   * Keep the state's trees on a worker thread (sequencer/stateHasher.ts) rather than hash them
+   * on the event loop that answers requests; default true.
+   */
+  readonly hashOffThread?: boolean
 }
 
 export type RollupNode = {
@@ -85,6 +113,8 @@ export type RollupNode = {
   readonly sync: () => Promise<void>
   /** Cuts the pending slots into a batch now and waits until every batch is on L1. */
   readonly settle: () => Promise<void>
+  /** The state root after every change so far (`engine.state.root` reads 0 once the trees live on the hasher's thread). */
+  readonly stateRoot: () => Promise<bigint>
   /**
    * Stops polling and serving. `drain` (default true) first waits until every batch is on L1;
    * without it, batches not yet proven stay in the journal and a restart proves them.
@@ -176,6 +206,22 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const keeper = config.settlementKeeper === false ? undefined : new SettlementKeeper({ l1, rollup: config.rollup, series: () => market.series(), log, send })
   for (const batch of toSubmit) pipeline.enqueue(batch)
   onBatch = (batch) => void pipeline.enqueue(batch)
+  let hasher: StateHasher | undefined
+  if (config.hashOffThread !== false) {
+    engine.followWith((seed) => {
+      hasher = new StateHasher(
+        { params: config.params, ...seed },
+        {
+          onBatch: (batch) => onBatch(batch),
+          onFailure: (error) => pipeline.halt(error.message),
+          workerUrl: STATE_HASHER_WORKER_URL,
+        },
+      )
+      return hasher
+    })
+  }
+  /** The state root after every change so far: the hasher's, once it keeps the trees. */
+  const stateRoot = async (): Promise<bigint> => (hasher ? hasher.root() : engine.state.root)
   const recorder = new Recorder(engine, market, journal, now)
   const transitions: ModeTransition[] = []
   const oracle = config.oracle
@@ -268,8 +314,11 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     throw e
   })
 
+  const signatures = new SignatureGate({ workers: config.verifyWorkers ?? defaultVerifyWorkers(), workerUrl: VERIFIER_WORKER_URL })
   const apiContext: ApiContext = {
     engine,
+    stateRoot,
+    signatures,
     recorder,
     pipeline,
     market,
@@ -315,9 +364,11 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     ...(keeper ? { keeper } : {}),
     metrics,
     sync: trackedSync,
+    stateRoot,
     settle: async () => {
       recorder.flush()
       pendingSince = undefined
+      await hasher?.idle()
       await pipeline.idle()
     },
     stop: async (options = {}) => {
@@ -327,6 +378,9 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       await loop
       stream.stop()
       await api.close()
+      await signatures.close()
+      if (options.drain !== false) await hasher?.idle().catch(() => {})
+      await hasher?.close()
       if (options.drain !== false) await pipeline.idle()
       await prover.close()
       await probe.close()

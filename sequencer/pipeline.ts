@@ -74,6 +74,16 @@ export class BatchPipeline {
     return this.#halted
   }
 
+  /**
+   * Stops the pipeline for a reason found outside it (the state hasher diverged): batches
+   * not yet submitted are failed, and writes are refused while halted, as after a failed batch.
+   */
+  halt(reason: string): void {
+    if (this.#halted) return
+    this.#halted = reason
+    this.#log(reason)
+  }
+
   /** Queues a batch for proving and submission. */
   enqueue(trace: BatchTrace): BatchRecord {
     const record: BatchRecord = { number: this.#nextNumber++, status: 'proving', trace, txCounts: countTxs(trace), createdAt: new Date().toISOString() }

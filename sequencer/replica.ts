@@ -108,6 +108,7 @@ export async function replicaApi(parts: ReplicaParts, options: { logger?: Fastif
   })
   const ctx: ApiContext = {
     engine,
+    stateRoot: async () => engine.state.root,
     recorder,
     pipeline,
     market,

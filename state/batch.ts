@@ -104,12 +104,14 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
   const { batchSize } = state.params
   if (slots.length > batchSize) throw new StateError(`${slots.length} slots do not fit a batch of ${batchSize}`)
   if (slots.length !== state.openSlots) throw new StateError(`${slots.length} traces given, ${state.openSlots} slots applied since the last batch`)
+  // A state that dropped its trees has no roots to chain (its follower checks them).
+  const rootsChain = (before: bigint, after: bigint) => !state.hashing || before === after
   for (let i = 1; i < slots.length; i++) {
-    if (slots[i]!.rootBefore !== slots[i - 1]!.rootAfter || slots[i]!.queueHashBefore !== slots[i - 1]!.queueHashAfter)
+    if (!rootsChain(slots[i]!.rootBefore, slots[i - 1]!.rootAfter) || slots[i]!.queueHashBefore !== slots[i - 1]!.queueHashAfter)
       throw new StateError(`slot ${i} does not follow slot ${i - 1}`)
   }
   const last = slots[slots.length - 1]
-  if (last && (last.rootAfter !== state.root || last.queueHashAfter !== state.queueHash)) throw new StateError('the last slot is not the state\'s latest change')
+  if (last && (!rootsChain(last.rootAfter, state.root) || last.queueHashAfter !== state.queueHash)) throw new StateError('the last slot is not the state\'s latest change')
   const padding: SlotTrace = {
     tx: { type: TxType.noop },
     rootBefore: last?.rootAfter ?? state.root,
@@ -133,7 +135,8 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
   const queueCount = all.filter((s) => s.tx.type === TxType.deposit || s.tx.type === TxType.forcedWithdrawal).length
   const marketTable = state.marketTable
   const { words: marketTableWordsValue, hash: tableHash } = marketTableWordsAndHash(marketTable, state.params)
-  const hash = dataHash(data, tableHash)
+  // Without trees there is no root to bind: the public input is the follower's to compute.
+  const hash = state.hashing ? dataHash(data, tableHash) : 0n
   const newRoot = state.root
   state.closeBatch()
   return {
@@ -147,7 +150,7 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
     marketTableWords: marketTableWordsValue,
     marketTableHash: tableHash,
     dataHash: hash,
-    inputHash: inputHash(first.rootBefore, newRoot, first.queueHashBefore, final.queueHashAfter, hash),
+    inputHash: state.hashing ? inputHash(first.rootBefore, newRoot, first.queueHashBefore, final.queueHashAfter, hash) : 0n,
     slots: all,
     feeCredit: { amount: fees, account: feeAccount },
   }

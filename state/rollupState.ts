@@ -4,13 +4,29 @@
  * one journal, so `checkpoint`/`rollback` restore the state exactly.
  */
 import { MerkleTree } from './merkle.js'
-import { QuadMerkleTree, type QuadProof } from './quadMerkle.js'
+import { QuadMerkleTree, type QuadProof, type QuadSiblings } from './quadMerkle.js'
 import { Journal } from './journal.js'
-import { accountLeaf, EMPTY_LEAF, EMPTY_ORDER_SLOT, EMPTY_POSITION, emptyAccount, orderSlotLeaf, positionsHash } from './leaves.js'
+import { accountLeaf, EMPTY_LEAF, EMPTY_ORDER_SLOT, EMPTY_POSITION, emptyAccount, orderSlotLeaf, positionsHash as positionsHashOf } from './leaves.js'
 import { INSURANCE_ACCOUNT_INDEX, type ParamSet, accountLevels, assertParamSet } from './params.js'
 import type { Account, OrderSlot, Point, Position } from './types.js'
 import { EMPTY_MARKET_TABLE, validateMarketTable, type BatchMarketTable } from './marketTable.js'
 import { StateError } from './rejections.js'
+
+/**
+ * Everything a state holds besides its trees (which these records determine): what
+ * `RollupState.fromRecords` rebuilds a state from. Structured-cloneable, so it can be handed
+ * to a worker thread.
+ */
+export type StateRecords = {
+  readonly accounts: ReadonlyMap<bigint, Account>
+  readonly positions: ReadonlyMap<bigint, ReadonlyMap<bigint, Position>>
+  readonly orderSlots: ReadonlyMap<bigint, ReadonlyMap<bigint, OrderSlot>>
+  readonly queueHash: bigint
+  readonly queueCount: bigint
+  readonly pendingFees: bigint
+  readonly marketTable: BatchMarketTable
+  readonly openSlots: number
+}
 
 type Subtrees = {
   readonly orderSlots: MerkleTree
@@ -30,6 +46,8 @@ export class RollupState {
   #pendingFees = 0n
   #marketTable: BatchMarketTable = EMPTY_MARKET_TABLE
   #openSlots = 0
+  /** False once `dropTrees` was called: records only, no hashing. */
+  #hashing = true
 
   constructor(params: ParamSet) {
     assertParamSet(params)
@@ -38,9 +56,64 @@ export class RollupState {
     this.#accounts = new QuadMerkleTree(accountLevels(params), accountLeaf(this.#empty), this.#journal)
   }
 
-  /** Root of the accounts tree: the state root. */
+  /** Root of the accounts tree: the state root (0 once the trees were dropped). */
   get root(): bigint {
-    return this.#accounts.root
+    return this.#hashing ? this.#accounts.root : 0n
+  }
+
+  /** False once `dropTrees` was called: every root, proof and hash this state reports is then 0. */
+  get hashing(): boolean {
+    return this.#hashing
+  }
+
+  /**
+   * From now on this state keeps records only and hashes nothing: every check and every
+   * record a transaction writes stays exact, but `root`, the proofs, and the positions hash
+   * and order-slots root of accounts written afterwards are 0, and so are the roots and
+   * siblings of the slot traces applied to it. For the sequencer's engine, whose trees a
+   * follower thread keeps instead (sequencer/stateHasher.ts): the records go there
+   * (`records()`) before this is called, and every transaction after.
+   */
+  dropTrees(): void {
+    this.#hashing = false
+  }
+
+  /** A copy of every record (accounts, positions, order slots, queue, fees, table, open slots). */
+  records(): StateRecords {
+    const copy = <V>(select: (s: Subtrees) => Map<bigint, V>) => new Map([...this.#subtrees].map(([index, sub]) => [index, new Map(select(sub))] as const))
+    return {
+      accounts: new Map(this.#records),
+      positions: copy((s) => s.positionRecords),
+      orderSlots: copy((s) => s.orderSlotRecords),
+      queueHash: this.#queueHash,
+      queueCount: this.#queueCount,
+      pendingFees: this.#pendingFees,
+      marketTable: this.#marketTable,
+      openSlots: this.#openSlots,
+    }
+  }
+
+  /**
+   * The state these records describe, its trees rebuilt (every account's positions hash,
+   * order-slot tree and leaf recomputed: a record's stored hashes are not trusted). Committed:
+   * nothing to roll back.
+   */
+  static fromRecords(params: ParamSet, records: StateRecords): RollupState {
+    const state = new RollupState(params)
+    for (const [index, account] of records.accounts) {
+      for (const [i, position] of records.positions.get(index) ?? []) state.setPosition(index, i, position)
+      for (const [i, slot] of records.orderSlots.get(index) ?? []) state.setOrderSlot(index, i, slot)
+      const positionsHash = positionsHashOf(state.positionSlots(index))
+      const orderSlotsRoot = state.#subtree(index).orderSlots.root
+      state.setAccount(index, { ...account, positionsHash, orderSlotsRoot })
+    }
+    state.#queueHash = records.queueHash
+    state.#queueCount = records.queueCount
+    state.#pendingFees = records.pendingFees
+    state.#marketTable = records.marketTable
+    state.#openSlots = records.openSlots
+    state.commit()
+    return state
   }
 
   /** Value of the L1 queue hash chain after the last consumed entry. */
@@ -143,8 +216,9 @@ export class RollupState {
     return [...this.#records.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   }
 
-  /** Sibling triples of account `index` against the current root, leaf level first (state/quadMerkle.ts). */
+  /** Sibling triples of account `index` against the current root, leaf level first (state/quadMerkle.ts); zeros once the trees were dropped. */
   accountProof(index: bigint): QuadProof {
+    if (!this.#hashing) return Array.from({ length: accountLevels(this.params) }, (): QuadSiblings => [0n, 0n, 0n])
     return this.#accounts.proof(index)
   }
 
@@ -166,7 +240,7 @@ export class RollupState {
   /** Writes an account record and its leaf. */
   setAccount(index: bigint, account: Account): void {
     this.#journaledSet(this.#records, index, account)
-    this.#accounts.set(index, accountLeaf(account))
+    if (this.#hashing) this.#accounts.set(index, accountLeaf(account))
   }
 
   /** The position at `positionIndex` of account `index`. */
@@ -192,7 +266,7 @@ export class RollupState {
     const sub = this.#subtree(index)
     const empty = position.seriesId === 0n && position.size === 0n
     this.#journaledSet(sub.positionRecords, positionIndex, empty ? undefined : position)
-    return positionsHash(this.positionSlots(index))
+    return this.#hashing ? positionsHashOf(this.positionSlots(index)) : 0n
   }
 
   /** The order slot `slotIndex` of account `index`. */
@@ -202,6 +276,7 @@ export class RollupState {
 
   /** Siblings of an order-slot leaf against the account's order-slots root. */
   orderSlotProof(index: bigint, slotIndex: bigint): bigint[] {
+    if (!this.#hashing) return Array<bigint>(this.params.orderSlotsDepth).fill(0n)
     return this.#subtree(index).orderSlots.proof(slotIndex)
   }
 
@@ -209,6 +284,7 @@ export class RollupState {
   setOrderSlot(index: bigint, slotIndex: bigint, slot: OrderSlot): bigint {
     const sub = this.#subtree(index)
     this.#journaledSet(sub.orderSlotRecords, slotIndex, slot)
+    if (!this.#hashing) return 0n
     sub.orderSlots.set(slotIndex, orderSlotLeaf(slot))
     return sub.orderSlots.root
   }

@@ -106,7 +106,7 @@ describe('a signed option trade, proven and verified on L1', () => {
     const status = await readRollupStatus(embedded.node.l1.publicClient, embedded.deployment.rollup)
     expect(status.batchCount).toBe(3n)
     expect(status.queueProcessed).toBe(2n)
-    expect(status.stateRoot).toBe(embedded.node.engine.state.root)
+    expect(status.stateRoot).toBe(await embedded.node.stateRoot())
   })
 
   it('pays the withdrawal on L1', async () => {

@@ -24,7 +24,6 @@ export async function cancelsRoutes(app: FastifyInstance, ctx: ApiContext): Prom
         accountIndex: c.accountIndex.toString(),
         orderId: c.orderId.toString(),
         removedFromBook: outcome.removedFromBook.toString(),
-        stateRoot: ctx.engine.state.root.toString(),
       }
     },
   )
@@ -49,7 +48,6 @@ export async function cancelsRoutes(app: FastifyInstance, ctx: ApiContext): Prom
         removed: outcome.removed.map((r) => ({ orderId: r.orderId.toString(), seriesId: r.seriesId.toString(), removedFromBook: r.removedFromBook.toString(), inCircuit: r.inCircuit })),
         cancelTxs: outcome.cancelTxs.map(String),
         skipped: outcome.skipped.map((s) => ({ orderId: s.orderId.toString(), reason: s.reason })),
-        stateRoot: ctx.engine.state.root.toString(),
       }
     },
   )

@@ -8,6 +8,7 @@ import type { BatchPipeline } from '../pipeline.js'
 import type { Market, TradingMode } from '../market.js'
 import type { NodeMetrics } from '../nodeMetrics.js'
 import type { RateLimitConfig } from './limits.js'
+import type { SignatureGate } from '../signatureGate.js'
 
 /** A change of an underlying's trading state, for the API's log. */
 export type ModeTransition = { readonly underlying: string; readonly from: TradingMode; readonly to: TradingMode; readonly reason: string; readonly at: bigint }
@@ -45,8 +46,12 @@ export type ReplicaView = {
 export type ApiContext = {
   /** Reads. */
   readonly engine: Engine
+  /** The state root after every change so far (the state hasher's, sequencer/stateHasher.ts). */
+  readonly stateRoot: () => Promise<bigint>
   /** Writes, journaled before they are acknowledged. */
   readonly recorder: Recorder
+  /** Order signatures checked on worker threads ahead of the engine; absent: the engine checks alone. */
+  readonly signatures?: SignatureGate
   readonly pipeline: BatchPipeline
   readonly market: Market
   readonly feed: MarketFeed

@@ -16,6 +16,7 @@ export async function ordersRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     async (request) => {
       assertLive(ctx)
       const { signed, options } = orderRequestFromJSON(request.body)
+      await ctx.signatures?.order(ctx.engine.state, signed)
       const outcome = ctx.recorder.placeOrder(signed, options)
       return {
         status: outcome.status,
@@ -26,7 +27,6 @@ export async function ordersRoutes(app: FastifyInstance, ctx: ApiContext): Promi
         ...(outcome.note ? { note: outcome.note } : {}),
         ...(outcome.selfTradeCancelled ? { selfTradeCancelled: outcome.selfTradeCancelled.map(String) } : {}),
         ...(outcome.cappedSize !== undefined ? { cappedSize: outcome.cappedSize.toString() } : {}),
-        stateRoot: ctx.engine.state.root.toString(),
       }
     },
   )

@@ -90,7 +90,6 @@ export const cancelResponse = {
     accountIndex: uint,
     orderId: uint,
     removedFromBook: { ...uint, description: 'size that was resting in the book and was removed; 0 when the order was not resting' },
-    stateRoot: uint,
   },
 } as const
 
@@ -111,7 +110,6 @@ export const orderResponse = {
     note: { type: 'string' },
     selfTradeCancelled: { type: 'array', items: uint, description: 'resting orders of the same account removed from the book by cancel_oldest' },
     cappedSize: { ...uint, description: 'reduce-only: the size the order could trade, when below its signed size' },
-    stateRoot: uint,
   },
 } as const
 
@@ -157,7 +155,6 @@ export const cancelAllResponse = {
     },
     cancelTxs: { type: 'array', items: uint, description: 'order ids whose cancel transaction was applied (one slot each)' },
     skipped: { type: 'array', items: { type: 'object', properties: { orderId: uint, reason: { type: 'string' } } } },
-    stateRoot: uint,
   },
 } as const
 
@@ -287,7 +284,7 @@ export const accountQuery = {
 
 export const withdrawalResponse = {
   type: 'object',
-  properties: { status: { type: 'string' }, accountIndex: uint, amount: uint, nonce: uint, stateRoot: uint },
+  properties: { status: { type: 'string' }, accountIndex: uint, amount: uint, nonce: uint },
 } as const
 
 export const batchesResponse = {

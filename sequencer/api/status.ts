@@ -20,10 +20,12 @@ export async function statusRoutes(app: FastifyInstance, ctx: ApiContext): Promi
   }))
   app.get('/v1/health', { schema: { tags: ['status'], summary: 'Liveness and progress', response: { 200: healthResponse } } }, async () => {
     const halted = ctx.pipeline.halted
+    // The hasher answers once it has applied every change so far; a failed one has no root to give.
+    const stateRoot = await ctx.stateRoot().then(String, () => undefined)
     return {
       status: halted ? 'halted' : 'ok',
       ...(halted ? { reason: halted } : {}),
-      stateRoot: ctx.engine.state.root.toString(),
+      ...(stateRoot !== undefined ? { stateRoot } : {}),
       queueProcessed: ctx.engine.nextQueueIndex.toString(),
       pendingSlots: ctx.engine.pendingSlots,
       batches: ctx.pipeline.records.length,

@@ -13,7 +13,7 @@ export async function withdrawalsRoutes(app: FastifyInstance, ctx: ApiContext): 
       assertLive(ctx)
       const w = signedWithdrawalFromJSON(request.body)
       ctx.recorder.requestWithdrawal(w)
-      return { status: 'accepted', accountIndex: w.accountIndex.toString(), amount: w.amount.toString(), nonce: w.nonce.toString(), stateRoot: ctx.engine.state.root.toString() }
+      return { status: 'accepted', accountIndex: w.accountIndex.toString(), amount: w.amount.toString(), nonce: w.nonce.toString() }
     },
   )
 }
