@@ -471,8 +471,7 @@ export class Engine {
   /** Applies a checked transaction; the slot joins the pending batch. */
   #apply(tx: Tx): SlotTrace {
     this.#batchTable() // the batch's first slot fixes its table
-    const rejection = checkTx(this.state, tx)
-    if (rejection) throw fromRejection(rejection)
+    // applyTx checks before it writes and throws the rejection: a separate checkTx would run every rule twice.
     const checkpoint = this.state.checkpoint()
     let slot: SlotTrace
     try {

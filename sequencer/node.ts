@@ -295,9 +295,14 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     l1: { lastSyncAt: undefined, lastError: undefined },
     prover: { attached: false, detail: 'not checked yet' },
   }
+  // One sync at a time: the poll loop and a caller of `RollupNode.sync` would otherwise read
+  // the same L1 queue entries and apply them twice (the second refused as out of order).
+  let syncing: Promise<void> = Promise.resolve()
   const trackedSync = async () => {
+    const mine = syncing.catch(() => {}).then(sync)
+    syncing = mine
     try {
-      await sync()
+      await mine
     } catch (e) {
       metrics.l1SyncFailures.inc()
       facts = { ...facts, l1: { ...facts.l1, lastError: (e as Error).message } }

@@ -50,6 +50,16 @@ describe('noteVerified', () => {
     expect(verifyField(wrongMessage, { ...signature, S: signature.S + 1n }, publicKey)).toBe(false)
   })
 
+  it('a signature object changed after it verified is verified again, not taken from the cache', () => {
+    const privateKey = new Uint8Array(32).fill(12)
+    const publicKey = publicKeyOf(privateKey)
+    const signature = { ...signField(privateKey, 5n) }
+    expect(verifyField(5n, signature, publicKey)).toBe(true)
+    ;(signature as { S: bigint }).S = signature.S + 1n
+    expect(verifyField(5n, signature, publicKey)).toBe(false)
+    expect(verifyField(6n, signField(privateKey, 5n), publicKey)).toBe(false)
+  })
+
   it('ignores malformed input', () => {
     expect(() => noteVerified(1n, { R8: { x: 1n, y: 2n } } as never, { x: 1n, y: 2n })).not.toThrow()
   })

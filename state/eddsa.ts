@@ -33,20 +33,28 @@ export function signField(privateKey: Uint8Array, message: bigint): Signature {
 const VERIFIED_CAPACITY = 8_192
 const verified = new Set<string>()
 
+/** The exact triple each signature object was last verified with: a lookup without building a key. */
+type Verified = { readonly message: bigint; readonly rx: bigint; readonly ry: bigint; readonly s: bigint; readonly ax: bigint; readonly ay: bigint }
+const verifiedObjects = new WeakMap<Signature, Verified>()
+
 /**
  * True when `signature` signs `message` under `publicKey`; false for any malformed input.
  * A resting order's signature is checked when it arrives and again in each trade it fills;
  * a verification that succeeded is remembered (the exact message, signature and key), so the
- * repeats cost a lookup. Failures are not remembered: they are rare and must stay cheap to
- * attempt only for their sender.
+ * repeats cost a lookup: first by the signature object (its values compared, so a changed
+ * object is checked again), then by the values. Failures are not remembered: they are rare
+ * and must stay cheap to attempt only for their sender.
  */
 export function verifyField(message: bigint, signature: Signature, publicKey: Point): boolean {
+  if (!wellTyped(message, signature, publicKey)) return verifier.verify(message, signature, publicKey)
+  if (sameAsVerified(verifiedObjects.get(signature), message, signature, publicKey)) return true
   const key = verifiedKey(message, signature, publicKey)
-  if (key === undefined) return verifier.verify(message, signature, publicKey)
-  if (verified.has(key)) return true
-  const ok = verifier.verify(message, signature, publicKey)
-  if (ok) remember(key)
-  return ok
+  if (!verified.has(key)) {
+    if (!verifier.verify(message, signature, publicKey)) return false
+    remember(key)
+  }
+  verifiedObjects.set(signature, { message, rx: signature.R8.x, ry: signature.R8.y, s: signature.S, ax: publicKey.x, ay: publicKey.y })
+  return true
 }
 
 /**
@@ -56,13 +64,21 @@ export function verifyField(message: bigint, signature: Signature, publicKey: Po
  * triple is then a lookup. Only a success of such a verifier may be recorded.
  */
 export function noteVerified(message: bigint, signature: Signature, publicKey: Point): void {
+  if (!wellTyped(message, signature, publicKey)) return
   const key = verifiedKey(message, signature, publicKey)
-  if (key !== undefined && !verified.has(key)) remember(key)
+  if (!verified.has(key)) remember(key)
+  verifiedObjects.set(signature, { message, rx: signature.R8.x, ry: signature.R8.y, s: signature.S, ax: publicKey.x, ay: publicKey.y })
 }
 
-function verifiedKey(message: bigint, signature: Signature, publicKey: Point): string | undefined {
-  if (typeof message !== 'bigint' || typeof signature?.S !== 'bigint' || typeof signature.R8?.x !== 'bigint' || typeof signature.R8.y !== 'bigint' || typeof publicKey?.x !== 'bigint' || typeof publicKey.y !== 'bigint')
-    return undefined
+function wellTyped(message: bigint, signature: Signature, publicKey: Point): boolean {
+  return typeof message === 'bigint' && typeof signature?.S === 'bigint' && typeof signature.R8?.x === 'bigint' && typeof signature.R8.y === 'bigint' && typeof publicKey?.x === 'bigint' && typeof publicKey.y === 'bigint'
+}
+
+function sameAsVerified(v: Verified | undefined, message: bigint, signature: Signature, publicKey: Point): boolean {
+  return v !== undefined && v.message === message && v.rx === signature.R8.x && v.ry === signature.R8.y && v.s === signature.S && v.ax === publicKey.x && v.ay === publicKey.y
+}
+
+function verifiedKey(message: bigint, signature: Signature, publicKey: Point): string {
   return `${message}:${signature.R8.x}:${signature.R8.y}:${signature.S}:${publicKey.x}:${publicKey.y}`
 }
 
