@@ -81,9 +81,14 @@ export function renderOrders(orders: readonly OrderResponse[]): string {
   )
 }
 
-/** `validUntil` of an order: `--valid-until`, else now + `--valid-for` (default one day). */
-export function orderValidUntil(options: Pick<PlaceOptions, 'validFor' | 'validUntil'>, nowSeconds: bigint): bigint {
+/** A usage error when both `--valid-for` and `--valid-until` are given (checked before any network call). */
+export function assertOneValidity(options: Pick<PlaceOptions, 'validFor' | 'validUntil'>): void {
   if (options.validFor !== undefined && options.validUntil !== undefined) throw new CliUsageError('give --valid-for or --valid-until, not both')
+}
+
+/** `validUntil` of an order: `--valid-until`, else now + `--valid-for` (default one day); `nowSeconds` is the sequencer's clock. */
+export function orderValidUntil(options: Pick<PlaceOptions, 'validFor' | 'validUntil'>, nowSeconds: bigint): bigint {
+  assertOneValidity(options)
   const until = options.validUntil ?? nowSeconds + BigInt(options.validFor ?? DEFAULT_VALID_FOR_SECONDS)
   if (until <= nowSeconds) throw new CliUsageError(`--valid-until ${formatTime(until)} is not in the future`)
   return until
@@ -133,9 +138,11 @@ export function registerOrderCommands(program: Command, io: TraderIo, setExitCod
     .action(
       action(async (ctx, sideText: string, seriesText: string, options: PlaceOptions) => {
         const side = parseSide(sideText)
-        const validUntil = orderValidUntil(options, now())
+        assertOneValidity(options)
         const s = ctx.session
         await s.checkedHealth()
+        // The sequencer's clock judges expiry: a local clock off by a minute must not make a 30 s order arrive expired.
+        const validUntil = orderValidUntil(options, await s.client.serverTime())
         const series = findSeries(await listSeries(s), seriesText)
         const key = await s.l2Key()
         let accountIndex: bigint

@@ -257,6 +257,18 @@ export class SequencerClient {
   }
 
   /**
+   * The sequencer's clock in unix seconds (GET /v1/time). An order's `validUntil` is judged
+   * against it, not against this machine's clock: build short-lived orders from it, so that
+   * a client clock running behind cannot make them arrive already expired.
+   *
+   * @example const validUntil = (await client.serverTime()) + 30n
+   */
+  async serverTime(): Promise<bigint> {
+    const { unixSeconds } = await this.request<{ unixSeconds: string }>('GET', '/v1/time')
+    return BigInt(unixSeconds)
+  }
+
+  /**
    * Liveness of the sequencer (GET /v1/health).
    *
    * @example (await client.health()).status // 'ok'

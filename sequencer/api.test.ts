@@ -166,6 +166,13 @@ describe('sequencer API: bad input changes nothing', () => {
 
   it('refuses an expired order and an unlisted series', async () => {
     await expectRefused(422, 'ORDER_EXPIRED', () => viaClient(() => client.placeOrder(signOrder(order({ orderId: 5n, validUntil: 1n }), keys[0]!.privateKey))))
+    // Expiry is judged on the sequencer's clock, which GET /v1/time reads out; the refusal says both sides.
+    const serverNow = await client.serverTime()
+    expect(Number(serverNow)).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 5)
+    const expired = await expectRefused(422, 'ORDER_EXPIRED', () => post('/v1/orders', JSON.stringify(signedOrderToJSON(signOrder(order({ orderId: 5n, validUntil: serverNow - 1n }), keys[0]!.privateKey)))))
+    const details = (expired as { details?: Record<string, string> }).details!
+    expect(details.validUntil).toBe((serverNow - 1n).toString())
+    expect(BigInt(details.now!)).toBeGreaterThanOrEqual(serverNow)
     await expectRefused(422, 'UNKNOWN_SERIES', () => viaClient(() => client.placeOrder(signOrder(order({ orderId: 5n, seriesId: 9n }), keys[0]!.privateKey))))
   })
 

@@ -592,7 +592,8 @@ export class Engine {
     const rules = this.tradingRules(order.seriesId)
     const offGrid = !replay && rules ? tradingRulesRefusal(order, rules) : undefined
     if (offGrid) throw offGrid
-    if (order.validUntil <= now) throw new SequencerError(422, 'ORDER_EXPIRED', `order expired at ${order.validUntil} (now ${now})`)
+    if (order.validUntil <= now)
+      throw new SequencerError(422, 'ORDER_EXPIRED', `order expired at ${order.validUntil} (the sequencer's clock reads ${now}; GET /v1/time)`, { validUntil: order.validUntil.toString(), now: now.toString() })
     if (!this.#options.market.liveSeries(now).some((s) => s.id === order.seriesId))
       throw new SequencerError(422, 'UNKNOWN_SERIES', `series ${order.seriesId} is not listed or has expired`)
     let size = order.size

@@ -341,6 +341,12 @@ export const bookResponse = {
   properties: { seriesId: uint, bids: { type: 'array', items: level }, asks: { type: 'array', items: level } },
 } as const
 
+export const timeResponse = {
+  type: 'object',
+  required: ['unixSeconds'],
+  properties: { unixSeconds: { ...uint, description: "the sequencer's clock, which judges every order's validUntil" } },
+} as const
+
 export const healthResponse = {
   type: 'object',
   properties: {

@@ -1,7 +1,7 @@
 /** GET /v1/batches and GET /v1/health: the batch pipeline and the node's liveness. */
 import type { FastifyInstance } from 'fastify'
 import type { ApiContext } from './context.js'
-import { batchesResponse, healthResponse } from './schemas.js'
+import { batchesResponse, healthResponse, timeResponse } from './schemas.js'
 
 export async function statusRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/v1/batches', { schema: { tags: ['status'], summary: 'Batches, newest first', response: { 200: batchesResponse } } }, async () => ({
@@ -17,6 +17,9 @@ export async function statusRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       ...(r.gasUsed !== undefined ? { gasUsed: r.gasUsed.toString() } : {}),
       ...(r.error ? { error: r.error } : {}),
     })),
+  }))
+  app.get('/v1/time', { schema: { tags: ['status'], summary: "The sequencer's clock (unix seconds): validUntil is judged against it, not the client's", response: { 200: timeResponse } } }, async () => ({
+    unixSeconds: ctx.now().toString(),
   }))
   app.get('/v1/health', { schema: { tags: ['status'], summary: 'Liveness and progress', response: { 200: healthResponse } } }, async () => {
     const halted = ctx.pipeline.halted
