@@ -47,4 +47,18 @@ describe('HttpConnection', () => {
     const c = new HttpConnection('127.0.0.1', port)
     await expect(c.send(postRequestBytes(`127.0.0.1:${port}`, '/hang-up', '{}'))).rejects.toThrow(/closed the connection|ECONNRESET/)
   })
+
+  it('rejects a send on a connection that could not be made, without an unhandled rejection before it', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = Fastify()
+      void probe.listen({ host: '127.0.0.1', port: 0 }).then(async () => {
+        const p = (probe.server.address() as { port: number }).port
+        await probe.close()
+        resolve(p)
+      })
+    })
+    const c = new HttpConnection('127.0.0.1', closed)
+    await new Promise((r) => setTimeout(r, 50)) // the refused connect happens before any send
+    await expect(c.send(postRequestBytes(`127.0.0.1:${closed}`, '/echo', '{}'))).rejects.toThrow(/ECONNREFUSED/)
+  })
 })

@@ -33,6 +33,8 @@ export class HttpConnection {
       this.#socket.once('connect', resolve)
       this.#socket.once('error', reject)
     })
+    // A failed connect rejects the next send; until then it must not count as unhandled.
+    this.#ready.catch(() => {})
     this.#socket.on('data', (chunk: Buffer) => this.#receive(chunk))
     this.#socket.on('error', (error) => this.#fail(error))
     this.#socket.on('close', () => this.#fail(new Error('the server closed the connection')))

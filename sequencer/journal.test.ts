@@ -86,15 +86,21 @@ describe('journal group commit', () => {
   })
 })
 
+/** A journal and an app whose POST /write appends to it, behind the durability plugin. */
+async function writeApp() {
+  const journal = fresh()
+  const app = Fastify()
+  await app.register(durabilityPlugin, { recorder: { durable: () => journal.durable() } } as never)
+  app.post('/write', async () => {
+    journal.append(flush)
+    return { ok: true }
+  })
+  return { journal, app }
+}
+
 describe('the API answers a write only once it is on disk', () => {
   it('holds the answer of a POST until the fsync ends, and answers reads at once', async () => {
-    const journal = fresh()
-    const app = Fastify()
-    await app.register(durabilityPlugin, { recorder: { durable: () => journal.durable() } } as never)
-    app.post('/write', async () => {
-      journal.append(flush)
-      return { ok: true }
-    })
+    const { journal, app } = await writeApp()
     app.get('/read', async () => ({ ok: true }))
     let release!: () => void
     fsyncs.hold = new Promise<void>((r) => (release = r))
@@ -114,13 +120,7 @@ describe('the API answers a write only once it is on disk', () => {
   })
 
   it('answers 500 and acknowledges nothing when the fsync fails', async () => {
-    const journal = fresh()
-    const app = Fastify()
-    await app.register(durabilityPlugin, { recorder: { durable: () => journal.durable() } } as never)
-    app.post('/write', async () => {
-      journal.append(flush)
-      return { ok: true }
-    })
+    const { journal, app } = await writeApp()
     fsyncs.fail = Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })
     expect((await app.inject({ method: 'POST', url: '/write', payload: {} })).statusCode).toBe(500)
     await app.close()

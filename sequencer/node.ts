@@ -34,6 +34,7 @@ import { SettlementKeeper, serialized } from './settlementKeeper.js'
 import { acquireDataLock } from './dataLock.js'
 import { SignatureGate } from './signatureGate.js'
 import { StateHasher } from './stateHasher.js'
+import { PollTimer } from './pollTimer.js'
 import { ROOT } from '../prover/paths.js'
 
 
@@ -343,15 +344,10 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
 
   let running = true
-  let wake: (() => void) | undefined
-  let timer: NodeJS.Timeout | undefined
-  const pollIntervalMs = config.pollIntervalMs ?? 1_000
+  const timer = new PollTimer(config.pollIntervalMs ?? 1_000)
   const loop = (async () => {
     while (running) {
-      await new Promise<void>((r) => {
-        wake = r
-        timer = setTimeout(r, pollIntervalMs)
-      })
+      await timer.wait()
       if (!running) break
       await trackedSync().catch((e: Error) => log(`L1 sync failed (will retry): ${e.message}`))
     }
@@ -378,8 +374,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     },
     stop: async (options = {}) => {
       running = false
-      clearTimeout(timer)
-      wake?.()
+      timer.interrupt()
       await loop
       stream.stop()
       await api.close()

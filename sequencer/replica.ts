@@ -13,6 +13,7 @@
  * to a running node (reconciling replayed batches with L1, the pipeline, the settlement
  * keeper), which a restart already does and the crash tests already check.
  */
+import { PollTimer } from './pollTimer.js'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { Gauge } from 'prom-client'
 import { connectL1 } from '../l1/clients.js'
@@ -216,8 +217,7 @@ export async function startReplica(config: ReplicaConfig): Promise<Replica> {
   const port = Number(new URL(url).port)
 
   let running = true
-  let timer: NodeJS.Timeout | undefined
-  let wake: (() => void) | undefined
+  const timer = new PollTimer(pollIntervalMs)
   let took: number | undefined
   let resolvePrimary!: (node: RollupNode) => void
   let rejectPrimary!: (error: Error) => void
@@ -251,10 +251,7 @@ export async function startReplica(config: ReplicaConfig): Promise<Replica> {
 
   const loop = (async () => {
     while (running) {
-      await new Promise<void>((r) => {
-        wake = r
-        timer = setTimeout(r, pollIntervalMs)
-      })
+      await timer.wait()
       if (!running) break
       try {
         // Series are listed on L1 by the operator: read them now and then, and whenever an entry needs one.
@@ -288,8 +285,7 @@ export async function startReplica(config: ReplicaConfig): Promise<Replica> {
     takeoverMs: () => took,
     stop: async (options = {}) => {
       running = false
-      clearTimeout(timer)
-      wake?.()
+      timer.interrupt()
       await loop
       if (node) return node.stop(options)
       stream.stop()
