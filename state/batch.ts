@@ -57,8 +57,6 @@ export function checkTx(state: RollupState, tx: Tx, options: ApplyOptions = {}):
 export function noopTrace(state: RollupState): SlotTrace {
   return {
     tx: { type: TxType.noop },
-    rootBefore: state.root,
-    rootAfter: state.root,
     queueHashBefore: state.queueHash,
     queueHashAfter: state.queueHash,
     data: [0n, 0n],
@@ -104,18 +102,13 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
   const { batchSize } = state.params
   if (slots.length > batchSize) throw new StateError(`${slots.length} slots do not fit a batch of ${batchSize}`)
   if (slots.length !== state.openSlots) throw new StateError(`${slots.length} traces given, ${state.openSlots} slots applied since the last batch`)
-  // A state that dropped its trees has no roots to chain (its follower checks them).
-  const rootsChain = (before: bigint, after: bigint) => !state.hashing || before === after
   for (let i = 1; i < slots.length; i++) {
-    if (!rootsChain(slots[i]!.rootBefore, slots[i - 1]!.rootAfter) || slots[i]!.queueHashBefore !== slots[i - 1]!.queueHashAfter)
-      throw new StateError(`slot ${i} does not follow slot ${i - 1}`)
+    if (slots[i]!.queueHashBefore !== slots[i - 1]!.queueHashAfter) throw new StateError(`slot ${i} does not follow slot ${i - 1}`)
   }
   const last = slots[slots.length - 1]
-  if (last && (!rootsChain(last.rootAfter, state.root) || last.queueHashAfter !== state.queueHash)) throw new StateError('the last slot is not the state\'s latest change')
+  if (last && last.queueHashAfter !== state.queueHash) throw new StateError('the last slot is not the state\'s latest change')
   const padding: SlotTrace = {
     tx: { type: TxType.noop },
-    rootBefore: last?.rootAfter ?? state.root,
-    rootAfter: last?.rootAfter ?? state.root,
     queueHashBefore: last?.queueHashAfter ?? state.queueHash,
     queueHashAfter: last?.queueHashAfter ?? state.queueHash,
     data: [0n, 0n],
@@ -137,10 +130,11 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
   const { words: marketTableWordsValue, hash: tableHash } = marketTableWordsAndHash(marketTable, state.params)
   // Without trees there is no root to bind: the public input is the follower's to compute.
   const hash = state.hashing ? dataHash(data, tableHash) : 0n
+  const oldRoot = state.openBatchRoot
   const newRoot = state.root
   state.closeBatch()
   return {
-    oldRoot: first.rootBefore,
+    oldRoot,
     newRoot,
     queueHashBefore: first.queueHashBefore,
     queueHashAfter: final.queueHashAfter,
@@ -150,7 +144,7 @@ export function assembleBatch(state: RollupState, slots: readonly SlotTrace[]): 
     marketTableWords: marketTableWordsValue,
     marketTableHash: tableHash,
     dataHash: hash,
-    inputHash: state.hashing ? inputHash(first.rootBefore, newRoot, first.queueHashBefore, final.queueHashAfter, hash) : 0n,
+    inputHash: state.hashing ? inputHash(oldRoot, newRoot, first.queueHashBefore, final.queueHashAfter, hash) : 0n,
     slots: all,
     feeCredit: { amount: fees, account: feeAccount },
   }

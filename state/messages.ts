@@ -16,10 +16,24 @@ const orderMessages = new WeakMap<Order, bigint>()
 export function orderMessage(o: Order): bigint {
   let message = orderMessages.get(o)
   if (message === undefined) {
-    message = hash([Tag.order, o.accountIndex, o.orderId, o.seriesId, BigInt(o.side), o.size, o.limitPrice, o.validUntil])
+    message = hash(orderMessageInputs(o))
     orderMessages.set(o, message)
   }
   return message
+}
+
+/** What `orderMessage` hashes: `[Tag.order, accountIndex, orderId, seriesId, side, size, limitPrice, validUntil]`. */
+export function orderMessageInputs(o: Order): bigint[] {
+  return [Tag.order, o.accountIndex, o.orderId, o.seriesId, BigInt(o.side), o.size, o.limitPrice, o.validUntil]
+}
+
+/**
+ * Records `message` as the order's message, hashed elsewhere (the sequencer's verifier
+ * thread, crypto/eddsa/pool.ts `verifyHashedAll`): only the Poseidon hash of
+ * `orderMessageInputs(o)` may be recorded, which `orderMessage` would otherwise compute.
+ */
+export function rememberOrderMessage(o: Order, message: bigint): void {
+  orderMessages.set(o, message)
 }
 
 /** `H(Tag.withdraw, accountIndex, nonce, amount)`. */

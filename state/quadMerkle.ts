@@ -96,12 +96,22 @@ function cachedZeros(levels: number, defaultLeaf: bigint): bigint[] {
  * A sparse 4-ary Merkle tree of `4^levels` leaves, all `defaultLeaf` at first. Only nodes
  * that differ from the empty tree are stored. Every write is recorded in `journal`, when
  * given, so that `journal.rollback(mark)` restores the tree exactly.
+ *
+ * Nodes above a written leaf are hashed lazily: `set` only marks its path dirty, and a dirty
+ * node is hashed when something reads it (the root, a proof's sibling). A trade writes two
+ * accounts whose paths share their upper levels, and a batch writes the same few accounts
+ * again and again: hashing each shared node once, when it is read, rather than once per
+ * write, saves most of the accounts tree's hashing (docs/hashing.md). The values read are
+ * those of eager hashing: a node is dirty exactly when a leaf below it changed since it was
+ * last hashed, and every ancestor of a dirty node is dirty.
  */
 export class QuadMerkleTree {
   readonly levels: number
   readonly #zeros: readonly bigint[]
-  /** `#nodes[l]` maps a node index at level `l` to its value when it is not the empty value. */
+  /** `#nodes[l]` maps a node index at level `l` to its value when it is not the empty value (and not dirty). */
   readonly #nodes: Map<number, bigint>[]
+  /** `#dirty[l]`: indices of the level-`l` nodes (l >= 1) whose stored value is stale. */
+  readonly #dirty: Set<number>[]
   readonly #journal: Journal | undefined
 
   constructor(levels: number, defaultLeaf: bigint, journal?: Journal) {
@@ -109,6 +119,7 @@ export class QuadMerkleTree {
     this.levels = levels
     this.#zeros = cachedZeros(levels, defaultLeaf)
     this.#nodes = Array.from({ length: levels + 1 }, () => new Map<number, bigint>())
+    this.#dirty = Array.from({ length: levels + 1 }, () => new Set<number>())
     this.#journal = journal
   }
 
@@ -135,47 +146,30 @@ export class QuadMerkleTree {
     return proof
   }
 
-  /** Replaces leaf `index` and recomputes its path to the root. */
+  /** Replaces leaf `index`; the nodes above it are hashed when next read. */
   set(index: bigint, leaf: bigint): void {
     let i = checkIndex(index, this.levels)
-    let node = leaf
-    this.#write(0, i, node)
-    for (let level = 0; level < this.levels; level++) {
-      node = quadParent(node, i % 4, this.#siblings(level, i))
+    this.#write(0, i, leaf)
+    for (let level = 1; level <= this.levels; level++) {
       i = Math.floor(i / 4)
-      this.#write(level + 1, i, node)
+      // Every ancestor of a dirty node is dirty already.
+      if (this.#dirty[level]!.has(i)) return
+      this.#setDirty(level, i, true)
     }
   }
 
   /**
-   * Replaces many leaves and recomputes every node above them once: the same tree (root,
-   * proofs, stored nodes) as calling `set` for each update in order, where a later update of
-   * the same index wins, at a fraction of the hashing when paths share upper nodes (each
-   * level hashes one node per distinct parent instead of one per update). Every index is
-   * checked before anything is written: a RangeError leaves the tree unchanged.
+   * Replaces many leaves: the same tree (root, proofs, stored nodes) as calling `set` for
+   * each update in order, where a later update of the same index wins. Every index is
+   * checked before anything is written: a RangeError leaves the tree unchanged. (Since `set`
+   * hashes lazily, the nodes the updates share are hashed once either way.)
    *
    * @example tree.setMany([[5n, leafA], [6n, leafB]]) // 5 and 6 share every node above level 0
    */
   setMany(updates: Iterable<readonly [index: bigint, leaf: bigint]>): void {
-    const leaves = new Map<number, bigint>()
-    for (const [index, leaf] of updates) {
-      leaves.set(checkIndex(index, this.levels), leaf)
-    }
-    let dirty = new Set<number>()
-    for (const [i, leaf] of leaves) {
-      this.#write(0, i, leaf)
-      dirty.add(Math.floor(i / 4))
-    }
-    for (let level = 0; level < this.levels; level++) {
-      const parents = new Set<number>()
-      for (const parent of dirty) {
-        const first = parent * 4
-        const children = [this.#node(level, first), this.#node(level, first + 1), this.#node(level, first + 2), this.#node(level, first + 3)]
-        this.#write(level + 1, parent, hash(children))
-        parents.add(Math.floor(parent / 4))
-      }
-      dirty = parents
-    }
+    const checked = [...updates]
+    for (const [index] of checked) checkIndex(index, this.levels)
+    for (const [index, leaf] of checked) this.set(index, leaf)
   }
 
   /** Indices of the leaves that differ from the default leaf, ascending. */
@@ -191,7 +185,27 @@ export class QuadMerkleTree {
   }
 
   #node(level: number, index: number): bigint {
+    if (level > 0 && this.#dirty[level]!.has(index)) return this.#rehash(level, index)
     return this.#nodes[level]!.get(index) ?? this.#zeros[level]!
+  }
+
+  /** Hashes a dirty node from its children (hashing those first where they are dirty). */
+  #rehash(level: number, index: number): bigint {
+    const first = index * 4
+    const value = hash([this.#node(level - 1, first), this.#node(level - 1, first + 1), this.#node(level - 1, first + 2), this.#node(level - 1, first + 3)])
+    this.#write(level, index, value)
+    this.#setDirty(level, index, false)
+    return value
+  }
+
+  #setDirty(level: number, index: number, dirty: boolean): void {
+    const set = this.#dirty[level]!
+    if (dirty) set.add(index)
+    else set.delete(index)
+    this.#journal?.record(() => {
+      if (dirty) set.delete(index)
+      else set.add(index)
+    })
   }
 
   #write(level: number, index: number, value: bigint): void {

@@ -26,6 +26,8 @@ export type StateRecords = {
   readonly pendingFees: bigint
   readonly marketTable: BatchMarketTable
   readonly openSlots: number
+  /** The root the open batch started from (`openBatchRoot`; 0 from a state without trees). */
+  readonly openBatchRoot: bigint
 }
 
 type Subtrees = {
@@ -46,6 +48,7 @@ export class RollupState {
   #pendingFees = 0n
   #marketTable: BatchMarketTable = EMPTY_MARKET_TABLE
   #openSlots = 0
+  #openBatchRoot: bigint
   /** False once `dropTrees` was called: records only, no hashing. */
   #hashing = true
 
@@ -54,6 +57,7 @@ export class RollupState {
     this.params = params
     this.#empty = emptyAccount(params)
     this.#accounts = new QuadMerkleTree(accountLevels(params), accountLeaf(this.#empty), this.#journal)
+    this.#openBatchRoot = this.#accounts.root
   }
 
   /** Root of the accounts tree: the state root (0 once the trees were dropped). */
@@ -90,6 +94,7 @@ export class RollupState {
       pendingFees: this.#pendingFees,
       marketTable: this.#marketTable,
       openSlots: this.#openSlots,
+      openBatchRoot: this.#openBatchRoot,
     }
   }
 
@@ -112,6 +117,8 @@ export class RollupState {
     state.#pendingFees = records.pendingFees
     state.#marketTable = records.marketTable
     state.#openSlots = records.openSlots
+    // A batch that has slots started from an earlier root, which only the records can tell.
+    state.#openBatchRoot = records.openSlots > 0 ? records.openBatchRoot : state.root
     state.commit()
     return state
   }
@@ -184,8 +191,19 @@ export class RollupState {
     this.#setOpenSlots(this.#openSlots + 1)
   }
 
+  /** Ends the open batch (`assembleBatch`): the next one starts from the current root. */
   closeBatch(): void {
     this.#setOpenSlots(0)
+    const previous = this.#openBatchRoot
+    this.#journal.record(() => {
+      this.#openBatchRoot = previous
+    })
+    this.#openBatchRoot = this.root
+  }
+
+  /** The root the open batch started from: the old root of the batch its slots will form (0 once the trees were dropped). */
+  get openBatchRoot(): bigint {
+    return this.#hashing ? this.#openBatchRoot : 0n
   }
 
   #setOpenSlots(value: number): void {

@@ -155,12 +155,12 @@ export type PositionsUpdate = {
 /**
  * Everything one applied slot did, with the Merkle paths the circuit needs.
  * Produced by the state-transition function; consumed by the witness builder, persistence
- * and the tests. Fields a transaction kind does not use are absent.
+ * and the tests. Fields a transaction kind does not use are absent. It holds no state root:
+ * the circuit computes the roots between slots from the paths, and reading one per slot
+ * would hash every account path to the top (the tree hashes lazily, state/quadMerkle.ts).
  */
 export type SlotTrace = {
   readonly tx: Tx
-  readonly rootBefore: bigint
-  readonly rootAfter: bigint
   readonly queueHashBefore: bigint
   readonly queueHashAfter: bigint
   /** The first account updated (deposit, withdraw, forced withdrawal, cancel; trade: the buyer). */

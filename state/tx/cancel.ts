@@ -36,7 +36,6 @@ export function applyCancel(state: RollupState, tx: CancelTx, verifySignature = 
   const check = checkCancel(state, tx, verifySignature)
   if (!check.ok) throw new StateError(`cancel refused: ${check.reason}`, check)
   const { accountIndex, orderId } = tx
-  const rootBefore = state.root
   const before = state.account(accountIndex)
   const accountSiblings = state.accountProof(accountIndex)
   const slotIndex = state.slotIndexOf(orderId)
@@ -48,8 +47,6 @@ export function applyCancel(state: RollupState, tx: CancelTx, verifySignature = 
   state.setAccount(accountIndex, after)
   return {
     tx,
-    rootBefore,
-    rootAfter: state.root,
     queueHashBefore: state.queueHash,
     queueHashAfter: state.queueHash,
     accountA: { index: accountIndex, before, after, siblings: accountSiblings },

@@ -32,7 +32,6 @@ export function applyDeposit(state: RollupState, tx: DepositTx): SlotTrace {
   const check = checkDeposit(state, tx)
   if (!check.ok) throw new StateError(`deposit refused: ${check.reason}`, check)
   const { entry, accountIndex } = tx
-  const rootBefore = state.root
   const queueHashBefore = state.queueHash
   const before = state.account(accountIndex)
   const siblings = state.accountProof(accountIndex)
@@ -43,8 +42,6 @@ export function applyDeposit(state: RollupState, tx: DepositTx): SlotTrace {
   state.consumeQueueEntry(nextQueueHash(queueHashBefore, entry))
   return {
     tx,
-    rootBefore,
-    rootAfter: state.root,
     queueHashBefore,
     queueHashAfter: state.queueHash,
     accountA: { index: accountIndex, before, after, siblings },

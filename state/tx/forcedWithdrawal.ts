@@ -46,7 +46,6 @@ export function applyForcedWithdrawal(state: RollupState, tx: ForcedWithdrawalTx
   const check = checkForcedWithdrawal(state, tx)
   if (!check.ok) throw new StateError(`forced withdrawal refused: ${check.reason}`, check)
   const index = tx.entry.accountIndex
-  const rootBefore = state.root
   const queueHashBefore = state.queueHash
   const before = state.account(index)
   const siblings = state.accountProof(index)
@@ -56,8 +55,6 @@ export function applyForcedWithdrawal(state: RollupState, tx: ForcedWithdrawalTx
   state.consumeQueueEntry(nextQueueHash(queueHashBefore, tx.entry))
   return {
     tx,
-    rootBefore,
-    rootAfter: state.root,
     queueHashBefore,
     queueHashAfter: state.queueHash,
     accountA: { index, before, after, siblings },

@@ -94,7 +94,6 @@ export function applyLiquidation(state: RollupState, tx: LiquidationTx, checkMar
   const index = tx.positions?.account ?? heldSlotOf(state, accountIndex, seriesId)!
   const fundIndex = tx.positions?.fund ?? positionIndexFor(state, FUND, seriesId)!
   const amounts = liquidationAmounts(state, tx)
-  const rootBefore = state.root
 
   const before = state.account(accountIndex)
   const siblings = state.accountProof(accountIndex)
@@ -111,8 +110,6 @@ export function applyLiquidation(state: RollupState, tx: LiquidationTx, checkMar
   const magnitude = size < 0n ? -size : size
   return {
     tx,
-    rootBefore,
-    rootAfter: state.root,
     queueHashBefore: state.queueHash,
     queueHashAfter: state.queueHash,
     accountA: { index: accountIndex, before, after, siblings },

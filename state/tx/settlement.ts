@@ -74,7 +74,6 @@ export function applySettlement(state: RollupState, tx: SettlementTx): SlotTrace
   const index = tx.position ?? heldSlotOf(state, accountIndex, seriesId)!
   const size = state.position(accountIndex, index).size
   const amounts = settlementAmounts(state, tx, size)
-  const rootBefore = state.root
 
   const before = state.account(accountIndex)
   const siblings = state.accountProof(accountIndex)
@@ -95,8 +94,6 @@ export function applySettlement(state: RollupState, tx: SettlementTx): SlotTrace
 
   return {
     tx,
-    rootBefore,
-    rootAfter: state.root,
     queueHashBefore: state.queueHash,
     queueHashAfter: state.queueHash,
     accountA: { index: accountIndex, before, after, siblings },

@@ -156,14 +156,11 @@ export function applyTrade(state: RollupState, tx: TradeTx, verifySignatures = t
   const sellerPosition = tx.positions?.seller ?? positionIndexFor(state, sell.order.accountIndex, seriesId)!
   const premium = price * fill
   const fee = tradeFee(state.params, price, fill)
-  const rootBefore = state.root
   const a = applySide(state, buy.order, buyerPosition, fill, -premium - fee, fill)
   const b = applySide(state, sell.order, sellerPosition, -fill, premium - fee, fill)
   state.addPendingFees(2n * fee)
   return {
     tx,
-    rootBefore,
-    rootAfter: state.root,
     queueHashBefore: state.queueHash,
     queueHashAfter: state.queueHash,
     accountA: a.account,

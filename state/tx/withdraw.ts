@@ -31,15 +31,12 @@ export function checkWithdraw(state: RollupState, tx: WithdrawTx, verifySignatur
 export function applyWithdraw(state: RollupState, tx: WithdrawTx, verifySignature = true, checkMargin = true): SlotTrace {
   const check = checkWithdraw(state, tx, verifySignature, checkMargin)
   if (!check.ok) throw new StateError(`withdrawal refused: ${check.reason}`, check)
-  const rootBefore = state.root
   const before = state.account(tx.accountIndex)
   const siblings = state.accountProof(tx.accountIndex)
   const after = { ...before, nonce: before.nonce + 1n, collateral: before.collateral - tx.amount }
   state.setAccount(tx.accountIndex, after)
   return {
     tx,
-    rootBefore,
-    rootAfter: state.root,
     queueHashBefore: state.queueHash,
     queueHashAfter: state.queueHash,
     accountA: { index: tx.accountIndex, before, after, siblings },
