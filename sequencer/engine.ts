@@ -156,6 +156,8 @@ export class Engine {
   #sequence = 0
   /** True once the current request opened a table while no slot was open (reset per request and at each cut). */
   #tableOpened = false
+  /** The last table `#freshTable` priced, with what it was priced from. */
+  #lastPriced: { readonly key: string; readonly previous: BatchMarketTable; readonly table: BatchMarketTable } | undefined
   #openedTables: BatchMarketTable[] = []
   /** Replay: the tables the original run opened, taken in order instead of pricing anew. */
   #supplied: BatchMarketTable[] | undefined
@@ -263,8 +265,24 @@ export class Engine {
     const held = new Set<bigint>()
     for (const index of this.state.accountIndices()) for (const { position } of this.state.positions(index)) if (position.size !== 0n) held.add(position.seriesId)
     const now = this.#options.now()
-    const fresh = toBatchMarketTable(this.#options.market.table(now, held), this.state.params, held, this.state.marketTable)
+    const fresh = this.#freshTable(now, held)
     return this.#tableStillGood(this.state.marketTable, fresh, now) ? this.state.marketTable : fresh
+  }
+
+  /**
+   * The table the market gives now: priced afresh only when the market's inputs, the second,
+   * the held series or the table in force changed since the last pricing. Under load a batch
+   * closes every few milliseconds, and pricing every series at each would cost more than the
+   * batch's matching.
+   */
+  #freshTable(now: bigint, held: ReadonlySet<bigint>): BatchMarketTable {
+    const market = this.#options.market
+    const key = `${market.version}:${now}:${[...held].sort((a, b) => (a < b ? -1 : 1)).join(',')}`
+    const cached = this.#lastPriced
+    if (cached?.key === key && cached.previous === this.state.marketTable) return cached.table
+    const table = toBatchMarketTable(market.table(now, held), this.state.params, held, this.state.marketTable)
+    this.#lastPriced = { key, previous: this.state.marketTable, table }
+    return table
   }
 
   /**

@@ -47,6 +47,7 @@ export class Market {
   readonly #vol = new Map<string, number>()
   readonly #volBySeries = new Map<bigint, number>()
   readonly #status = new Map<string, UnderlyingStatus>()
+  #version = 0
 
   constructor(inputs: MarketInputsConfig, series: readonly Series[] = []) {
     this.#ratePerYear = inputs.ratePerYear
@@ -56,10 +57,16 @@ export class Market {
 
   /** Applies new inputs (only the fields given change). */
   update(u: MarketUpdate): void {
+    this.#version++
     for (const [k, v] of Object.entries(u.spotByUnderlying ?? {})) this.#spot.set(k, v)
     for (const [k, v] of Object.entries(u.volByUnderlying ?? {})) this.#vol.set(k, v)
     for (const [k, v] of Object.entries(u.volBySeries ?? {})) this.#volBySeries.set(BigInt(k), v)
     for (const [k, v] of Object.entries(u.statusByUnderlying ?? {})) this.#status.set(k, v)
+  }
+
+  /** Counts the changes to the inputs and listings: `table(now, held)` is the same while it and its arguments are. */
+  get version(): number {
+    return this.#version
   }
 
   /** The trading state of an underlying (normal unless set otherwise). */
@@ -99,6 +106,7 @@ export class Market {
 
   /** Records a listed series (idempotent). */
   addSeries(s: Series): void {
+    this.#version++
     this.#series.set(s.id, s)
   }
 
