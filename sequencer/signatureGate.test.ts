@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Side, TEST_PARAMS } from '../state/params.js'
 import { fundedState, order, signedOrder, testKey } from '../state/testing.js'
 import { verifyField } from '../state/eddsa.js'
-import { orderMessage } from '../state/messages.js'
+import { orderMessage, orderMessageInputs } from '../state/messages.js'
+import { hash } from '../state/poseidon.js'
 import { SignatureGate } from './signatureGate.js'
 
 const { state, keys } = fundedState(TEST_PARAMS, 3, 1_000_000n)
@@ -24,6 +25,8 @@ describe('SignatureGate', () => {
     const orders = [1n, 2n, 3n].map((i) => freshOrder(i, 10n + i))
     const verdicts = await Promise.all(orders.map((o) => gate.order(state, o)))
     expect(verdicts).toEqual(['verified', 'verified', 'verified'])
+    // The worker hashed each message; the one it recorded is the order's Poseidon(8).
+    for (const o of orders) expect(orderMessage(o.order)).toBe(hash(orderMessageInputs(o.order)))
     for (const o of orders) expect(verifyField(orderMessage(o.order), o.signature, state.account(o.order.accountIndex).pubKey)).toBe(true)
   })
 

@@ -1,7 +1,9 @@
 /**
  * Checks the signatures of incoming orders on worker threads before the engine sees them, so
  * that the event loop, which every request shares, spends a lookup on a signature instead of a
- * verification (~130 µs on one core: curve arithmetic and the Poseidon(5) challenge).
+ * verification (~130 µs on one core: curve arithmetic and the Poseidon(5) challenge), nor the
+ * order's message, Poseidon(8) of its fields (~60 µs), which the worker hashes and returns:
+ * it is recorded as the order object's message (`rememberOrderMessage`).
  *
  * The engine stays the judge: it calls `verifyField` on every order as before. A signature
  * the pool found valid was recorded with `noteVerified` (same verifier options), so that call
@@ -12,16 +14,16 @@
  * turn, not one an order) and their promises settle in arrival order, so the gate does not
  * reorder requests.
  */
-import { EddsaVerifierPool, type VerifyItem } from '../crypto/eddsa/pool.js'
+import { EddsaVerifierPool, type HashedVerdict, type HashedVerifyItem } from '../crypto/eddsa/pool.js'
 import { noteVerified, VERIFIER_OPTIONS } from '../state/eddsa.js'
-import { orderMessage } from '../state/messages.js'
+import { orderMessageInputs, rememberOrderMessage } from '../state/messages.js'
 import type { RollupState } from '../state/rollupState.js'
-import type { SignedOrder } from '../state/types.js'
+import type { Order, SignedOrder } from '../state/types.js'
 
 /** What the gate found: verified ahead, refused by the pool, or not checked ahead (no pool, unknown account, pool failure). */
 export type GateVerdict = 'verified' | 'refused' | 'unchecked'
 
-type Waiting = { readonly item: VerifyItem; readonly done: (verdict: GateVerdict) => void }
+type Waiting = { readonly order: Order; readonly item: HashedVerifyItem; readonly done: (verdict: GateVerdict) => void }
 
 /** Pre-verification of order signatures on a verifier pool; `workers: 0` checks nothing ahead. */
 export class SignatureGate {
@@ -46,12 +48,13 @@ export class SignatureGate {
   order(state: RollupState, signed: SignedOrder): Promise<GateVerdict> {
     const index = signed.order.accountIndex
     if (!this.#pool || typeof index !== 'bigint' || !state.inRange(index) || !state.exists(index)) return Promise.resolve('unchecked')
-    return this.#check({ message: orderMessage(signed.order), signature: signed.signature, publicKey: state.account(index).pubKey })
+    const item = { messageInputs: orderMessageInputs(signed.order), signature: signed.signature, publicKey: state.account(index).pubKey }
+    return this.#check(signed.order, item)
   }
 
-  #check(item: VerifyItem): Promise<GateVerdict> {
+  #check(order: Order, item: HashedVerifyItem): Promise<GateVerdict> {
     return new Promise((done) => {
-      this.#queue.push({ item, done })
+      this.#queue.push({ order, item, done })
       if (this.#scheduled) return
       this.#scheduled = true
       setImmediate(() => void this.#flush())
@@ -62,16 +65,20 @@ export class SignatureGate {
     const batch = this.#queue
     this.#queue = []
     this.#scheduled = false
-    let results: boolean[] | undefined
+    let results: HashedVerdict[] | undefined
     try {
-      results = await this.#pool!.verifyAll(batch.map((w) => w.item))
+      results = await this.#pool!.verifyHashedAll(batch.map((w) => w.item))
     } catch {
       // The pool failed: the engine verifies these signatures itself.
     }
-    batch.forEach(({ item, done }, i) => {
-      if (!results) return done('unchecked')
-      if (results[i]) noteVerified(item.message, item.signature, item.publicKey)
-      done(results[i] ? 'verified' : 'refused')
+    batch.forEach(({ order, item, done }, i) => {
+      const verdict = results?.[i]
+      if (!verdict) return done('unchecked')
+      if (verdict.valid && verdict.message !== undefined) {
+        rememberOrderMessage(order, verdict.message)
+        noteVerified(verdict.message, item.signature, item.publicKey)
+      }
+      done(verdict.valid ? 'verified' : 'refused')
     })
   }
 

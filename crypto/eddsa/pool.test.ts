@@ -8,6 +8,7 @@ import { EddsaPoolError, EddsaVerifierPool, type VerifyItem } from './pool.js'
 import { EddsaPoseidonSigner } from './signer.js'
 import { torsionPoints } from './testing.js'
 import { EddsaPoseidonVerifier } from './verifier.js'
+import { poseidon } from '../poseidon/poseidon.js'
 
 /** Signed items from 5 keys, every third one tampered in a different way. */
 function items(count: number): VerifyItem[] {
@@ -69,5 +70,36 @@ describe('EddsaVerifierPool', () => {
     const broken = new EddsaVerifierPool({ workers: 1, keyWindowBits: 99 })
     await expect(broken.verifyAll(items(2))).rejects.toThrow(EddsaPoolError)
     await broken.close()
+  })
+})
+
+describe('EddsaVerifierPool.verifyHashedAll', () => {
+  const pool = new EddsaVerifierPool({ workers: 2, tableAfterUses: 1 })
+  afterAll(() => pool.close())
+  const signer = new EddsaPoseidonSigner(new Uint8Array(32).fill(9))
+  const signed = (inputs: bigint[]) => ({ messageInputs: inputs, signature: signer.sign(poseidon(inputs)), publicKey: signer.publicKey })
+
+  it('hashes each message on the worker and answers as verifyAll does on the hashed messages', async () => {
+    const batch = Array.from({ length: 9 }, (_, i) => signed([BigInt(i), 2n, 3n, BigInt(i) * 1000n, 5n, 6n, 7n, 8n]))
+    const tampered = batch.map((item, i) => (i % 3 === 1 ? { ...item, messageInputs: [...item.messageInputs.slice(0, 7), 9n] } : item))
+    const answers = await pool.verifyHashedAll(tampered)
+    expect(answers.map((a) => a.valid)).toEqual(tampered.map((_, i) => i % 3 !== 1))
+    expect(answers.map((a) => a.message)).toEqual(tampered.map((item) => poseidon(item.messageInputs)))
+    const plain = tampered.map((item) => ({ message: poseidon(item.messageInputs), signature: item.signature, publicKey: item.publicKey }))
+    expect(await pool.verifyAll(plain)).toEqual(answers.map((a) => a.valid))
+  })
+
+  it('answers malformed items invalid without a message, and refuses mixed or unsupported input counts', async () => {
+    const good = signed([1n, 2n, 3n])
+    const malformed = [
+      { ...good, messageInputs: [1n, -2n, 3n] },
+      { ...good, messageInputs: [1n, 2n, 3 as unknown as bigint] },
+      { ...good, signature: null as unknown as typeof good.signature },
+      { ...good, messageInputs: [1n, 2n] },
+    ]
+    expect(await pool.verifyHashedAll([good, ...malformed, good])).toEqual([{ valid: true, message: poseidon([1n, 2n, 3n]) }, { valid: false }, { valid: false }, { valid: false }, { valid: false }, { valid: true, message: poseidon([1n, 2n, 3n]) }])
+    expect(await pool.verifyHashedAll([])).toEqual([])
+    await expect(pool.verifyHashedAll([{ ...good, messageInputs: Array<bigint>(17).fill(1n) }])).rejects.toThrow(RangeError)
+    await expect(pool.verifyHashedAll([{ ...good, messageInputs: [] }])).rejects.toThrow(RangeError)
   })
 })

@@ -21,6 +21,15 @@ import { isWellFormed, type AffinePoint, type EddsaSignature, type VerifierOptio
 /** One signature to check. */
 export type VerifyItem = { readonly message: bigint; readonly signature: EddsaSignature; readonly publicKey: AffinePoint }
 
+/** One signature whose message is the Poseidon hash of `messageInputs`, hashed on the worker. */
+export type HashedVerifyItem = { readonly messageInputs: readonly bigint[]; readonly signature: EddsaSignature; readonly publicKey: AffinePoint }
+
+/** What `verifyHashedAll` answers per item: whether it verifies, and its message when it was hashed (a well-formed item). */
+export type HashedVerdict = { readonly valid: boolean; readonly message?: bigint }
+
+/** The most message inputs one Poseidon hash takes. */
+const MAX_MESSAGE_INPUTS = 16
+
 export type VerifierPoolOptions = VerifierOptions & {
   /** Worker threads (default 2). */
   readonly workers?: number
@@ -36,7 +45,9 @@ export class EddsaPoolError extends EddsaError {
   override readonly name = 'EddsaPoolError'
 }
 
-type Pending = { readonly resolve: (results: Uint8Array) => void; readonly reject: (error: Error) => void }
+type Pending = { readonly resolve: (reply: PoolReply) => void; readonly reject: (error: Error) => void }
+
+const INVALID: HashedVerdict = { valid: false }
 
 const WORKER_URL = new URL('./poolWorker.mjs', import.meta.url)
 
@@ -58,7 +69,7 @@ export class EddsaVerifierPool {
     worker.on('message', (reply: PoolReply) => {
       const pending = this.#pending.get(reply.id)
       this.#pending.delete(reply.id)
-      pending?.resolve(reply.results)
+      pending?.resolve(reply)
     })
     const fail = (error: Error) => {
       this.#failure ??= error
@@ -77,39 +88,66 @@ export class EddsaVerifierPool {
 
   /** For each item, whether its signature verifies (what `EddsaPoseidonVerifier.verify` answers), in order. */
   async verifyAll(items: readonly VerifyItem[]): Promise<boolean[]> {
+    const wellFormed = (item: VerifyItem) => typeof item === 'object' && item !== null && isWellFormed(item.message, item.signature, item.publicKey)
+    const answers = await this.#verify(items, wellFormed, 0, (item) => [item.message])
+    return answers.map((a) => a.valid)
+  }
+
+  /**
+   * For each item, whether its signature verifies on the message `Poseidon(messageInputs)`,
+   * and that message: the hashing runs on the worker too, so that the caller's thread spends
+   * neither. Every item of one call has the same number of inputs (1..16); a RangeError
+   * otherwise. Malformed items (inputs that are not non-negative bigints, say) are answered
+   * `{ valid: false }` without being sent.
+   */
+  async verifyHashedAll(items: readonly HashedVerifyItem[]): Promise<HashedVerdict[]> {
+    const inputs = items[0]?.messageInputs?.length ?? 0
+    if (items.length > 0 && (!Number.isInteger(inputs) || inputs < 1 || inputs > MAX_MESSAGE_INPUTS))
+      throw new RangeError(`a hashed message takes 1 to ${MAX_MESSAGE_INPUTS} inputs, the first item has ${inputs}`)
+    const wellFormed = (item: HashedVerifyItem) =>
+      typeof item === 'object' &&
+      item !== null &&
+      Array.isArray(item.messageInputs) &&
+      item.messageInputs.length === inputs &&
+      item.messageInputs.every((v) => typeof v === 'bigint' && v >= 0n) &&
+      isWellFormed(0n, item.signature, item.publicKey)
+    return this.#verify(items, wellFormed, inputs, (item) => item.messageInputs)
+  }
+
+  /** Sends the well-formed items to the workers in one contiguous chunk each; the others are answered invalid here. */
+  async #verify<T extends { readonly signature: EddsaSignature; readonly publicKey: AffinePoint }>(
+    items: readonly T[],
+    wellFormed: (item: T) => boolean,
+    inputs: number,
+    head: (item: T) => readonly bigint[],
+  ): Promise<HashedVerdict[]> {
     if (this.#failure !== undefined) throw new EddsaPoolError(`the pool cannot verify: ${this.#failure.message}`, { cause: this.#failure })
-    const results = new Array<boolean>(items.length).fill(false)
+    const answers: HashedVerdict[] = new Array<HashedVerdict>(items.length).fill(INVALID)
     const sendable: number[] = []
     items.forEach((item, i) => {
-      if (typeof item === 'object' && item !== null && isWellFormed(item.message, item.signature, item.publicKey)) sendable.push(i)
+      if (wellFormed(item)) sendable.push(i)
     })
     const chunk = Math.ceil(sendable.length / this.#workers.length)
     const batches = this.#workers.map(async (worker, w) => {
       const indices = sendable.slice(w * chunk, (w + 1) * chunk)
       if (indices.length === 0) return
-      const fields: bigint[] = new Array<bigint>(indices.length * FIELDS_PER_ITEM)
-      indices.forEach((index, k) => {
-        const { message, signature, publicKey } = items[index]!
-        const f = k * FIELDS_PER_ITEM
-        fields[f] = message
-        fields[f + 1] = signature.R8.x
-        fields[f + 2] = signature.R8.y
-        fields[f + 3] = signature.S
-        fields[f + 4] = publicKey.x
-        fields[f + 5] = publicKey.y
-      })
-      const answers = await this.#send(worker, fields)
-      indices.forEach((index, k) => (results[index] = answers[k] === 1))
+      const fields: bigint[] = []
+      for (const index of indices) {
+        const { signature, publicKey } = items[index]!
+        fields.push(...head(items[index]!), signature.R8.x, signature.R8.y, signature.S, publicKey.x, publicKey.y)
+      }
+      const reply = await this.#send(worker, fields, inputs)
+      indices.forEach((index, k) => (answers[index] = reply.messages ? { valid: reply.results[k] === 1, message: reply.messages[k]! } : { valid: reply.results[k] === 1 }))
     })
     await Promise.all(batches)
-    return results
+    return answers
   }
 
-  #send(worker: Worker, fields: bigint[]): Promise<Uint8Array> {
+  #send(worker: Worker, fields: bigint[], inputs: number): Promise<PoolReply> {
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
-      const request: PoolRequest = { id, fields }
+      const request: PoolRequest = { id, fields, inputs }
       worker.postMessage(request)
     })
   }
