@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 // Counts the asynchronous fsyncs and lets a test make them fail; everything else is node:fs.
-const fsyncs = vi.hoisted(() => ({ calls: 0, fail: undefined as NodeJS.ErrnoException | undefined, hold: undefined as Promise<void> | undefined }))
+const fsyncs = vi.hoisted(() => ({ calls: 0, fail: undefined as NodeJS.ErrnoException | undefined, hold: undefined as Promise<void> | undefined, failWrite: undefined as NodeJS.ErrnoException | undefined }))
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>()
   return {
@@ -14,6 +14,10 @@ vi.mock('node:fs', async (importOriginal) => {
       if (fsyncs.fail) return setImmediate(() => callback(fsyncs.fail!))
       if (fsyncs.hold) return void fsyncs.hold.then(() => fs.fsync(fd, callback))
       fs.fsync(fd, callback)
+    },
+    writeSync: (...args: Parameters<typeof fs.writeSync>) => {
+      if (fsyncs.failWrite) throw fsyncs.failWrite
+      return (fs.writeSync as (...a: unknown[]) => number)(...args)
     },
   }
 })
@@ -29,16 +33,22 @@ afterEach(() => {
   fsyncs.calls = 0
   fsyncs.fail = undefined
   fsyncs.hold = undefined
+  fsyncs.failWrite = undefined
 })
 
 describe('journal group commit', () => {
-  it('writes each entry at once and makes it durable on request', async () => {
+  it('writes the entries of a turn together, by the end of the turn, and makes them durable on request', async () => {
     const journal = fresh()
     await journal.durable() // nothing written: nothing to sync
     expect(fsyncs.calls).toBe(0)
     journal.append(flush)
-    expect(readFileSync(journal.path, 'utf8')).toBe('{"t":"flush"}\n') // a killed process loses nothing written
-    await journal.durable()
+    journal.append(flush)
+    expect(readFileSync(journal.path, 'utf8')).toBe('')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(readFileSync(journal.path, 'utf8')).toBe('{"t":"flush"}\n{"t":"flush"}\n')
+    journal.append(flush)
+    await journal.durable() // an fsync writes what the turn appended first
+    expect(readFileSync(journal.path, 'utf8')).toBe('{"t":"flush"}\n'.repeat(3))
     expect(fsyncs.calls).toBe(1)
     await journal.durable() // nothing new since
     expect(fsyncs.calls).toBe(1)
@@ -73,6 +83,20 @@ describe('journal group commit', () => {
     await expect(journal.durable()).rejects.toThrow(/fsync failed \(EIO: i\/o error\)/)
     expect(() => journal.append(flush)).toThrow(/writes are refused until the node restarts/)
     journal.close()
+  })
+
+  it('refuses every later write once a write failed, and acknowledges none of the entries it held', async () => {
+    const journal = fresh()
+    journal.append(flush)
+    await journal.durable()
+    journal.append(flush)
+    fsyncs.failWrite = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+    await expect(journal.durable()).rejects.toThrow(/a write failed \(ENOSPC: no space left on device\)/)
+    expect(() => journal.append(flush)).toThrow(/writes are refused until the node restarts/)
+    expect(fsyncs.calls).toBe(1)
+    fsyncs.failWrite = undefined
+    journal.close()
+    expect(new Journal(journal.path).read()).toHaveLength(1)
   })
 
   it('closes durably, after a running fsync', async () => {

@@ -1,10 +1,13 @@
 /**
  * The sequencer's write-ahead journal: every input the engine accepted, in order, appended
- * and fsynced before the client is answered. Appends are written at once (a killed process
- * loses nothing it wrote) and made durable in groups: `durable()` resolves once an fsync that
- * started after the last append has finished, and every entry appended while one fsync runs
- * shares the next (group commit). The API answers a write only after `durable()`, so an
- * acknowledgement still means "on disk", at one fsync per group instead of one per request. Replaying it through a fresh engine rebuilds
+ * and fsynced before the client is answered. The entries of one event-loop turn are written
+ * together, at the end of the turn or when an fsync starts, whichever comes first (one write
+ * a turn rather than one an entry; what a killed process had not written was not yet
+ * acknowledged: nothing leaves the node before `durable()`), and made durable in groups:
+ * `durable()` resolves once an fsync that started after the last append has finished, and
+ * every entry appended while one fsync runs shares the next (group commit). The API answers a
+ * write only after `durable()`, so an acknowledgement still means "on disk", at one fsync per
+ * group instead of one per request. Replaying it through a fresh engine rebuilds
  * exactly the state, the order book and the batches (the engine is deterministic given its
  * inputs and the clock, which each entry records), so nothing acknowledged is lost to a crash.
  *
@@ -66,15 +69,25 @@ export class Journal {
   #queued: Promise<void> | undefined
   /** An fsync failed: what reached the disk is unknown, so nothing more is accepted (fsync errors are not retried). */
   #failed: JournalError | undefined
-  /** Entries written since the last fsync started. */
+  /** Entries appended since the last fsync started. */
   #pendingEntries = 0
+  /** Lines appended and not yet written (written at the end of the turn or before an fsync). */
+  #unwritten: string[] = []
 
-  constructor(path: string) {
+  readonly #writeAtOnce: boolean
+
+  /**
+   * `writeAtOnce` writes each entry as it is appended rather than at the end of the turn: for
+   * a reader of the file in the same turn (tests that follow a primary step by step).
+   */
+  constructor(path: string, options: { readonly writeAtOnce?: boolean } = {}) {
     this.path = path
+    this.#writeAtOnce = options.writeAtOnce ?? false
   }
 
   /** Every entry written so far (a torn final line is ignored). */
   read(): JournalEntry[] {
+    this.#write()
     if (!existsSync(this.path)) return []
     const lines = readFileSync(this.path, 'utf8').split('\n')
     const entries: JournalEntry[] = []
@@ -90,7 +103,7 @@ export class Journal {
     return entries
   }
 
-  /** Appends one entry: written before returning, durable once `durable()` resolves. */
+  /** Appends one entry: written by the end of this event-loop turn, durable once `durable()` resolves. */
   append(entry: JournalEntry): void {
     if (this.#failed) throw this.#failed
     if (this.#fd === undefined) {
@@ -102,9 +115,23 @@ export class Journal {
       // it, a power cut could lose the whole journal even though every line was fsynced.
       if (created) syncDirectory(dirname(this.path))
     }
-    writeSync(this.#fd, `${JSON.stringify(entry)}\n`)
+    if (this.#unwritten.length === 0 && !this.#writeAtOnce) setImmediate(() => this.#write())
+    this.#unwritten.push(`${JSON.stringify(entry)}\n`)
     this.#unsynced = true
     this.#pendingEntries++
+    if (this.#writeAtOnce) this.#write()
+  }
+
+  /** Writes the lines appended so far; a failed write fails the journal as a failed fsync does. */
+  #write(): void {
+    if (this.#unwritten.length === 0 || this.#fd === undefined || this.#failed) return
+    const data = Buffer.from(this.#unwritten.join(''))
+    this.#unwritten = []
+    try {
+      for (let offset = 0; offset < data.length; ) offset += writeSync(this.#fd, data, offset)
+    } catch (error) {
+      this.#failed = new JournalError(`${this.path}: a write failed (${(error as Error).message}); writes are refused until the node restarts`, { cause: error })
+    }
   }
 
   /** Called after each fsync with its duration and how many entries it made durable (metrics). */
@@ -131,6 +158,8 @@ export class Journal {
   }
 
   #startSync(): Promise<void> {
+    this.#write()
+    if (this.#failed) return Promise.reject(this.#failed)
     this.#unsynced = false
     const entries = this.#pendingEntries
     this.#pendingEntries = 0
@@ -161,6 +190,7 @@ export class Journal {
 
   /** Makes everything written durable and closes the file (after a running fsync, if any). */
   close(): void {
+    this.#write()
     const fd = this.#fd
     if (fd === undefined) return
     this.#fd = undefined

@@ -27,7 +27,8 @@ const order = (key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex'
 /** A primary (recorder over a journal file) and a follower of that file with an engine of its own. */
 function primaryAndFollower(series = [SERIES]) {
   const path = join(mkdtempSync(join(tmpdir(), 'follow-')), 'j.jsonl')
-  const journal = new Journal(path)
+  // Each entry written at once, so that the follower reads it in the same test step.
+  const journal = new Journal(path, { writeAtOnce: true })
   const clock = { now: NOW }
   const market = new Market(DEFAULT_MARKET, [SERIES])
   const engine = new Engine(new RollupState(TEST_PARAMS), { market, now: () => clock.now, onBatch: () => {} })

@@ -34,7 +34,7 @@ afterEach(async () => {
 
 async function setup() {
   const path = join(mkdtempSync(join(tmpdir(), 'replica-')), 'j.jsonl')
-  const journal = new Journal(path)
+  const journal = new Journal(path, { writeAtOnce: true })
   const market = new Market(DEFAULT_MARKET, [SERIES])
   const engine = new Engine(new RollupState(TEST_PARAMS), { market, now: () => NOW, onBatch: () => {} })
   const recorder = new Recorder(engine, market, journal, () => NOW)
