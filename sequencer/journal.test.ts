@@ -24,6 +24,7 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const { Journal, JournalError } = await import('./journal.js')
 const { durabilityPlugin } = await import('./api/durability.js')
+const { NodeMetrics } = await import('./nodeMetrics.js')
 const Fastify = (await import('fastify')).default
 
 const fresh = () => new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
@@ -114,7 +115,7 @@ describe('journal group commit', () => {
 async function writeApp() {
   const journal = fresh()
   const app = Fastify()
-  await app.register(durabilityPlugin, { recorder: { durable: () => journal.durable() } } as never)
+  await app.register(durabilityPlugin, { recorder: { durable: () => journal.durable() }, metrics: new NodeMetrics({ processMetrics: false }) } as never)
   app.post('/write', async () => {
     journal.append(flush)
     return { ok: true }

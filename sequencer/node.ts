@@ -320,10 +320,11 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     throw e
   })
 
-  const signatures = new SignatureGate({ workers: config.verifyWorkers ?? defaultVerifyWorkers(), workerUrl: VERIFIER_WORKER_URL })
+  const signatures = new SignatureGate({ workers: config.verifyWorkers ?? defaultVerifyWorkers(), workerUrl: VERIFIER_WORKER_URL, onWait: (seconds) => metrics.signatureGateWait.observe(seconds) })
   const apiContext: ApiContext = {
     engine,
     stateRoot,
+    hasherPendingBatches: () => hasher?.pendingBatches ?? 0,
     signatures,
     recorder,
     pipeline,

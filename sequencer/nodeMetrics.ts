@@ -96,6 +96,24 @@ export class NodeMetrics {
   })
   readonly l1SyncFailures = new Counter({ name: 'sequencer_l1_sync_failures_total', help: 'L1 polls that failed', registers: [this.registry] })
 
+  readonly signatureGateWait = new Histogram({
+    name: 'sequencer_signature_gate_wait_seconds',
+    help: 'Time an order waits for its signature check on the verifier threads before the engine takes it (queueing included)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  })
+  readonly durabilityWait = new Histogram({
+    name: 'sequencer_durability_wait_seconds',
+    help: 'Time a write\'s answer waits for the journal fsync that covers it',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  })
+  readonly hasherPendingBatches = new Gauge({
+    name: 'sequencer_state_hasher_pending_batches',
+    help: 'Batches cut by the engine that the state hasher has not assembled yet (how far hashing lags acceptance)',
+    registers: [this.registry],
+  })
+
   constructor(options: { processMetrics?: boolean } = {}) {
     // Process metrics (CPU, memory, event-loop lag) register sampling hooks: one set per registry.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'sequencer_' })
@@ -108,7 +126,8 @@ export class NodeMetrics {
   }
 
   /** Levels read from the node at scrape time. */
-  refresh(node: { readonly engine: Engine; readonly market: Market; readonly batches: readonly BatchRecord[]; readonly halted: string | undefined }): void {
+  refresh(node: { readonly engine: Engine; readonly market: Market; readonly batches: readonly BatchRecord[]; readonly halted: string | undefined; readonly hasherPendingBatches?: number }): void {
+    this.hasherPendingBatches.set(node.hasherPendingBatches ?? 0)
     let open = 0
     for (const s of node.market.series()) {
       const book = node.engine.book(s.id)

@@ -23,7 +23,7 @@ import type { Order, SignedOrder } from '../state/types.js'
 /** What the gate found: verified ahead, refused by the pool, or not checked ahead (no pool, unknown account, pool failure). */
 export type GateVerdict = 'verified' | 'refused' | 'unchecked'
 
-type Waiting = { readonly order: Order; readonly item: HashedVerifyItem; readonly done: (verdict: GateVerdict) => void }
+type Waiting = { readonly order: Order; readonly item: HashedVerifyItem; readonly since: number; readonly done: (verdict: GateVerdict) => void }
 
 /** Pre-verification of order signatures on a verifier pool; `workers: 0` checks nothing ahead. */
 export class SignatureGate {
@@ -31,7 +31,11 @@ export class SignatureGate {
   #queue: Waiting[] = []
   #scheduled = false
 
-  constructor(options: { readonly workers: number; readonly workerUrl?: URL }) {
+  readonly #onWait: ((seconds: number) => void) | undefined
+
+  /** `onWait` hears how long each checked order waited for its verdict (the node's metrics). */
+  constructor(options: { readonly workers: number; readonly workerUrl?: URL; readonly onWait?: (seconds: number) => void }) {
+    this.#onWait = options.onWait
     this.#pool = options.workers > 0 ? new EddsaVerifierPool({ ...VERIFIER_OPTIONS, workers: options.workers, ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}) }) : undefined
   }
 
@@ -54,7 +58,7 @@ export class SignatureGate {
 
   #check(order: Order, item: HashedVerifyItem): Promise<GateVerdict> {
     return new Promise((done) => {
-      this.#queue.push({ order, item, done })
+      this.#queue.push({ order, item, since: performance.now(), done })
       if (this.#scheduled) return
       this.#scheduled = true
       setImmediate(() => void this.#flush())
@@ -71,7 +75,9 @@ export class SignatureGate {
     } catch {
       // The pool failed: the engine verifies these signatures itself.
     }
-    batch.forEach(({ order, item, done }, i) => {
+    const settled = performance.now()
+    batch.forEach(({ order, item, since, done }, i) => {
+      this.#onWait?.((settled - since) / 1000)
       const verdict = results?.[i]
       if (!verdict) return done('unchecked')
       if (verdict.valid && verdict.message !== undefined) {

@@ -62,7 +62,10 @@ describe('StateHasher', () => {
     hashers.push(hasher!)
     expect(engine.state.hashing).toBe(false)
     for (const step of script.slice(1)) step(engine)
+    // The cuts were sent, none assembled yet: the worker answers in later turns.
+    expect(hasher!.pendingBatches).toBe(4)
     const root = await hasher!.root()
+    expect(hasher!.pendingBatches).toBe(0)
     expect(failures).toEqual([])
     expect(reference).toHaveLength(4)
     expect(reference.some((b) => b.slots.some((s) => s.tx.type === TxType.trade))).toBe(true)

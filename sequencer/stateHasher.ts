@@ -69,6 +69,8 @@ export class StateHasher implements StateFollower {
   #nextId = 0
   #failure: StateHasherError | undefined
   #lastTable: BatchMarketTable | undefined
+  #cuts = 0
+  #assembled = 0
 
   constructor(seed: HasherSeed, options: StateHasherOptions) {
     this.#options = options
@@ -89,7 +91,13 @@ export class StateHasher implements StateFollower {
   }
 
   cut(): void {
+    this.#cuts++
     this.#send({ op: 'cut' })
+  }
+
+  /** Batches cut and not yet handed to `onBatch`: how far the hashing lags the engine. */
+  get pendingBatches(): number {
+    return this.#cuts - this.#assembled
   }
 
   /** The state root after every operation sent so far. */
@@ -126,7 +134,10 @@ export class StateHasher implements StateFollower {
   }
 
   #receive(reply: HasherReply): void {
-    if (reply.t === 'batch') this.#options.onBatch(reply.batch)
+    if (reply.t === 'batch') {
+      this.#assembled++
+      this.#options.onBatch(reply.batch)
+    }
     else if (reply.t === 'root') {
       this.#roots.get(reply.id)?.resolve(reply.root)
       this.#roots.delete(reply.id)

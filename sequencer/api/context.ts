@@ -69,6 +69,8 @@ export type ApiContext = {
   readonly maxSyncAgeMs: number
   /** Prometheus metrics (GET /metrics). */
   readonly metrics: NodeMetrics
+  /** Batches cut that the state hasher has not assembled yet (absent: the engine hashes itself). */
+  readonly hasherPendingBatches?: () => number
   /** Token buckets per IP and per account; false turns them off. */
   readonly rateLimits: RateLimitConfig | false
   /** The WebSocket stream's subscriptions and fan-out (GET /v1/stream). */

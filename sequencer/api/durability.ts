@@ -12,7 +12,11 @@ import type { ApiContext } from './context.js'
 
 export const durabilityPlugin = fp(async (app: FastifyInstance, ctx: ApiContext) => {
   app.addHook('onSend', async (request, _reply, payload) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.recorder.durable()
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const waiting = performance.now()
+      await ctx.recorder.durable()
+      ctx.metrics.durabilityWait.observe((performance.now() - waiting) / 1000)
+    }
     return payload
   })
 })

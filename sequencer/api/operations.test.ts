@@ -169,6 +169,11 @@ describe('metrics', () => {
     expect(m.get('sequencer_journal_fsync_seconds_count')).toBeGreaterThan(0)
     expect(m.get('sequencer_journal_fsync_entries_sum')).toBeLessThanOrEqual(lines)
     expect(m.get('sequencer_journal_replayed_entries')).toBe(0)
+    // Each write waited for its fsync; each order with a known account for its signature check ahead.
+    expect(m.get('sequencer_durability_wait_seconds_count')).toBe(4)
+    expect(m.get('sequencer_durability_wait_seconds_sum')).toBeGreaterThan(0)
+    expect(m.get('sequencer_signature_gate_wait_seconds_count')).toBe(4)
+    expect(m.get('sequencer_state_hasher_pending_batches')).toBeGreaterThanOrEqual(0)
     const health = await get('/v1/health')
     expect(m.get('sequencer_pending_slots')).toBe(health.body.pendingSlots)
     expect(['proving', 'submitting', 'verified', 'failed'].reduce((n, s) => n + m.get(`sequencer_batches{status="${s}"}`)!, 0)).toBe(health.body.batches)
