@@ -38,6 +38,10 @@ export type OrderLoadResult = {
   readonly seconds: number
   readonly p50Ms: number
   readonly p99Ms: number
+  /** CPU seconds the node process spent (every thread, user + system) while the measured orders ran. */
+  readonly nodeCpuSeconds: number
+  /** CPU seconds this load generator spent meanwhile. */
+  readonly loadCpuSeconds: number
 }
 
 const PRICE = 2_100_000n
@@ -101,14 +105,38 @@ async function send(url: string, bodies: readonly string[], concurrency: number)
   return { accepted, refused, latencies, seconds: (performance.now() - started) / 1000 }
 }
 
+/**
+ * The node's CPU seconds so far, all threads (prom-client's `process_cpu_seconds_total` on its
+ * /metrics): read around the measured orders, it gives the node's CPU per order, a figure that
+ * other work on the machine moves far less than the rate.
+ */
+async function nodeCpuSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith('sequencer_process_cpu_seconds_total '))
+  if (!line) throw new Error(`${url}/metrics has no sequencer_process_cpu_seconds_total`)
+  return Number(line.split(' ')[1])
+}
+
 /** One load run: warm-up, then the measured orders. */
 export async function runOrderLoad(settings: OrderLoadSettings): Promise<OrderLoadResult> {
   const warmUp = signedBodies(settings, settings.warmUp, 1)
   const measured = signedBodies(settings, settings.orders, 1 + Math.ceil(settings.warmUp / settings.accounts.length))
   await send(settings.url, warmUp, settings.concurrency)
+  const [nodeBefore, loadBefore] = [await nodeCpuSeconds(settings.url), process.cpuUsage()]
   const r = await send(settings.url, measured, settings.concurrency)
+  const load = process.cpuUsage(loadBefore)
+  const nodeCpu = (await nodeCpuSeconds(settings.url)) - nodeBefore
   const sorted = r.latencies.sort((a, b) => a - b)
-  return { requests: measured.length, accepted: r.accepted, refused: r.refused, seconds: r.seconds, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) }
+  return {
+    requests: measured.length,
+    accepted: r.accepted,
+    refused: r.refused,
+    seconds: r.seconds,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    nodeCpuSeconds: nodeCpu,
+    loadCpuSeconds: (load.user + load.system) / 1e6,
+  }
 }
 
 if (process.env.ORDER_LOAD) {

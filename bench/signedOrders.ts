@@ -67,7 +67,7 @@ async function runLoad(settings: OrderLoadSettings): Promise<OrderLoadResult> {
 }
 
 export const signedOrders: Benchmark = {
-  figures: ['sequencer.signed_orders_per_s', 'sequencer.ack_p99_ms'],
+  figures: ['sequencer.signed_orders_per_s', 'sequencer.ack_p99_ms', 'sequencer.node_cpu_us_per_order'],
   async run(): Promise<readonly Figure[]> {
     const anvil = await startAnvil()
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-orders-'))
@@ -103,10 +103,12 @@ export const signedOrders: Benchmark = {
       progress(`sending ${WARM_UP} + ${ORDERS} signed orders, ${CONCURRENCY} in flight`)
       const r = await runLoad({ url, seriesId: seriesId.toString(), accounts, orders: ORDERS, concurrency: CONCURRENCY, warmUp: WARM_UP })
       progress(`accepted ${r.accepted} of ${r.requests} in ${r.seconds.toFixed(2)} s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; refused ${JSON.stringify(r.refused)}`)
+      progress(`CPU: node ${r.nodeCpuSeconds.toFixed(2)} s (${round((r.nodeCpuSeconds / r.seconds) * 100, 0)} % of a core), load generator ${r.loadCpuSeconds.toFixed(2)} s`)
       if (r.accepted < r.requests * 0.9) throw new BenchError(`only ${r.accepted} of ${r.requests} orders were accepted: ${JSON.stringify(r.refused)}`)
       return [
         { name: 'sequencer.signed_orders_per_s', value: round(r.accepted / r.seconds, 0), unit: 'orders/s' },
         { name: 'sequencer.ack_p99_ms', value: round(r.p99Ms, 2), unit: 'ms' },
+        { name: 'sequencer.node_cpu_us_per_order', value: round((r.nodeCpuSeconds / r.requests) * 1e6, 0), unit: 'us' },
       ]
     } finally {
       await node?.kill()
