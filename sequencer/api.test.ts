@@ -176,6 +176,18 @@ describe('sequencer API: bad input changes nothing', () => {
     await expectRefused(422, 'UNKNOWN_SERIES', () => viaClient(() => client.placeOrder(signOrder(order({ orderId: 5n, seriesId: 9n }), keys[0]!.privateKey))))
   })
 
+  it('takes a resting order out of the book once its validUntil passes (at the next poll), and reports it expired', async () => {
+    const expiresAt = (await client.serverTime()) + 2n
+    const resting = signOrder(order({ accountIndex: 1n, orderId: 90n, side: 'buy', size: 1n, limitPrice: 100_000n, validUntil: expiresAt }), keys[0]!.privateKey)
+    expect((await client.placeOrder(resting)).status).toBe('resting')
+    const bidPrices = async () => ((await client.request('GET', `/v1/book/${embedded.seriesId}`)) as { bids: { price: string }[] }).bids.map((l) => l.price)
+    expect(await bidPrices()).toContain('100000')
+    while ((await client.serverTime()) <= expiresAt) await new Promise((r) => setTimeout(r, 250))
+    await embedded.node.sync()
+    expect(await bidPrices()).not.toContain('100000')
+    expect(await client.request('GET', '/v1/accounts/1/orders/90')).toMatchObject({ status: 'expired', remaining: '0' })
+  })
+
   it('refuses forged, replayed and excessive withdrawals', async () => {
     await expectRefused(401, 'BAD_SIGNATURE', () => viaClient(() => client.requestWithdrawal(signWithdrawal({ accountIndex: 2n, nonce: 0n, amount: 1n }, keys[0]!.privateKey))))
     await expectRefused(422, 'INSUFFICIENT_COLLATERAL', () => viaClient(() => client.requestWithdrawal(signWithdrawal({ accountIndex: 2n, nonce: 0n, amount: 2_000_000_000n }, keys[1]!.privateKey))))

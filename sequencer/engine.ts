@@ -349,6 +349,19 @@ export class Engine {
   }
 
   /**
+   * Takes every resting order whose `validUntil` has passed out of the books, as `expired`.
+   * The matcher drops an expired maker only when an order reaches it; until then it would
+   * still show in `GET /v1/books` and the book stream, quoting liquidity nobody can take.
+   * Changes no L2 state (an expired order can never fill) and applies no slot. Returns the
+   * orders removed, in book order.
+   */
+  expireOrders(): readonly { readonly accountIndex: bigint; readonly orderId: bigint }[] {
+    this.#beginRequest()
+    const now = this.#options.now()
+    return this.#cancelWhere((o) => o.signed.order.validUntil <= now, 'order expired', 'expired')
+  }
+
+  /**
    * Liquidates, through the insurance fund, every account below maintenance margin under the
    * open batch's market table: the risk engine plans what to move (`planLiquidation`, penalty
    * on the mark value as the protocol charges it), shorts first so that the fund is paid before
@@ -753,13 +766,17 @@ export class Engine {
     this.#options.onCancel?.({ accountIndex, orderId, reason })
   }
 
-  #cancelWhere(predicate: (o: RestingOrder) => boolean, reason: string): void {
+  #cancelWhere(predicate: (o: RestingOrder) => boolean, reason: string, status: 'cancelled' | 'expired' = 'cancelled'): { readonly accountIndex: bigint; readonly orderId: bigint }[] {
+    const removed: { readonly accountIndex: bigint; readonly orderId: bigint }[] = []
     for (const book of this.#books.values()) {
       for (const o of book.removeWhere(predicate)) {
-        this.#history.closed(o.signed.order.accountIndex, o.signed.order.orderId, 'cancelled', reason, this.#options.now())
-        this.#options.onCancel?.({ accountIndex: o.signed.order.accountIndex, orderId: o.signed.order.orderId, reason })
+        const { accountIndex, orderId } = o.signed.order
+        this.#history.closed(accountIndex, orderId, status, reason, this.#options.now())
+        this.#options.onCancel?.({ accountIndex, orderId, reason })
+        removed.push({ accountIndex, orderId })
       }
     }
+    return removed
   }
 
   /**

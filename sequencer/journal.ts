@@ -49,6 +49,8 @@ export type JournalEntry =
   | ({ readonly t: 'cancelAll'; readonly now: string; readonly signed: SignedCancelAllJSON; readonly outcome: string } & Tables)
   | { readonly t: 'flush' }
   | ({ readonly t: 'liquidations'; readonly now: string; readonly outcome: string } & Tables)
+  /** Expired resting orders taken out of the books (no slot: nothing to price). */
+  | { readonly t: 'expiry'; readonly now: string; readonly outcome: string }
   | ({ readonly t: 'settlement'; readonly now: string; readonly seriesId: string; readonly price: string; readonly outcome: string } & Tables)
   /** New market inputs (oracle prices, vols, trading states): later decisions depend on them. */
   | { readonly t: 'market'; readonly update: MarketUpdate }

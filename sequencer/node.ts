@@ -274,6 +274,13 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
         log(`settling series ${seriesId} at ${price} failed (will retry): ${(e as Error).message}`)
       }
     }
+    // Expired orders leave the books (else they would show there until an order reached them).
+    try {
+      const expired = recorder.expireOrders()
+      if (expired.length > 0) log(`${expired.length} resting order(s) expired and left the books`)
+    } catch (e) {
+      log(`expiring orders failed (will retry): ${(e as Error).message}`)
+    }
     // Accounts below maintenance under the batch's table are handed to the insurance fund.
     try {
       const { executed } = recorder.liquidate()

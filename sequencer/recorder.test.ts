@@ -143,3 +143,46 @@ describe('journal replay of order options and cancel-alls', () => {
     expect(liveRun().entries.some((e) => 'options' in e)).toBe(false)
   })
 })
+
+describe('order expiry', () => {
+  function expiryRun() {
+    const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
+    const clock = { now: NOW }
+    const live = node(() => clock.now)
+    const recorder = new Recorder(live.engine, live.market, journal, () => clock.now)
+    keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
+    recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 10n, validUntil: NOW + 60n }))
+    recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n, side: Side.sell, size: 20n, limitPrice: 2_200_000n, validUntil: NOW + 600n }))
+    recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 5n, limitPrice: 1_900_000n, validUntil: NOW + 61n }))
+    expect(recorder.expireOrders()).toEqual([]) // nothing has expired yet: nothing journaled
+    const slotsBefore = live.engine.pendingSlots
+    clock.now += 60n
+    const removed = recorder.expireOrders()
+    clock.now += 1n
+    const second = recorder.expireOrders()
+    journal.close()
+    return { live, removed, second, slotsBefore, entries: journal.read() }
+  }
+
+  it('takes the orders whose validUntil passed out of the books as expired, leaves the rest, and journals each sweep that removed any', () => {
+    const { live, removed, second, slotsBefore, entries } = expiryRun()
+    expect(removed).toEqual([{ accountIndex: 3n, orderId: 1n }])
+    expect(second).toEqual([{ accountIndex: 1n, orderId: 1n }])
+    expect(live.engine.book(1n).levels(Side.sell)).toEqual([{ price: 2_200_000n, size: 20n, orders: 1 }])
+    expect(live.engine.book(1n).levels(Side.buy)).toEqual([])
+    expect(live.engine.orders.get(3n, 1n, NOW + 61n)).toMatchObject({ status: 'expired', remaining: 0n, reason: 'order expired' })
+    expect(live.engine.orders.get(3n, 2n, NOW + 61n)).toMatchObject({ status: 'resting', remaining: 20n })
+    expect(entries.filter((e) => e.t === 'expiry').map((e) => (e as { now: string }).now)).toEqual([String(NOW + 60n), String(NOW + 61n)])
+    // An expiry changes no L2 state: no slot was applied.
+    expect(live.engine.pendingSlots).toBe(slotsBefore)
+  })
+
+  it('replays the sweeps to the same books and history, and stops on one that replays to another outcome', () => {
+    const { live, entries } = expiryRun()
+    const again = replay(entries)
+    for (const side of [Side.buy, Side.sell]) expect(again.engine.book(1n).levels(side)).toEqual(live.engine.book(1n).levels(side))
+    for (const [account, id] of [[3n, 1n], [3n, 2n], [1n, 1n]] as const) expect(again.engine.orders.get(account, id, NOW + 61n)).toEqual(live.engine.orders.get(account, id, NOW + 61n))
+    const tampered = entries.map((e) => (e.t === 'expiry' ? { ...e, now: String(NOW + 61n) } : e))
+    expect(() => replay(tampered)).toThrow(/the expiry removed .* but replays as/)
+  })
+})

@@ -107,6 +107,14 @@ export class Recorder {
     return result
   }
 
+  /** Takes expired orders out of the books (`Engine.expireOrders`); journaled when it removed any. */
+  expireOrders(): ReturnType<Engine['expireOrders']> {
+    const now = this.#now()
+    const removed = this.#engine.expireOrders()
+    if (removed.length > 0) this.#journal?.append({ t: 'expiry', now: now.toString(), outcome: digest(removed) })
+    return removed
+  }
+
   /** Settles a series at its fixed price (`settleSeries`); journaled when it settled anything. */
   settleSeries(seriesId: bigint, price: bigint): ReturnType<Engine['settleSeries']> {
     const now = this.#now()
@@ -190,6 +198,12 @@ function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry
       clock.now = BigInt(entry.now)
       const outcome = digest(engine.liquidateUnderwater().executed)
       if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the liquidations were ${entry.outcome} but replay as ${outcome}`)
+      return
+    }
+    case 'expiry': {
+      clock.now = BigInt(entry.now)
+      const outcome = digest(engine.expireOrders())
+      if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the expiry removed ${entry.outcome} but replays as ${outcome}`)
       return
     }
     case 'market':
