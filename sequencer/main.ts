@@ -38,6 +38,7 @@ import { OracleService } from '../oracle/oracleService.js'
 import { startNode, type NodeConfig, type RollupNode } from './node.js'
 import { startReplica } from './replica.js'
 import { DEFAULT_RATE_LIMITS, type BucketConfig } from './api/limits.js'
+import type { TrustProxy } from './api/app.js'
 
 const env = process.env
 const log = (s: string) => console.log(`[node] ${s}`)
@@ -58,7 +59,18 @@ function workerCount(name: string): number {
   return n
 }
 
+/** `TRUST_PROXY=2` (proxy hops) or `TRUST_PROXY=10.0.0.1,10.1.0.0/16` (proxy addresses or CIDRs). */
+function trustProxy(): TrustProxy | undefined {
+  const spec = env.TRUST_PROXY
+  if (spec === undefined || spec === '') return undefined
+  if (/^\d+$/.test(spec)) return Number(spec)
+  const hosts = spec.split(',').map((h) => h.trim())
+  if (hosts.some((h) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(h))) throw new Error(`TRUST_PROXY: cannot read "${spec}" (want a number of proxy hops, or proxy addresses or CIDRs separated by commas)`)
+  return hosts
+}
+
 function common(): Partial<NodeConfig> {
+  const proxies = trustProxy()
   const prover: NodeConfig['prover'] = env.PROVER === 'bullmq' ? { kind: 'bullmq', redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : { kind: 'in-process' }
   return {
     host: env.HOST ?? '127.0.0.1',
@@ -70,6 +82,7 @@ function common(): Partial<NodeConfig> {
     prover,
     ...(env.ADMIN_TOKEN ? { adminToken: env.ADMIN_TOKEN } : {}),
     logger: { level: env.LOG_LEVEL ?? 'info' },
+    ...(proxies !== undefined ? { trustProxy: proxies } : {}),
     log,
   }
 }

@@ -19,7 +19,7 @@ import { Engine } from './engine.js'
 import { Market, type MarketInputsConfig } from './market.js'
 import { BatchPipeline } from './pipeline.js'
 import { StreamHub } from './streamHub.js'
-import { buildApi } from './api/app.js'
+import { buildApi, type TrustProxy } from './api/app.js'
 import type { ModeTransition } from './api/context.js'
 import type { ApiContext, NodeFacts } from './api/context.js'
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './api/limits.js'
@@ -82,6 +82,8 @@ export type NodeConfig = {
   readonly settlementKeeper?: boolean
   /** Token buckets per IP and per account (`DEFAULT_RATE_LIMITS`); false turns them off. */
   readonly rateLimits?: RateLimitConfig | false
+  /** Proxies trusted to name the client in `X-Forwarded-For` (addresses/CIDRs, or a hop count); absent, none. */
+  readonly trustProxy?: TrustProxy
   /** Not ready once the last good L1 poll is older than this; default max(15 s, 3 poll intervals). */
   readonly maxSyncAgeMs?: number
   /**
@@ -348,7 +350,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     rateLimits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
     stream,
   }
-  const api = await buildApi(apiContext, { logger: config.logger ?? false })
+  const api = await buildApi(apiContext, { logger: config.logger ?? false, ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}) })
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
 
   let running = true

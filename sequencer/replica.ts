@@ -18,7 +18,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { Gauge } from 'prom-client'
 import { connectL1 } from '../l1/clients.js'
 import type { Prover } from '../prover/queue.js'
-import { buildApi } from './api/app.js'
+import { buildApi, type TrustProxy } from './api/app.js'
 import type { ApiContext, NodeFacts, ReplicaView } from './api/context.js'
 import { DEFAULT_RATE_LIMITS } from './api/limits.js'
 import { acquireDataLock, DataLockedError, liveHolder } from './dataLock.js'
@@ -77,7 +77,7 @@ const noProver: Prover = { kind: 'in-process', prove: () => Promise.reject(new E
  * The read API over a follower's engine: the same app as a node's, with `replica` set in its
  * context (writes refused, lag in /v1/health/ready and in `sequencer_replica_behind_entries`).
  */
-export async function replicaApi(parts: ReplicaParts, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<{ api: FastifyInstance; stream: StreamHub }> {
+export async function replicaApi(parts: ReplicaParts, options: { logger?: FastifyServerOptions['logger']; trustProxy?: TrustProxy } = {}): Promise<{ api: FastifyInstance; stream: StreamHub }> {
   const { engine, market, follower, now, metrics, config } = parts
   const recorder = new Recorder(engine, market, undefined, now)
   const pipeline = new BatchPipeline(noProver, () => Promise.reject(new Error('a replica submits nothing')), { firstNumber: 0 })
@@ -211,7 +211,7 @@ export async function startReplica(config: ReplicaConfig): Promise<Replica> {
       config,
       log,
     },
-    { logger: config.logger ?? false },
+    { logger: config.logger ?? false, ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}) },
   )
   const url = await api.listen({ host: config.host ?? '127.0.0.1', port: config.port ?? 0 })
   const port = Number(new URL(url).port)

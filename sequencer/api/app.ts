@@ -27,10 +27,19 @@ import type { ApiContext } from './context.js'
 /** Largest request body accepted: a signed order is about 600 bytes. */
 export const BODY_LIMIT_BYTES = 16 * 1024
 
+/**
+ * The proxies whose `X-Forwarded-For` names the client (fastify's `trustProxy`): their
+ * addresses or CIDRs, or how many proxy hops stand before the node. Without it the socket's
+ * address is the client, so behind a proxy every client would share the proxy's rate limit.
+ */
+export type TrustProxy = readonly string[] | number
+
 /** Builds the API over `ctx` (not listening yet). */
-export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServerOptions['logger']; trustProxy?: TrustProxy } = {}): Promise<FastifyInstance> {
+  const { trustProxy } = options
   const app = Fastify({
     logger: options.logger ?? false,
+    ...(trustProxy !== undefined ? { trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : [...trustProxy] } : {}),
     bodyLimit: BODY_LIMIT_BYTES,
     // Strict validation: an unknown field or a number where a decimal string belongs is an
     // error, never silently dropped or coerced (fastify's defaults do both).

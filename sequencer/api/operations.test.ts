@@ -37,6 +37,8 @@ beforeAll(async () => {
       maxSyncAgeMs: 2_000,
       // Slow refills: what passes depends on the burst, hardly on how fast this machine is.
       rateLimits: { perIp: { ratePerSecond: 1, burst: 60 }, perAccount: { ratePerSecond: 0.2, burst: 4 } },
+      // A proxy on 10.0.0.1 names its clients in X-Forwarded-For; nobody else may.
+      trustProxy: ['10.0.0.1'],
     },
   })
   url = embedded.node.url
@@ -208,6 +210,22 @@ describe('rate limits', () => {
     expect((await inject('10.9.8.8', '/v1/series')).statusCode).toBe(200)
   })
 
+  it('charges a trusted proxy\'s clients to their own addresses, and ignores X-Forwarded-For from anyone else', async () => {
+    const via = (remoteAddress: string, client: string) => embedded.node.api.inject({ method: 'GET', url: '/v1/series', remoteAddress, headers: { 'x-forwarded-for': client } })
+    let passed = 0
+    while ((await via('10.0.0.1', '192.0.2.7')).statusCode === 200 && passed < 200) passed++
+    expect(passed).toBeGreaterThanOrEqual(60)
+    const refused = await via('10.0.0.1', '192.0.2.7')
+    expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', details: { scope: 'ip' } })
+    expect(refused.json().reason).toMatch(/from address 192\.0\.2\.7/)
+    // Another client behind the same proxy has its own bucket.
+    expect((await via('10.0.0.1', '192.0.2.8')).statusCode).toBe(200)
+    // The limited address of the last test cannot escape its bucket by claiming another client.
+    const spoofed = await via('10.9.8.7', '192.0.2.9')
+    expect(spoofed.statusCode).toBe(429)
+    expect(spoofed.json().reason).toMatch(/from address 10\.9\.8\.7/)
+  })
+
   it("limits an account's own requests, whatever they are answered, before verifying any signature; forgeries in its name cost it nothing", async () => {
     // More forgeries naming account 2 (signed by account 1) than its burst: refused for their signature, never charged to it.
     for (let i = 0; i < 6; i++) expect((await post('/v1/orders', order(2, 10n + BigInt(i), 'sell', 3_000_000n, keys[0]))).status).toBe(401)
@@ -234,7 +252,7 @@ describe('rate limits', () => {
     expect((await post('/v1/orders', order(1, 3n, 'sell', 3_000_000n))).status).toBe(200)
     const m = await scrape()
     expect(m.get('sequencer_rate_limited_total{scope="account"}')).toBe(2)
-    expect(m.get('sequencer_rate_limited_total{scope="ip"}')).toBe(2) // the one that ended the burst, and the one read
+    expect(m.get('sequencer_rate_limited_total{scope="ip"}')).toBe(5) // per burst test: the one that ended it and the one read; and the spoof
     expect(m.get('sequencer_writes_total{kind="order",result="rejected",code="RATE_LIMITED"}')).toBe(2)
   })
 })
