@@ -1,9 +1,9 @@
 /**
  * Checks the signatures of incoming orders on worker threads before the engine sees them, so
  * that the event loop, which every request shares, spends a lookup on a signature instead of a
- * verification (~130 µs on one core: curve arithmetic and the Poseidon(5) challenge), nor the
- * order's message, Poseidon(8) of its fields (~60 µs), which the worker hashes and returns:
- * it is recorded as the order object's message (`rememberOrderMessage`).
+ * verification (~120 µs on one core: curve arithmetic and the Poseidon(5) challenge). The
+ * worker also hashes the order's message, Poseidon(8) of its fields (~60 µs), and returns it
+ * with the verdict: it is recorded as the order object's message (`rememberOrderMessage`).
  *
  * The engine stays the judge: it calls `verifyField` on every order as before. A signature
  * the pool found valid was recorded with `noteVerified` (same verifier options), so that call
