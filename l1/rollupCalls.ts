@@ -73,6 +73,73 @@ export async function submitBatch(ctx: L1Context, rollup: Address, trace: BatchT
   return mined(ctx, hash, 'submitBatch')
 }
 
+/**
+ * The verification of batch `batchNumber` on L1, if there is one: the transaction that
+ * verified it and the new root it verified.
+ */
+export async function verifiedBatch(ctx: L1Context, rollup: Address, batchNumber: bigint, fromBlock = 0n): Promise<(Mined & { readonly newRoot: bigint }) | undefined> {
+  const [log] = await ctx.publicClient.getContractEvents({ address: rollup, abi: rollupAbi, eventName: 'BatchVerified', args: { batchNumber }, fromBlock })
+  if (!log) return undefined
+  const receipt = await ctx.publicClient.getTransactionReceipt({ hash: log.transactionHash })
+  return { hash: log.transactionHash, gasUsed: receipt.gasUsed, receipt, newRoot: log.args.newRoot! }
+}
+
+/**
+ * Waits (at most `timeoutMs`) until no transaction of the caller's account is pending: a node
+ * restarted after a kill may find its predecessor's submission still in the pool, which would
+ * verify the batch it is about to send again. True when none is pending any more.
+ */
+export async function ownTransactionsSettled(ctx: L1Context, timeoutMs: number, pollMs = 500): Promise<boolean> {
+  const address = ctx.account.address
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const [pending, latest] = await Promise.all([
+      ctx.publicClient.getTransactionCount({ address, blockTag: 'pending' }),
+      ctx.publicClient.getTransactionCount({ address, blockTag: 'latest' }),
+    ])
+    if (pending <= latest) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
+  }
+}
+
+/** How long `submitBatchOnce` waits for the account's pending transactions before it sends anyway. */
+export const PENDING_WAIT_MS = 60_000
+
+/**
+ * Submits `trace` as batch `batchNumber` once. When L1 already verified that batch with the
+ * same new root, that verification is the answer: a node killed after sending its
+ * transaction proves the batch again after its restart. It waits first for the account's
+ * pending transactions to be mined (`ownTransactionsSettled`, up to `pendingWaitMs`), then
+ * checks L1, and checks again after a submission that failed (an earlier transaction may have
+ * been mined meanwhile). A batch `batchNumber` verified with another root throws: it is not
+ * this node's.
+ */
+export async function submitBatchOnce(
+  ctx: L1Context,
+  rollup: Address,
+  batchNumber: number,
+  trace: BatchTrace,
+  proof: SolidityProof,
+  options: { readonly fromBlock?: bigint; readonly pendingWaitMs?: number } = {},
+): Promise<Mined & { readonly alreadyVerified: boolean }> {
+  const existing = async () => {
+    const found = await verifiedBatch(ctx, rollup, BigInt(batchNumber), options.fromBlock ?? 0n)
+    if (found && found.newRoot !== trace.newRoot) throw new TransactionError(`batch ${batchNumber} is verified on L1 with root ${found.newRoot}, not this node's ${trace.newRoot}`)
+    return found ? { hash: found.hash, gasUsed: found.gasUsed, receipt: found.receipt, alreadyVerified: true } : undefined
+  }
+  await ownTransactionsSettled(ctx, options.pendingWaitMs ?? PENDING_WAIT_MS)
+  const before = await existing()
+  if (before) return before
+  try {
+    return { ...(await submitBatch(ctx, rollup, trace, proof)), alreadyVerified: false }
+  } catch (error) {
+    const after = await existing()
+    if (after) return after
+    throw error
+  }
+}
+
 /** Pays the caller's pending withdrawals. */
 export async function withdrawPending(ctx: L1Context, rollup: Address): Promise<Mined> {
   const hash = await sending('withdraw', () => ctx.walletClient.writeContract({ address: rollup, abi: rollupAbi, functionName: 'withdraw' }))

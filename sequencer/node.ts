@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Address, Hex } from 'viem'
 import { connectL1, type L1Context } from '../l1/clients.js'
-import { submitBatch } from '../l1/rollupCalls.js'
+import { submitBatchOnce } from '../l1/rollupCalls.js'
 import { readListedSeries, readQueueEntries, readRollupStatus } from '../l1/rollupReaders.js'
 import { RollupState, type BatchTrace, type ParamSet } from '../state/index.js'
 import type { SolidityProof } from '../prover/prove.js'
@@ -194,9 +194,12 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   // Batch submissions and keeper transactions share the operator's nonce: one at a time.
   const send = serialized()
   // A batch goes to L1 only once the journal entries that made it are on disk (a restart must find them).
-  const submit = async (trace: BatchTrace, proof: SolidityProof) => {
+  // Once: a batch a killed predecessor already got verified is taken as verified, not sent again.
+  const submit = async (trace: BatchTrace, proof: SolidityProof, number: number) => {
     await recorder.durable()
-    return send(() => submitBatch(l1, config.rollup, trace, proof))
+    const mined = await send(() => submitBatchOnce(l1, config.rollup, number, trace, proof, { fromBlock: config.deployBlock ?? 0n }))
+    if (mined.alreadyVerified) log(`batch ${number} was already verified on L1 (${mined.hash}): not sent again`)
+    return mined
   }
   const pipeline = new BatchPipeline(prover, submit, {
     firstNumber: verified,

@@ -25,8 +25,8 @@ export type BatchRecord = {
   error?: string
 }
 
-/** Submits a proven batch on L1. */
-export type Submitter = (trace: BatchTrace, proof: SolidityProof) => Promise<Mined>
+/** Submits a proven batch on L1 as batch `number`. */
+export type Submitter = (trace: BatchTrace, proof: SolidityProof, number: number) => Promise<Mined>
 
 function countTxs(trace: BatchTrace): BatchRecord['txCounts'] {
   const counts = { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 0 }
@@ -115,7 +115,7 @@ export class BatchPipeline {
       record.status = 'submitting'
       this.#onChange(record)
       this.#log(`batch ${record.number} proven in ${provingMs} ms`)
-      const mined = await this.#submit(record.trace, proof)
+      const mined = await this.#submit(record.trace, proof, record.number)
       record.l1TxHash = mined.hash
       record.gasUsed = mined.gasUsed
       record.status = 'verified'
