@@ -351,7 +351,7 @@ export class Engine {
   /**
    * Takes every resting order whose `validUntil` has passed out of the books, as `expired`.
    * The matcher drops an expired maker only when an order reaches it; until then it would
-   * still show in `GET /v1/books` and the book stream, quoting liquidity nobody can take.
+   * still show in `GET /v1/book/:seriesId` and the book stream, quoting liquidity nobody can take.
    * Changes no L2 state (an expired order can never fill) and applies no slot. Returns the
    * orders removed, in book order.
    */

@@ -37,7 +37,6 @@ import { StateHasher } from './stateHasher.js'
 import { PollTimer } from './pollTimer.js'
 import { ROOT } from '../prover/paths.js'
 
-
 /**
  * The verifier pool's worker entry, found from the repository root: a bundled node (the crash
  * test's, test/crash/nodeProcess.ts) has no copy beside the bundle.

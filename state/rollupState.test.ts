@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest'
 import { Side, TEST_PARAMS, TxType } from './params.js'
 import { RollupState } from './rollupState.js'
-import { applyTx, checkTx } from './batch.js'
+import { applyTx, assembleBatch, checkTx } from './batch.js'
 import { cancelTx, fundedState, order, signedOrder, withdrawTx } from './testing.js'
-import type { Tx } from './types.js'
+import type { SlotTrace, Tx } from './types.js'
 
 function trade(keys: ReturnType<typeof fundedState>['keys'], orderId: bigint, fill: bigint): Tx {
   const buy = signedOrder(keys[0]!, order({ accountIndex: 1n, orderId, side: Side.buy, size: 20n, limitPrice: 100n }))
@@ -47,11 +47,15 @@ describe('RollupState records', () => {
     plain.state.dropTrees()
     expect(plain.state.hashing).toBe(false)
     const txs = [trade(hashed.keys, 1n, 5n), withdrawTx(hashed.keys[1]!, 2n, 0n, 10n), trade(hashed.keys, 1n, 20n)]
+    const hashedSlots: SlotTrace[] = []
+    const plainSlots: SlotTrace[] = []
     for (const tx of txs) {
       expect(checkTx(plain.state, tx)).toEqual(checkTx(hashed.state, tx))
       if (checkTx(hashed.state, tx)) continue
       const a = applyTx(hashed.state, tx)
       const b = applyTx(plain.state, tx)
+      hashedSlots.push(a)
+      plainSlots.push(b)
       expect(b.data).toEqual(a.data)
       expect(b.accountA?.siblings.flat().every((x) => x === 0n)).toBe(true)
     }
@@ -68,7 +72,14 @@ describe('RollupState records', () => {
     expect(plain.state.openBatchRoot).toBe(0n)
     expect(plain.state.accountProof(1n).flat().every((x) => x === 0n)).toBe(true)
     expect(plain.state.orderSlotProof(1n, 1n).every((x) => x === 0n)).toBe(true)
-    // Rebuilt from the records-only state's records, the trees come back as the hashed state's.
-    expect(RollupState.fromRecords(TEST_PARAMS, plain.state.records()).root).toBe(hashed.state.root)
+    // Mid-batch, its records cannot tell the root the open batch started from: refused.
+    expect(plain.state.records().openBatchRoot).toBeUndefined()
+    expect(() => RollupState.fromRecords(TEST_PARAMS, plain.state.records())).toThrow(/not the root it started from/)
+    // Between batches, rebuilt from the records-only state's records, the trees come back as the hashed state's.
+    assembleBatch(hashed.state, hashedSlots)
+    assembleBatch(plain.state, plainSlots)
+    const rebuilt = RollupState.fromRecords(TEST_PARAMS, plain.state.records())
+    expect(rebuilt.root).toBe(hashed.state.root)
+    expect(rebuilt.openBatchRoot).toBe(hashed.state.openBatchRoot)
   })
 })

@@ -26,8 +26,8 @@ export type StateRecords = {
   readonly pendingFees: bigint
   readonly marketTable: BatchMarketTable
   readonly openSlots: number
-  /** The root the open batch started from (`openBatchRoot`; 0 from a state without trees). */
-  readonly openBatchRoot: bigint
+  /** The root the open batch started from (`openBatchRoot`); unknown to a state without trees. */
+  readonly openBatchRoot: bigint | undefined
 }
 
 type Subtrees = {
@@ -73,8 +73,8 @@ export class RollupState {
   /**
    * From now on this state keeps records only and hashes nothing: every check and every
    * record a transaction writes stays exact, but `root`, the proofs, and the positions hash
-   * and order-slots root of accounts written afterwards are 0, and so are the roots and
-   * siblings of the slot traces applied to it. For the sequencer's engine, whose trees a
+   * and order-slots root of accounts written afterwards are 0, and so are the siblings of the
+   * slot traces applied to it. For the sequencer's engine, whose trees a
    * follower thread keeps instead (sequencer/stateHasher.ts): the records go there
    * (`records()`) before this is called, and every transaction after.
    */
@@ -82,7 +82,7 @@ export class RollupState {
     this.#hashing = false
   }
 
-  /** A copy of every record (accounts, positions, order slots, queue, fees, table, open slots). */
+  /** A copy of every record (accounts, positions, order slots, queue, fees, table, open slots, the open batch's old root). */
   records(): StateRecords {
     const copy = <V>(select: (s: Subtrees) => Map<bigint, V>) => new Map([...this.#subtrees].map(([index, sub]) => [index, new Map(select(sub))] as const))
     return {
@@ -94,16 +94,19 @@ export class RollupState {
       pendingFees: this.#pendingFees,
       marketTable: this.#marketTable,
       openSlots: this.#openSlots,
-      openBatchRoot: this.#openBatchRoot,
+      openBatchRoot: this.#hashing ? this.#openBatchRoot : undefined,
     }
   }
 
   /**
    * The state these records describe, its trees rebuilt (every account's positions hash,
    * order-slot tree and leaf recomputed: a record's stored hashes are not trusted). Committed:
-   * nothing to roll back.
+   * nothing to roll back. Throws `StateError` for records taken in the middle of a batch from
+   * a state without trees: the root that batch started from is not in them.
    */
   static fromRecords(params: ParamSet, records: StateRecords): RollupState {
+    if (records.openSlots > 0 && records.openBatchRoot === undefined)
+      throw new StateError(`these records have ${records.openSlots} slots in an open batch but not the root it started from (a state without trees cannot tell it)`)
     const state = new RollupState(params)
     for (const [index, account] of records.accounts) {
       for (const [i, position] of records.positions.get(index) ?? []) state.setPosition(index, i, position)
@@ -118,7 +121,7 @@ export class RollupState {
     state.#marketTable = records.marketTable
     state.#openSlots = records.openSlots
     // A batch that has slots started from an earlier root, which only the records can tell.
-    state.#openBatchRoot = records.openSlots > 0 ? records.openBatchRoot : state.root
+    state.#openBatchRoot = records.openSlots > 0 ? records.openBatchRoot! : state.root
     state.commit()
     return state
   }
