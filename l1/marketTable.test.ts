@@ -7,7 +7,7 @@
  * (test/e2e.test.ts, escape/escape.test.ts). Needs forge's build output (`npx forge build`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestClient, http, parseEventLogs, type Address } from 'viem'
+import { parseEventLogs, type Address } from 'viem'
 import { rollupAbi } from './abi.js'
 import { ANVIL_KEYS, startAnvil, type Anvil } from './anvil.js'
 import { connectL1, withAccount, type L1Context } from './clients.js'
@@ -20,12 +20,9 @@ import { marketTableWordCount, TEST_PARAMS, TxType } from '../state/params.js'
 import { RollupState } from '../state/rollupState.js'
 import { testKey, testMarketTable } from '../state/testing.js'
 import type { BatchTrace, Tx } from '../state/types.js'
-import type { SolidityProof } from '../prover/prove.js'
+import { acceptEveryProof, NO_PROOF } from './testing.js'
 
 const params = TEST_PARAMS
-/** Runtime code that returns true for any call: a verifier that accepts every proof. */
-const ACCEPT_ALL = '0x600160005260206000f3'
-const NO_PROOF: SolidityProof = { a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n] }
 
 let anvil: Anvil
 let operator: L1Context
@@ -58,7 +55,7 @@ beforeAll(async () => {
   operator = await connectL1(anvil.rpcUrl, ANVIL_KEYS[0])
   deployment = await deployRollup(operator, params)
   rollup = deployment.rollup
-  await createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) }).setCode({ address: deployment.verifier, bytecode: ACCEPT_ALL })
+  await acceptEveryProof(anvil.rpcUrl, deployment.verifier)
   const user = withAccount(operator, ANVIL_KEYS[1])
   await mintTestTokens(user, deployment.token, user.account.address, 10_000_000n)
   await deposit(user, rollup, deployment.token, 6_000_000n, testKey(1).pubKey)

@@ -7,7 +7,7 @@
  * is tested is the bookkeeping, proofs are tested end to end elsewhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestClient, http, type Address, type TestClient } from 'viem'
+import type { Address, TestClient } from 'viem'
 import { rollupAbi } from './abi.js'
 import { ANVIL_KEYS, startAnvil, type Anvil } from './anvil.js'
 import { connectL1, withAccount, type L1Context } from './clients.js'
@@ -19,12 +19,9 @@ import { TEST_PARAMS, TxType } from '../state/params.js'
 import { RollupState } from '../state/rollupState.js'
 import { testKey, testMarketTable } from '../state/testing.js'
 import type { BatchTrace, Tx } from '../state/types.js'
-import type { SolidityProof } from '../prover/prove.js'
+import { acceptEveryProof, NO_PROOF } from './testing.js'
 
 const params = TEST_PARAMS
-/** Runtime code that returns true for any call: a verifier that accepts every proof. */
-const ACCEPT_ALL = '0x600160005260206000f3'
-const NO_PROOF: SolidityProof = { a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n] }
 
 let anvil: Anvil
 let operator: L1Context
@@ -40,8 +37,7 @@ beforeAll(async () => {
   operator = await connectL1(anvil.rpcUrl, ANVIL_KEYS[0])
   const deployment = await deployRollup(operator, params)
   rollup = deployment.rollup
-  testClient = createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) })
-  await testClient.setCode({ address: deployment.verifier, bytecode: ACCEPT_ALL })
+  testClient = await acceptEveryProof(anvil.rpcUrl, deployment.verifier)
   const user = withAccount(operator, ANVIL_KEYS[1])
   await mintTestTokens(user, deployment.token, user.account.address, 10_000_000n)
   for (const n of [1, 2, 3]) await deposit(user, rollup, deployment.token, 1_000_000n, testKey(n).pubKey)

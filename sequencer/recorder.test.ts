@@ -31,12 +31,17 @@ function node(now: () => bigint) {
 const order = (key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex' | 'orderId' | 'side'>) =>
   signedOrder(key, orderWith({ seriesId: 1n, size: 1_000n, limitPrice: 2_100_000n, validUntil: NOW + 3600n, ...fields }))
 
-/** A live run: deposits, a trade, a market move, a resting order, a forced withdrawal of the short and a withdrawal. */
-function liveRun() {
+/** A live engine on a settable clock, recording into a fresh journal. */
+function recording() {
   const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
   const clock = { now: NOW }
   const live = node(() => clock.now)
-  const recorder = new Recorder(live.engine, live.market, journal, () => clock.now)
+  return { journal, clock, live, recorder: new Recorder(live.engine, live.market, journal, () => clock.now) }
+}
+
+/** A live run: deposits, a trade, a market move, a resting order, a forced withdrawal of the short and a withdrawal. */
+function liveRun() {
+  const { journal, clock, live, recorder } = recording()
   keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
   clock.now += 60n
   recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell }))
@@ -107,10 +112,7 @@ describe('journal replay', () => {
 
 describe('journal replay of order options and cancel-alls', () => {
   function optionsRun() {
-    const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
-    const clock = { now: NOW }
-    const live = node(() => clock.now)
-    const recorder = new Recorder(live.engine, live.market, journal, () => clock.now)
+    const { journal, clock, live, recorder } = recording()
     keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
     recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 100n }))
     expect(recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 150n }), orderOptions({ type: 'ioc' })).status).toBe('cancelled_remainder')
@@ -146,10 +148,7 @@ describe('journal replay of order options and cancel-alls', () => {
 
 describe('order expiry', () => {
   function expiryRun() {
-    const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'journal-')), 'j.jsonl'))
-    const clock = { now: NOW }
-    const live = node(() => clock.now)
-    const recorder = new Recorder(live.engine, live.market, journal, () => clock.now)
+    const { journal, clock, live, recorder } = recording()
     keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
     recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 10n, validUntil: NOW + 60n }))
     recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 2n, side: Side.sell, size: 20n, limitPrice: 2_200_000n, validUntil: NOW + 600n }))
