@@ -81,13 +81,23 @@ function parseMetrics(text: string): Map<string, number> {
       }
       continue
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line)
+    // Prometheus parses values with Go's ParseFloat, which takes NaN and Inf in any case;
+    // prom-client writes NaN as "Nan" (an event-loop-lag mean before its first sample).
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|nan|[+-]inf)$/i.exec(line)
     if (!sample) throw new Error(`not a Prometheus sample line: ${line}`)
     const family = sample[1]!.replace(/_(bucket|sum|count)$/, '')
     if (!typed.has(sample[1]!) && !typed.has(family)) throw new Error(`sample before its TYPE line: ${line}`)
-    samples.set(`${sample[1]}${sample[2] ?? ''}`, Number(sample[3]))
+    samples.set(`${sample[1]}${sample[2] ?? ''}`, sampleValue(sample[3]!))
   }
   return samples
+}
+
+function sampleValue(text: string): number {
+  const lower = text.toLowerCase()
+  if (lower === 'nan') return Number.NaN
+  if (lower === '+inf') return Number.POSITIVE_INFINITY
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY
+  return Number(text)
 }
 
 async function scrape(): Promise<Map<string, number>> {
