@@ -2,9 +2,11 @@
  * The load generator of `sequencer.signed_orders_per_s`, run as a process of its own (so that
  * it does not share the node's event loop): `node --import tsx bench/orderLoad.ts` with its
  * settings as JSON in the environment variable ORDER_LOAD. It signs every order first (the
- * SDK's signer; signing is not measured), then sends them over HTTP/1.1 keep-alive with
- * `concurrency` requests in flight (one raw connection each, ./httpConnection.ts), and prints one JSON line: requests, accepted, refusals by
- * code, wall seconds and the latency percentiles of accepted requests.
+ * SDK's signer; signing is not measured), then sends them over HTTP/1.1 keep-alive (one raw
+ * connection per request in flight, ./httpConnection.ts): a warm-up, then one measured run per
+ * requested concurrency. It prints one JSON line, an array with one entry per measured run:
+ * requests, accepted, refusals by code, wall seconds, the latency percentiles of accepted
+ * requests, the node's CPU, and how far the node's state hashing lagged at the end.
  *
  * The mix keeps every account near flat and the book shallow, as a market maker's flow does:
  * half the accounts make, half take. In each round a maker posts a one-contract limit order,
@@ -24,22 +26,32 @@ export type OrderLoadSettings = {
   readonly seriesId: string
   /** Account indices; account i signs with `testKey(i)`. */
   readonly accounts: readonly number[]
+  /** Orders of each measured run. */
   readonly orders: number
-  readonly concurrency: number
+  /** One measured run per entry, in order: the requests it keeps in flight. */
+  readonly concurrencies: readonly number[]
   /** Orders sent before the measured ones (JIT, connection set-up), not counted. */
   readonly warmUp: number
 }
 
-/** What a load run measured. */
+/** What one measured run found. */
 export type OrderLoadResult = {
+  readonly concurrency: number
   readonly requests: number
   readonly accepted: number
   readonly refused: Readonly<Record<string, number>>
   readonly seconds: number
   readonly p50Ms: number
   readonly p99Ms: number
-  /** CPU seconds the node process spent (every thread, user + system) while the measured orders ran. */
+  /**
+   * CPU seconds the node process spent (every thread, user + system) from the first measured
+   * order until its state hasher had caught up with the last: each order's whole cost.
+   */
   readonly nodeCpuSeconds: number
+  /** Batches cut but not yet hashed when the last measured order was answered. */
+  readonly hashingBacklogBatches: number
+  /** Seconds from the last answer until the state hasher had caught up. */
+  readonly drainSeconds: number
   /** CPU seconds this load generator spent meanwhile. */
   readonly loadCpuSeconds: number
 }
@@ -105,30 +117,61 @@ async function send(url: string, bodies: readonly string[], concurrency: number)
   return { accepted, refused, latencies, seconds: (performance.now() - started) / 1000 }
 }
 
+/** The node's /metrics, as sample name -> value (only unlabelled samples). */
+async function metrics(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const samples = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line)
+    if (m) samples.set(m[1]!, Number(m[2]))
+  }
+  return samples
+}
+
+function sample(samples: Map<string, number>, url: string, name: string): number {
+  const value = samples.get(name)
+  if (value === undefined) throw new Error(`${url}/metrics has no ${name}`)
+  return value
+}
+
 /**
  * The node's CPU seconds so far, all threads (prom-client's `process_cpu_seconds_total` on its
  * /metrics): read around the measured orders, it gives the node's CPU per order, a figure that
  * other work on the machine moves far less than the rate.
  */
 async function nodeCpuSeconds(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith('sequencer_process_cpu_seconds_total '))
-  if (!line) throw new Error(`${url}/metrics has no sequencer_process_cpu_seconds_total`)
-  return Number(line.split(' ')[1])
+  return sample(await metrics(url), url, 'sequencer_process_cpu_seconds_total')
 }
 
-/** One load run: warm-up, then the measured orders. */
-export async function runOrderLoad(settings: OrderLoadSettings): Promise<OrderLoadResult> {
-  const warmUp = signedBodies(settings, settings.warmUp, 1)
-  const measured = signedBodies(settings, settings.orders, 1 + Math.ceil(settings.warmUp / settings.accounts.length))
-  await send(settings.url, warmUp, settings.concurrency)
-  const [nodeBefore, loadBefore] = [await nodeCpuSeconds(settings.url), process.cpuUsage()]
-  const r = await send(settings.url, measured, settings.concurrency)
+/** Batches the node cut that its state hasher has not handed back yet. */
+async function hashingBacklog(url: string): Promise<number> {
+  return sample(await metrics(url), url, 'sequencer_state_hasher_pending_batches')
+}
+
+/** Waits until the node's state hasher has caught up; the seconds it took. */
+async function hashingCaughtUp(url: string): Promise<number> {
+  const started = performance.now()
+  while ((await hashingBacklog(url)) > 0) {
+    if (performance.now() - started > 300_000) throw new Error('the state hasher did not catch up within 300 s')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return (performance.now() - started) / 1000
+}
+
+/** One measured run of pre-signed `bodies` with `concurrency` in flight, on a node that has caught up. */
+async function measure(url: string, bodies: readonly string[], concurrency: number): Promise<OrderLoadResult> {
+  // The measured orders start on a node with no hashing left over from what came before.
+  await hashingCaughtUp(url)
+  const [nodeBefore, loadBefore] = [await nodeCpuSeconds(url), process.cpuUsage()]
+  const r = await send(url, bodies, concurrency)
   const load = process.cpuUsage(loadBefore)
-  const nodeCpu = (await nodeCpuSeconds(settings.url)) - nodeBefore
+  const hashingBacklogBatches = await hashingBacklog(url)
+  const drainSeconds = await hashingCaughtUp(url)
+  const nodeCpu = (await nodeCpuSeconds(url)) - nodeBefore
   const sorted = r.latencies.sort((a, b) => a - b)
   return {
-    requests: measured.length,
+    concurrency,
+    requests: bodies.length,
     accepted: r.accepted,
     refused: r.refused,
     seconds: r.seconds,
@@ -136,7 +179,23 @@ export async function runOrderLoad(settings: OrderLoadSettings): Promise<OrderLo
     p99Ms: percentile(sorted, 0.99),
     nodeCpuSeconds: nodeCpu,
     loadCpuSeconds: (load.user + load.system) / 1e6,
+    hashingBacklogBatches,
+    drainSeconds,
   }
+}
+
+/** A warm-up, then one measured run per entry of `concurrencies`, each with orders of its own. */
+export async function runOrderLoad(settings: OrderLoadSettings): Promise<OrderLoadResult[]> {
+  const rounds = (orders: number) => Math.ceil(orders / settings.accounts.length)
+  await send(settings.url, signedBodies(settings, settings.warmUp, 1), settings.concurrencies[0] ?? 1)
+  const results: OrderLoadResult[] = []
+  let firstOrderId = 1 + rounds(settings.warmUp)
+  for (const concurrency of settings.concurrencies) {
+    const bodies = signedBodies(settings, settings.orders, firstOrderId)
+    firstOrderId += rounds(settings.orders)
+    results.push(await measure(settings.url, bodies, concurrency))
+  }
+  return results
 }
 
 if (process.env.ORDER_LOAD) {

@@ -12,8 +12,18 @@
  * other machines in a deployment and is measured by `prover.*`. Rate limits are off.
  *
  * The load generator (bench/orderLoad.ts) is a separate process on loopback: it signs all
- * orders first, then sends them with CONCURRENCY requests in flight. The figure is accepted
- * orders over wall time; refusals are printed to stderr and would show there.
+ * orders first, sends a warm-up, then one measured run per entry of CONCURRENCIES, each
+ * starting once the node's state hashing has caught up. Per run:
+ * - `signed_orders_per_s`: accepted orders over the run's wall time (refusals are printed to
+ *   stderr and would show there);
+ * - `ack_p99_ms`: the 99th percentile of send-to-answer;
+ * - `node_cpu_us_per_order`: the node's CPU, all threads, from the first order until its
+ *   state hasher caught up with the last, per order (other work on the machine moves it far
+ *   less than the rate);
+ * - `hashing_backlog_batches`: batches cut and not yet hashed at the last answer (the state's
+ *   trees are hashed off the acknowledgement path, so a burst may outrun them);
+ * - `sustained_orders_per_s`: accepted orders over the wall time until the hashing caught up:
+ *   the rate the node keeps up with, hashing included.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -41,10 +51,21 @@ const ORDERS = 12_000
 /**
  * Orders sent before the measured ones. With 2,000 the first ~2 s of the measured run went at
  * about half the rate of the rest (p50 28 ms against 14 ms in 100 ms buckets, 2026-11-26: JIT,
- * the verifier's key tables, heap growth); from 6,000 on the rate is flat across the run.
+ * the verifier's key tables, heap growth); from 6,000 on the rate is flat across the run, but
+ * with 6,000 the first measured run was still the slowest of several in 6 of 6 tries
+ * (2026-11-27: p99 14.9 to 21.3 ms against 13.4 to 18.3 ms for the runs after it).
  */
-const WARM_UP = 6_000
-const CONCURRENCY = 32
+const WARM_UP = 12_000
+/**
+ * Requests in flight in the measured runs. The figures without a suffix are from the first:
+ * 16 in flight already reach the node's full rate here (2026-11-27, in one node: 2,484 and
+ * 2,317/s at 16 against 2,548 and 2,474/s at 32; 1,962 and 2,252/s at 16 against 2,016 and
+ * 2,086/s at 24 in others: the same within this machine's noise), so more in flight add only
+ * queueing: the mean latency is the number in flight over the rate (Little's law), p99 13.5
+ * and 14.8 ms at 16 against 24.7 and 40.8 ms at 32 in that node. The run at 32 is kept to show
+ * it (its figures end in `.32_in_flight`).
+ */
+const CONCURRENCIES = [16, 32] as const
 /** A Redis database no proof worker listens on. */
 const REDIS_DB = 14
 
@@ -57,17 +78,35 @@ async function accountsCredited(url: string, count: number): Promise<void> {
   throw new BenchError(`the node never credited account ${count}`)
 }
 
-async function runLoad(settings: OrderLoadSettings): Promise<OrderLoadResult> {
+async function runLoad(settings: OrderLoadSettings): Promise<OrderLoadResult[]> {
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join('bench', 'orderLoad.ts')], {
     cwd: ROOT,
     env: { ...process.env, ORDER_LOAD: JSON.stringify(settings) },
     maxBuffer: 1 << 20,
   })
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as OrderLoadResult
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as OrderLoadResult[]
 }
 
+/** One measured run's figures; `suffix` names the run (empty for the headline run). */
+function figuresOf(r: OrderLoadResult, suffix: string): Figure[] {
+  progress(`${r.concurrency} in flight: accepted ${r.accepted} of ${r.requests} in ${r.seconds.toFixed(2)} s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; refused ${JSON.stringify(r.refused)}`)
+  progress(`  hashing: ${r.hashingBacklogBatches} batches behind at the last answer, caught up ${r.drainSeconds.toFixed(2)} s later`)
+  progress(`  CPU until caught up: node ${r.nodeCpuSeconds.toFixed(2)} s (${round((r.nodeCpuSeconds / (r.seconds + r.drainSeconds)) * 100, 0)} % of a core), load generator ${r.loadCpuSeconds.toFixed(2)} s`)
+  if (r.accepted < r.requests * 0.9) throw new BenchError(`only ${r.accepted} of ${r.requests} orders were accepted: ${JSON.stringify(r.refused)}`)
+  return [
+    { name: `sequencer.signed_orders_per_s${suffix}`, value: round(r.accepted / r.seconds, 0), unit: 'orders/s' },
+    { name: `sequencer.ack_p99_ms${suffix}`, value: round(r.p99Ms, 2), unit: 'ms' },
+    { name: `sequencer.node_cpu_us_per_order${suffix}`, value: round((r.nodeCpuSeconds / r.requests) * 1e6, 0), unit: 'us' },
+    { name: `sequencer.sustained_orders_per_s${suffix}`, value: round(r.accepted / (r.seconds + r.drainSeconds), 0), unit: 'orders/s' },
+    { name: `sequencer.hashing_backlog_batches${suffix}`, value: r.hashingBacklogBatches, unit: 'batches' },
+  ]
+}
+
+const FIGURES = ['signed_orders_per_s', 'ack_p99_ms', 'node_cpu_us_per_order', 'sustained_orders_per_s', 'hashing_backlog_batches']
+const SUFFIXES = CONCURRENCIES.map((c, i) => (i === 0 ? '' : `.${c}_in_flight`))
+
 export const signedOrders: Benchmark = {
-  figures: ['sequencer.signed_orders_per_s', 'sequencer.ack_p99_ms', 'sequencer.node_cpu_us_per_order'],
+  figures: SUFFIXES.flatMap((suffix) => FIGURES.map((f) => `sequencer.${f}${suffix}`)),
   async run(): Promise<readonly Figure[]> {
     const anvil = await startAnvil()
     const dataDir = mkdtempSync(join(tmpdir(), 'bench-orders-'))
@@ -100,16 +139,9 @@ export const signedOrders: Benchmark = {
       )
       const url = await node.ready
       await accountsCredited(url, ACCOUNTS)
-      progress(`sending ${WARM_UP} + ${ORDERS} signed orders, ${CONCURRENCY} in flight`)
-      const r = await runLoad({ url, seriesId: seriesId.toString(), accounts, orders: ORDERS, concurrency: CONCURRENCY, warmUp: WARM_UP })
-      progress(`accepted ${r.accepted} of ${r.requests} in ${r.seconds.toFixed(2)} s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; refused ${JSON.stringify(r.refused)}`)
-      progress(`CPU: node ${r.nodeCpuSeconds.toFixed(2)} s (${round((r.nodeCpuSeconds / r.seconds) * 100, 0)} % of a core), load generator ${r.loadCpuSeconds.toFixed(2)} s`)
-      if (r.accepted < r.requests * 0.9) throw new BenchError(`only ${r.accepted} of ${r.requests} orders were accepted: ${JSON.stringify(r.refused)}`)
-      return [
-        { name: 'sequencer.signed_orders_per_s', value: round(r.accepted / r.seconds, 0), unit: 'orders/s' },
-        { name: 'sequencer.ack_p99_ms', value: round(r.p99Ms, 2), unit: 'ms' },
-        { name: 'sequencer.node_cpu_us_per_order', value: round((r.nodeCpuSeconds / r.requests) * 1e6, 0), unit: 'us' },
-      ]
+      progress(`sending ${WARM_UP} signed orders, then ${ORDERS} with ${CONCURRENCIES.join(', then ')} in flight`)
+      const runs = await runLoad({ url, seriesId: seriesId.toString(), accounts, orders: ORDERS, concurrencies: CONCURRENCIES, warmUp: WARM_UP })
+      return runs.flatMap((r, i) => figuresOf(r, SUFFIXES[i]!))
     } finally {
       await node?.kill()
       compiled.remove()
