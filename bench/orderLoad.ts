@@ -3,8 +3,8 @@
  * it does not share the node's event loop): `node --import tsx bench/orderLoad.ts` with its
  * settings as JSON in the environment variable ORDER_LOAD. It signs every order first (the
  * SDK's signer; signing is not measured), then sends them over HTTP/1.1 keep-alive (one raw
- * connection per request in flight, ./httpConnection.ts): a warm-up, then one measured run per
- * requested concurrency. It prints one JSON line, an array with one entry per measured run:
+ * connection per request in flight, ./httpConnection.ts): a warm-up, then the measured runs
+ * (`LoadRun`: closed or open loop). It prints one JSON line, an array with one entry per measured run:
  * requests, accepted, refusals by code, wall seconds, the latency percentiles of accepted
  * requests, the node's CPU, and how far the node's state hashing lagged at the end.
  *
@@ -28,15 +28,23 @@ export type OrderLoadSettings = {
   readonly accounts: readonly number[]
   /** Orders of each measured run. */
   readonly orders: number
-  /** One measured run per entry, in order: the requests it keeps in flight. */
-  readonly concurrencies: readonly number[]
+  /** One measured run per entry, in order. */
+  readonly runs: readonly LoadRun[]
   /** Orders sent before the measured ones (JIT, connection set-up), not counted. */
   readonly warmUp: number
 }
 
+/**
+ * How one measured run sends: closed loop (`concurrency` requests in flight, the next sent as
+ * soon as an answer comes) or, with `ratePerS`, open loop: order i is due at i / ratePerS
+ * seconds and sent then on a free one of `concurrency` connections, its latency counted from
+ * when it was due, so that a node falling behind shows as latency instead of slowing the
+ * sender down (as wrk2 measures).
+ */
+export type LoadRun = { readonly concurrency: number; readonly ratePerS?: number }
+
 /** What one measured run found. */
-export type OrderLoadResult = {
-  readonly concurrency: number
+export type OrderLoadResult = LoadRun & {
   readonly requests: number
   readonly accepted: number
   readonly refused: Readonly<Record<string, number>>
@@ -89,19 +97,23 @@ export function signedBodies(settings: OrderLoadSettings, count: number, firstOr
  * node what the figure is about. An accepted answer's body is not parsed; a refusal's is, for
  * its code.
  */
-async function send(url: string, bodies: readonly string[], concurrency: number): Promise<{ accepted: number; refused: Record<string, number>; latencies: number[]; seconds: number }> {
+async function send(url: string, bodies: readonly string[], run: LoadRun): Promise<{ accepted: number; refused: Record<string, number>; latencies: number[]; seconds: number }> {
   const refused: Record<string, number> = {}
   const latencies: number[] = []
   const target = new URL(url)
   const requests = bodies.map((body) => postRequestBytes(target.host, '/v1/orders', body))
-  const connections = Array.from({ length: concurrency }, () => new HttpConnection(target.hostname, Number(target.port)))
+  const connections = Array.from({ length: run.concurrency }, () => new HttpConnection(target.hostname, Number(target.port)))
   let accepted = 0
   let next = 0
   const started = performance.now()
+  const due = (i: number) => (run.ratePerS ? started + (i * 1000) / run.ratePerS : performance.now())
   const worker = async (connection: HttpConnection) => {
     while (next < requests.length) {
-      const request = requests[next++]!
-      const t = performance.now()
+      const i = next++
+      const request = requests[i]!
+      const t = due(i)
+      const early = t - performance.now()
+      if (early > 0) await new Promise((r) => setTimeout(r, early))
       const { status, body } = await connection.send(request)
       if (status >= 200 && status < 300) {
         accepted++
@@ -158,19 +170,19 @@ async function hashingCaughtUp(url: string): Promise<number> {
   return (performance.now() - started) / 1000
 }
 
-/** One measured run of pre-signed `bodies` with `concurrency` in flight, on a node that has caught up. */
-async function measure(url: string, bodies: readonly string[], concurrency: number): Promise<OrderLoadResult> {
+/** One measured run of pre-signed `bodies`, on a node that has caught up. */
+async function measure(url: string, bodies: readonly string[], run: LoadRun): Promise<OrderLoadResult> {
   // The measured orders start on a node with no hashing left over from what came before.
   await hashingCaughtUp(url)
   const [nodeBefore, loadBefore] = [await nodeCpuSeconds(url), process.cpuUsage()]
-  const r = await send(url, bodies, concurrency)
+  const r = await send(url, bodies, run)
   const load = process.cpuUsage(loadBefore)
   const hashingBacklogBatches = await hashingBacklog(url)
   const drainSeconds = await hashingCaughtUp(url)
   const nodeCpu = (await nodeCpuSeconds(url)) - nodeBefore
   const sorted = r.latencies.sort((a, b) => a - b)
   return {
-    concurrency,
+    ...run,
     requests: bodies.length,
     accepted: r.accepted,
     refused: r.refused,
@@ -184,16 +196,16 @@ async function measure(url: string, bodies: readonly string[], concurrency: numb
   }
 }
 
-/** A warm-up, then one measured run per entry of `concurrencies`, each with orders of its own. */
+/** A warm-up, then one measured run per entry of `runs`, each with orders of its own. */
 export async function runOrderLoad(settings: OrderLoadSettings): Promise<OrderLoadResult[]> {
   const rounds = (orders: number) => Math.ceil(orders / settings.accounts.length)
-  await send(settings.url, signedBodies(settings, settings.warmUp, 1), settings.concurrencies[0] ?? 1)
+  await send(settings.url, signedBodies(settings, settings.warmUp, 1), { concurrency: settings.runs[0]?.concurrency ?? 1 })
   const results: OrderLoadResult[] = []
   let firstOrderId = 1 + rounds(settings.warmUp)
-  for (const concurrency of settings.concurrencies) {
+  for (const run of settings.runs) {
     const bodies = signedBodies(settings, settings.orders, firstOrderId)
     firstOrderId += rounds(settings.orders)
-    results.push(await measure(settings.url, bodies, concurrency))
+    results.push(await measure(settings.url, bodies, run))
   }
   return results
 }
