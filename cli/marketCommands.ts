@@ -130,11 +130,10 @@ export function registerMarketCommands(program: Command, io: TraderIo, setExitCo
   program
     .command('batches')
     .description('batches, newest first: status (proving, submitting, verified, failed), transactions, proving time, L1 transaction and gas')
-    .option('--limit <n>', 'show the newest n only', (v) => Number(parseIndex(v, '--limit', 1n)))
+    .option('--limit <n>', 'show the newest n (1 to 1000; default 100)', (v) => Number(parseIndex(v, '--limit', 1n)))
     .action(
       action(async (ctx, options: { limit?: number }) => {
-        const all = (await ctx.session.client.getBatches()).batches as readonly BatchRow[]
-        const shown = options.limit !== undefined ? all.slice(0, options.limit) : all
+        const shown: readonly BatchRow[] = (await ctx.session.client.getBatches({ limit: Math.min(options.limit ?? 100, 1000) })).batches
         await ctx.result(() => renderBatches(shown), { batches: shown })
       }),
     )

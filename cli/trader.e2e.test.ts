@@ -119,6 +119,9 @@ describe('a trader on the embedded node, through the CLI', () => {
       ]),
     )
     expect((await json<{ series: { name: string }[] }>('series')).series.map((s) => s.name)).toEqual([seriesName])
+    // No batch yet: the deposit's slot waits for a second slot (the batch timeout is an hour here).
+    expect(await json('batches', '--limit', '5')).toEqual({ batches: [] })
+    expect((await cli('batches')).out.trim()).toBe('no batches yet')
 
     // An immediate-or-cancel order that crosses nothing rests nothing (and uses no batch slot).
     const ioc = await json<{ orderId: string; status: string; resting: string }>('order', 'place', 'sell', seriesName, '--size', '1', '--price', '230', '--type', 'ioc')

@@ -42,12 +42,16 @@ describe('SequencerClient', () => {
     await client.getAccount(12n)
     await client.getAccountByL1Address('0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
     await client.getBatches()
+    await client.getBatches({ limit: 20, cursor: '40' })
+    await client.getBatch(7)
     await client.getSeries()
     expect(await client.health()).toEqual({ status: 'ok' })
     expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
       'GET http://seq.test/v1/accounts/12',
       'GET http://seq.test/v1/accounts?l1Address=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
       'GET http://seq.test/v1/batches',
+      'GET http://seq.test/v1/batches?limit=20&cursor=40',
+      'GET http://seq.test/v1/batches/7',
       'GET http://seq.test/v1/series',
       'GET http://seq.test/v1/health',
     ])

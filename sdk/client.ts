@@ -112,8 +112,23 @@ export type AccountResponse = {
 } & Readonly<Record<string, unknown>>
 /** Response of POST /v1/withdrawals. */
 export type WithdrawalResponse = { readonly status: string } & Readonly<Record<string, unknown>>
-/** Response of GET /v1/batches. */
-export type BatchesResponse = { readonly batches: readonly Readonly<Record<string, unknown>>[] } & Readonly<Record<string, unknown>>
+/** One batch (GET /v1/batches/:number, and each entry of GET /v1/batches). */
+export type BatchResponse = {
+  readonly number: number
+  readonly status: 'proving' | 'submitting' | 'verified' | 'failed'
+  readonly oldRoot: string
+  readonly newRoot: string
+  readonly txCounts: Readonly<Record<string, number>>
+  readonly createdAt: string
+  readonly provingMs?: number
+  readonly l1TxHash?: string
+  readonly gasUsed?: string
+  readonly error?: string
+}
+/** Response of GET /v1/batches: newest first; `next` is the cursor of the older page. */
+export type BatchesResponse = { readonly batches: readonly BatchResponse[]; readonly next?: string }
+/** Query of `getBatches`. */
+export type BatchesQuery = { readonly limit?: number; readonly cursor?: string }
 /** Response of GET /v1/series. */
 export type SeriesListResponse = {
   readonly series: readonly { readonly id: string; readonly underlying: string; readonly expiry: string; readonly strike: string; readonly isCall: boolean }[]
@@ -239,12 +254,29 @@ export class SequencerClient {
   }
 
   /**
-   * Lists batches (GET /v1/batches).
+   * Batches, newest first, a page at a time (GET /v1/batches; 100 a page unless `limit`, at
+   * most 1,000): pass the previous page's `next` as `cursor`. The node lists every batch not
+   * yet on L1 and the newest verified ones.
    *
-   * @example const { batches } = await client.getBatches()
+   * @example
+   * const { batches } = await client.getBatches({ limit: 10 })
    */
-  getBatches(): Promise<BatchesResponse> {
-    return this.request('GET', '/v1/batches')
+  getBatches(query: BatchesQuery = {}): Promise<BatchesResponse> {
+    const params = new URLSearchParams()
+    if (query.limit !== undefined) params.set('limit', String(query.limit))
+    if (query.cursor !== undefined) params.set('cursor', query.cursor)
+    const q = params.toString()
+    return this.request('GET', `/v1/batches${q ? `?${q}` : ''}`)
+  }
+
+  /**
+   * One batch (GET /v1/batches/:number); `ApiError` 404 `UNKNOWN_BATCH` when the node holds
+   * none of that number (not cut yet, or verified long ago: read it from L1).
+   *
+   * @example const batch = await client.getBatch(7)
+   */
+  getBatch(number: number): Promise<BatchResponse> {
+    return this.request('GET', `/v1/batches/${number}`)
   }
 
   /**

@@ -10,8 +10,8 @@
 import type { Address, PublicClient } from 'viem'
 import { rollupAbi } from '../l1/abi.js'
 import type { Point } from '../state/types.js'
-import type { AccountResponse, BatchesResponse, SequencerClient } from './client.js'
-import { SdkValidationError } from './errors.js'
+import type { AccountResponse, BatchResponse, SequencerClient } from './client.js'
+import { ApiError, SdkValidationError } from './errors.js'
 import { AccountKeyMismatchError, callL1, WaitTimeoutError } from './l1Errors.js'
 
 /** Options of the waits: how long, how often, and a progress callback. */
@@ -97,12 +97,6 @@ export type WaitForWithdrawalCreditParameters = WaitOptions<CreditWaitProgress> 
   readonly sequencer?: { readonly client: SequencerClient; readonly afterBatch: number }
 }
 
-type BatchRow = { readonly number: number; readonly status: string }
-
-function batchRows(r: BatchesResponse): BatchRow[] {
-  return r.batches.flatMap((b) => (typeof b.number === 'number' && typeof b.status === 'string' ? [{ number: b.number, status: b.status }] : []))
-}
-
 /**
  * The newest batch number the sequencer lists (-1 when none): pass it as
  * `sequencer.afterBatch` to `waitForWithdrawalCredit` before sending a withdrawal.
@@ -110,7 +104,17 @@ function batchRows(r: BatchesResponse): BatchRow[] {
  * @example const afterBatch = await newestBatch(client)
  */
 export async function newestBatch(sequencer: SequencerClient): Promise<number> {
-  return Math.max(-1, ...batchRows(await sequencer.getBatches()).map((b) => b.number))
+  return (await sequencer.getBatches({ limit: 1 })).batches[0]?.number ?? -1
+}
+
+/** The first batch cut after `after`, if the sequencer has cut it. */
+async function batchAfter(sequencer: SequencerClient, after: number): Promise<BatchResponse | undefined> {
+  try {
+    return await sequencer.getBatch(after + 1)
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'UNKNOWN_BATCH') return undefined
+    throw error
+  }
 }
 
 /**
@@ -139,10 +143,7 @@ export async function waitForWithdrawalCredit(client: PublicClient, p: WaitForWi
     }
     if (p.sequencer) {
       // Display only: the credit event above is what counts.
-      const after = p.sequencer.afterBatch
-      const next = batchRows(await p.sequencer.client.getBatches())
-        .filter((b) => b.number > after)
-        .sort((a, b) => a.number - b.number)[0]
+      const next = await batchAfter(p.sequencer.client, p.sequencer.afterBatch)
       stage = next ? { stage: next.status === 'submitting' || next.status === 'verified' ? 'submitting' : 'proving', batch: next.number } : { stage: 'batching' }
     }
     p.onProgress?.(stage)

@@ -29,7 +29,7 @@ function next<K extends keyof StreamEvents>(stream: SequencerStream, event: K, m
   })
 }
 
-const batch = (number: number): BatchRecord => ({ number, status: 'proving', trace: {} as BatchRecord['trace'], txCounts: { deposit: 0, trade: 1, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 3 }, createdAt: new Date(0).toISOString() })
+const batch = (number: number): BatchRecord => ({ number, status: 'proving', oldRoot: 0n, newRoot: 0n, txCounts: { deposit: 0, trade: 1, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 3 }, createdAt: new Date(0).toISOString() })
 
 describe('SequencerStream', () => {
   it('derives the WebSocket URL', () => {

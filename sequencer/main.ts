@@ -13,6 +13,8 @@
  *   ANVIL_PORT       port of the embedded anvil (8545)
  *   PROVER           in-process (default) or bullmq (workers: npx tsx prover/worker.ts)
  *   REDIS_URL        Redis of the bullmq prover (redis://127.0.0.1:6379)
+ *   PROVING_CONCURRENCY batches proven at once, later ones waiting in order (1 in-process,
+ *                    8 with bullmq; give it at least the number of proof workers)
  *   BATCH_TIMEOUT_MS a partial batch is cut after this long (5000)
  *   POLL_INTERVAL_MS how often L1 (queue entries, series) and the oracle are polled (1000)
  *   RATE_LIMIT_IP    requests per second and burst per client IP, `500,1000`; `off` disables
@@ -59,6 +61,12 @@ function workerCount(name: string): number {
   return n
 }
 
+function provingConcurrency(): number {
+  const n = Number(env.PROVING_CONCURRENCY)
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`PROVING_CONCURRENCY: cannot read "${env.PROVING_CONCURRENCY}" (want a whole number of batches, 1 to 1024)`)
+  return n
+}
+
 /** `TRUST_PROXY=2` (proxy hops) or `TRUST_PROXY=10.0.0.1,10.1.0.0/16` (proxy addresses or CIDRs). */
 function trustProxy(): TrustProxy | undefined {
   const spec = env.TRUST_PROXY
@@ -78,6 +86,7 @@ function common(): Partial<NodeConfig> {
     batchTimeoutMs: Number(env.BATCH_TIMEOUT_MS ?? 5000),
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 1000),
     ...(env.VERIFY_WORKERS !== undefined ? { verifyWorkers: workerCount('VERIFY_WORKERS') } : {}),
+    ...(env.PROVING_CONCURRENCY !== undefined ? { provingConcurrency: provingConcurrency() } : {}),
     rateLimits: { perIp: bucket('RATE_LIMIT_IP', DEFAULT_RATE_LIMITS.perIp), perAccount: bucket('RATE_LIMIT_ACCOUNT', DEFAULT_RATE_LIMITS.perAccount) },
     prover,
     ...(env.ADMIN_TOKEN ? { adminToken: env.ADMIN_TOKEN } : {}),

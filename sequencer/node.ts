@@ -43,6 +43,8 @@ import { ROOT } from '../prover/paths.js'
  */
 const VERIFIER_WORKER_URL = pathToFileURL(join(ROOT, 'crypto', 'eddsa', 'poolWorker.mjs'))
 const STATE_HASHER_WORKER_URL = pathToFileURL(join(ROOT, 'sequencer', 'stateHasherWorker.mjs'))
+/** Proof jobs a node keeps on its BullMQ queue at once by default (`NodeConfig.provingConcurrency`). */
+export const DEFAULT_BULLMQ_PROVING_CONCURRENCY = 8
 
 function defaultVerifyWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1))
@@ -65,6 +67,12 @@ export type NodeConfig = {
   readonly pollIntervalMs?: number
   readonly market: MarketInputsConfig
   readonly prover?: { readonly kind: 'in-process' } | { readonly kind: 'bullmq'; readonly redisUrl: string }
+  /**
+   * Batches proven at once while earlier ones wait for their turn on L1 (`BatchPipeline`).
+   * Default: 1 with the in-process prover (it would only share the same cores), 8 with bullmq
+   * (the queue holds that many jobs for its workers; more workers want more).
+   */
+  readonly provingConcurrency?: number
   /** Unix seconds; defaults to the wall clock. */
   readonly now?: () => bigint
   /** The operator's volatility surface (default: a mild skew around `market.volByUnderlying`). */
@@ -202,6 +210,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   const pipeline = new BatchPipeline(prover, submit, {
     firstNumber: verified,
+    provingConcurrency: config.provingConcurrency ?? (prover.kind === 'bullmq' ? DEFAULT_BULLMQ_PROVING_CONCURRENCY : 1),
     log,
     onChange: (record) => {
       metrics.observeBatch(record)

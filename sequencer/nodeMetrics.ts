@@ -82,7 +82,7 @@ export class NodeMetrics {
   })
   readonly batches = new Gauge({
     name: 'sequencer_batches',
-    help: 'Batches this node knows of, by status',
+    help: 'Batches cut since this node started, by their status now',
     labelNames: ['status'] as const,
     registers: [this.registry],
   })
@@ -126,7 +126,7 @@ export class NodeMetrics {
   }
 
   /** Levels read from the node at scrape time. */
-  refresh(node: { readonly engine: Engine; readonly market: Market; readonly batches: readonly BatchRecord[]; readonly halted: string | undefined; readonly hasherPendingBatches?: number }): void {
+  refresh(node: { readonly engine: Engine; readonly market: Market; readonly batches: (status: BatchStatus) => number; readonly halted: string | undefined; readonly hasherPendingBatches?: number }): void {
     this.hasherPendingBatches.set(node.hasherPendingBatches ?? 0)
     let open = 0
     for (const s of node.market.series()) {
@@ -136,9 +136,7 @@ export class NodeMetrics {
     this.openOrders.set(open)
     this.pendingSlots.set(node.engine.pendingSlots)
     this.halted.set(node.halted ? 1 : 0)
-    const counts = new Map<BatchStatus, number>(BATCH_STATUSES.map((s) => [s, 0]))
-    for (const r of node.batches) counts.set(r.status, (counts.get(r.status) ?? 0) + 1)
-    for (const [status, n] of counts) this.batches.set({ status }, n)
+    for (const status of BATCH_STATUSES) this.batches.set({ status }, node.batches(status))
   }
 
   /** The exposition text and its content type. */

@@ -198,7 +198,7 @@ describe('StreamHub: trades, orders, batches', () => {
     const a = client()
     a.send({ op: 'subscribe', channel: 'batches' })
     a.conn.take()
-    const record: BatchRecord = { number: 4, status: 'proving', trace: {} as BatchRecord['trace'], txCounts: { deposit: 0, trade: 2, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 2 }, createdAt: '2026-01-01T00:00:00.000Z' }
+    const record: BatchRecord = { number: 4, status: 'proving', oldRoot: 0n, newRoot: 0n, txCounts: { deposit: 0, trade: 2, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 2 }, createdAt: '2026-01-01T00:00:00.000Z' }
     hub.batchChanged(record)
     record.status = 'submitting'
     record.provingMs = 1234
@@ -218,7 +218,7 @@ describe('StreamHub: trades, orders, batches', () => {
   })
 
   it('counts messages nobody heard, so a late subscriber learns where the channel stands', () => {
-    hub.batchChanged({ number: 0, status: 'proving', trace: {} as BatchRecord['trace'], txCounts: { deposit: 1, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 3 }, createdAt: 'x' })
+    hub.batchChanged({ number: 0, status: 'proving', oldRoot: 0n, newRoot: 0n, txCounts: { deposit: 1, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 3 }, createdAt: 'x' })
     const a = client()
     a.send({ op: 'subscribe', channel: 'batches' })
     expect(a.conn.take()).toEqual([{ type: 'subscribed', channel: 'batches', seq: 1 }])
@@ -312,7 +312,7 @@ describe('StreamHub: bounds', () => {
     const slow = client()
     const fast = client()
     for (const c of [slow, fast]) c.send({ op: 'subscribe', channel: 'batches' })
-    const record: BatchRecord = { number: 0, status: 'proving', trace: {} as BatchRecord['trace'], txCounts: { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 4 }, createdAt: 'x' }
+    const record: BatchRecord = { number: 0, status: 'proving', oldRoot: 0n, newRoot: 0n, txCounts: { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 4 }, createdAt: 'x' }
     hub.batchChanged(record)
     slow.conn.bufferedAmount = 1_001
     hub.batchChanged(record)

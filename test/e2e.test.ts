@@ -17,6 +17,8 @@ import { AlreadyExitedError, NotOverdueError, exitAccount, freezeIfOverdue, rebu
 import { proveBatch } from '../prover/prove.js'
 import { terminateCurves } from '../prover/curves.js'
 import { SequencerClient, buildOrder, deriveL2Key, signCancel, signOrder, signWithdrawal, type L2Key } from '../sdk/index.js'
+import { newestBatch, waitForWithdrawalCredit, type CreditWaitProgress } from '../sdk/l1Waits.js'
+import { WaitTimeoutError } from '../sdk/l1Errors.js'
 import { applyBatch, CANCELLED_FILLED, FEE_ACCOUNT_INDEX, TEST_PARAMS, tradeFee, TxType } from '../state/index.js'
 import { startEmbedded, type EmbeddedNode } from '../sequencer/embedded.js'
 
@@ -107,6 +109,48 @@ describe('a signed option trade, proven and verified on L1', () => {
     expect(status.batchCount).toBe(3n)
     expect(status.queueProcessed).toBe(2n)
     expect(status.stateRoot).toBe(await embedded.node.stateRoot())
+  })
+
+  it('lists the batches newest first a page at a time, one by number, and refuses an unknown number', async () => {
+    const newest = await client.getBatches({ limit: 2 })
+    expect(newest.batches.map((b) => [b.number, b.status])).toEqual([[2, 'verified'], [1, 'verified']])
+    expect(newest.next).toBe('1')
+    const older = await client.getBatches({ cursor: newest.next! })
+    expect(older.batches.map((b) => b.number)).toEqual([0])
+    expect(older.next).toBeUndefined()
+    const second = await client.getBatch(1)
+    expect(second).toMatchObject({ number: 1, status: 'verified', txCounts: { trade: 1, withdraw: 1 } })
+    expect(second.l1TxHash).toMatch(/^0x[0-9a-f]{64}$/)
+    expect(second.oldRoot).toBe((await client.getBatch(0)).newRoot)
+    expect((await client.getBatch(2)).newRoot).toBe((await readRollupStatus(embedded.node.l1.publicClient, embedded.deployment.rollup)).stateRoot.toString())
+    await expect(client.getBatch(3)).rejects.toMatchObject({ status: 404, code: 'UNKNOWN_BATCH' })
+    for (const query of ['limit=0', 'limit=1001', 'cursor=-1', 'cursor=x', 'page=2']) {
+      const res = await fetch(`${embedded.node.url}/v1/batches?${query}`)
+      expect([query, res.status, ((await res.json()) as { code: string }).code]).toEqual([query, 400, 'MALFORMED_REQUEST'])
+    }
+    expect((await fetch(`${embedded.node.url}/v1/batches/first`)).status).toBe(400)
+    expect(await client.health()).toMatchObject({ batches: 3, verifiedBatches: 3 })
+  })
+
+  it("reports a withdrawal's stage from the first batch after the one it was sent after", async () => {
+    expect(await newestBatch(client)).toBe(2)
+    const stagesAfter = async (afterBatch: number) => {
+      const stages: CreditWaitProgress[] = []
+      const wait = waitForWithdrawalCredit(alice.l1.publicClient, {
+        rollup: embedded.deployment.rollup,
+        recipient: alice.address,
+        amount: 1n, // never credited: the wait times out after reporting stages
+        fromBlock: 0n,
+        timeoutMs: 200,
+        pollMs: 100,
+        sequencer: { client, afterBatch },
+        onProgress: (p) => stages.push(p),
+      })
+      await expect(wait).rejects.toThrow(WaitTimeoutError)
+      return stages
+    }
+    expect(await stagesAfter(1)).toContainEqual({ stage: 'submitting', batch: 2 })
+    expect(new Set((await stagesAfter(2)).map((s) => s.stage))).toEqual(new Set(['batching']))
   })
 
   it('pays the withdrawal on L1', async () => {

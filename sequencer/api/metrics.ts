@@ -47,7 +47,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance, ctx: ApiContext) =>
 export async function metricsRoute(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const { metrics } = ctx
   app.get('/metrics', { schema: { tags: ['status'], summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
-    metrics.refresh({ engine: ctx.engine, market: ctx.market, batches: ctx.pipeline.records, halted: ctx.pipeline.halted, hasherPendingBatches: ctx.hasherPendingBatches?.() ?? 0 })
+    metrics.refresh({ engine: ctx.engine, market: ctx.market, batches: (status) => ctx.pipeline.count(status), halted: ctx.pipeline.halted, hasherPendingBatches: ctx.hasherPendingBatches?.() ?? 0 })
     const { contentType, text } = await metrics.scrape()
     return reply.type(contentType).send(text)
   })

@@ -287,27 +287,46 @@ export const withdrawalResponse = {
   properties: { status: { type: 'string' }, accountIndex: uint, amount: uint, nonce: uint },
 } as const
 
+const batchView = {
+  type: 'object',
+  required: ['number', 'status', 'oldRoot', 'newRoot', 'txCounts', 'createdAt'],
+  properties: {
+    number: { type: 'integer' },
+    status: { type: 'string', enum: ['proving', 'submitting', 'verified', 'failed'] },
+    oldRoot: uint,
+    newRoot: uint,
+    txCounts: { type: 'object', additionalProperties: { type: 'integer' } },
+    provingMs: { type: 'integer' },
+    l1TxHash: { type: 'string' },
+    gasUsed: uint,
+    error: { type: 'string' },
+    createdAt: { type: 'string' },
+  },
+} as const
+
+export const batchesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000 (default 100)' },
+    cursor: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$', description: 'the `next` of the previous page: batches numbered below it' },
+  },
+} as const
+
+export const batchParams = {
+  type: 'object',
+  required: ['number'],
+  properties: { number: { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$' } },
+} as const
+
+export const batchResponse = batchView
+
 export const batchesResponse = {
   type: 'object',
+  required: ['batches'],
   properties: {
-    batches: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          number: { type: 'integer' },
-          status: { type: 'string' },
-          oldRoot: uint,
-          newRoot: uint,
-          txCounts: { type: 'object', additionalProperties: { type: 'integer' } },
-          provingMs: { type: 'integer' },
-          l1TxHash: { type: 'string' },
-          gasUsed: uint,
-          error: { type: 'string' },
-          createdAt: { type: 'string' },
-        },
-      },
-    },
+    batches: { type: 'array', items: batchView },
+    next: { type: 'string', description: 'cursor of the next (older) page; absent on the last' },
   },
 } as const
 

@@ -129,7 +129,7 @@ describe('GET /v1/stream', () => {
     const c = await connect()
     c.send({ op: 'subscribe', channel: 'batches' })
     const { seq } = await c.next()
-    const record: BatchRecord = { number: 0, status: 'proving', trace: {} as BatchRecord['trace'], txCounts: { deposit: 2, trade: 1, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 1 }, createdAt: new Date(0).toISOString() }
+    const record: BatchRecord = { number: 0, status: 'proving', oldRoot: 0n, newRoot: 0n, txCounts: { deposit: 2, trade: 1, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 1 }, createdAt: new Date(0).toISOString() }
     server.hub.batchChanged(record)
     Object.assign(record, { status: 'submitting', provingMs: 900 })
     server.hub.batchChanged(record)
@@ -173,7 +173,7 @@ describe('GET /v1/stream', () => {
     const sessions = server.hub.stats.sessions
     // The client stops reading: the kernel's buffers fill, then the server's backlog grows.
     ;(slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause()
-    const record: BatchRecord = { number: 1, status: 'failed', trace: {} as BatchRecord['trace'], txCounts: { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 4 }, createdAt: new Date(0).toISOString(), error: 'e'.repeat(16_000) }
+    const record: BatchRecord = { number: 1, status: 'failed', oldRoot: 0n, newRoot: 0n, txCounts: { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 4 }, createdAt: new Date(0).toISOString(), error: 'e'.repeat(16_000) }
     let sent = 0
     while (server.hub.stats.sessions === sessions && sent < 5_000) {
       server.hub.batchChanged(record)
