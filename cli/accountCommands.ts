@@ -30,6 +30,16 @@ export type AccountView = AccountResponse & {
   }
 }
 
+/** The open orders block: absent from the view when the sequencer kept them private (not the caller's account). */
+function renderOpenOrders(orders: AccountView['openOrders'], series: readonly SeriesRow[]): string {
+  if (orders === undefined) return "open orders: private (shown to the holder of the account's key)"
+  if (orders.length === 0) return 'open orders: none'
+  return `open orders (price per contract)\n${renderTable(
+    [{ header: 'order id', align: 'right' }, { header: 'series' }, { header: 'side' }, { header: 'price', align: 'right' }, { header: 'remaining', align: 'right' }],
+    orders.map((o) => [o.orderId, seriesLabel(series, o.seriesId), o.side === 0 ? 'buy' : 'sell', formatApiUnits(o.limitPrice, PRICE), formatApiUnits(o.remaining, CONTRACTS)]),
+  )}`
+}
+
 /**
  * Human view of an account: balances and margin, then positions, open orders and net Greeks.
  * "Margin used" is the initial margin of the positions, "available" the free collateral
@@ -56,15 +66,7 @@ export function renderAccount(a: AccountView, series: readonly SeriesRow[]): str
           a.positions.map((p) => [seriesLabel(series, p.seriesId), formatApiUnits(p.size, CONTRACTS)]),
         )}`,
   )
-  const orders = a.openOrders ?? []
-  blocks.push(
-    orders.length === 0
-      ? 'open orders: none'
-      : `open orders (price per contract)\n${renderTable(
-          [{ header: 'order id', align: 'right' }, { header: 'series' }, { header: 'side' }, { header: 'price', align: 'right' }, { header: 'remaining', align: 'right' }],
-          orders.map((o) => [o.orderId, seriesLabel(series, o.seriesId), o.side === 0 ? 'buy' : 'sell', formatApiUnits(o.limitPrice, PRICE), formatApiUnits(o.remaining, CONTRACTS)]),
-        )}`,
-  )
+  blocks.push(renderOpenOrders(a.openOrders, series))
   const greeks = a.greeks?.byUnderlying ?? []
   if (greeks.length > 0)
     blocks.push(
@@ -133,9 +135,9 @@ export function registerAccountCommands(program: Command, io: TraderIo, setExitC
 
   program
     .command('account')
-    .description('your account: collateral, margin used and available, positions, open orders, net Greeks (another with --account or --address)')
+    .description("your account: collateral, margin used and available, positions, open orders, net Greeks (another with --account or --address, without its open orders unless it holds your key)")
     .option('--account <index>', 'an account index instead of your own (no key needed)', (v) => parseIndex(v, '--account'))
-    .option('--address <0x…>', "the account of another L1 address (no key needed)")
+    .option('--address <0x…>', 'the account of another L1 address (no key needed)')
     .action(
       action(async (ctx, options: { account?: bigint; address?: string }) => {
         if (options.account !== undefined && options.address !== undefined) throw new CliUsageError('give --account or --address, not both')

@@ -27,12 +27,33 @@ export class TraderSession {
   #l2Key: Promise<L2Key> | undefined
   #wallet: Promise<TraderWallet> | undefined
   #reader: PublicClient | undefined
+  readonly #holds = new Map<bigint, Promise<boolean>>()
 
   constructor(config: TraderConfig, env: Env, deps: SessionDeps = {}) {
     this.config = config
     this.#env = env
     this.#warn = deps.warn ?? (() => {})
-    this.client = new SequencerClient({ baseUrl: config.sequencerUrl, ...(deps.fetch ? { fetch: deps.fetch } : {}) })
+    this.client = new SequencerClient({
+      baseUrl: config.sequencerUrl,
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      // An account's orders are private: reads of them are signed with the trader's L2 key,
+      // for the accounts that hold it (another account's are read without, as anyone may).
+      readAuth: async (index) => ((await this.#holdsKey(index)) ? (await this.l2Key()).privateKey : undefined),
+    })
+  }
+
+  /** Whether account `index` holds this trader's L2 key (its public view, read once). */
+  #holdsKey(index: bigint): Promise<boolean> {
+    let known = this.#holds.get(index)
+    if (!known) {
+      known = (async () => {
+        if (!this.hasKey()) return false
+        const [view, key] = await Promise.all([this.client.request<AccountResponse>('GET', `/v1/accounts/${index}`), this.l2Key()])
+        return view.pubKey.x === key.publicKey.x.toString() && view.pubKey.y === key.publicKey.y.toString()
+      })().catch(() => false)
+      this.#holds.set(index, known)
+    }
+    return known
   }
 
   /** The sequencer's `GET /v1/health`, fetched once. */
@@ -121,11 +142,15 @@ export class TraderSession {
     return BigInt((await this.ownAccount()).index)
   }
 
-  /** The sequencer's view of the key's account (`GET /v1/accounts?l1Address=`), checked against the derived L2 key. */
+  /**
+   * The sequencer's view of the key's account, checked against the derived L2 key: found by
+   * the key's L1 address (`GET /v1/accounts?l1Address=`), then read by index with the
+   * account's read authorization, so that it includes the open orders.
+   */
   async ownAccount(): Promise<AccountResponse> {
     await this.checkedHealth()
     const [account, key] = await Promise.all([this.client.getAccountByL1Address(this.address()), this.l2Key()])
     if (account.pubKey.x !== key.publicKey.x.toString() || account.pubKey.y !== key.publicKey.y.toString()) throw new AccountKeyMismatchError(BigInt(account.index), this.address())
-    return account
+    return this.client.getAccount(BigInt(account.index))
   }
 }

@@ -276,6 +276,10 @@ describe('formatting', () => {
     expect(text).toContain('ETH-25DEC26-3000-C  -1.5')
     expect(text).toContain('7  ETH-25DEC26-3000-C  sell    210        0.5')
     expect(text).toContain('ETH         3000  -0.8123  -0.000123  -5.5   1.25  -0.5  -302.1')
+    // Another account's view comes without its orders (private): said so, not shown as none.
+    const { openOrders: _private, ...anothers } = view
+    expect(renderAccount(anothers, series)).toContain("open orders: private (shown to the holder of the account's key)")
+    expect(renderAccount({ ...view, openOrders: [] }, series)).toContain('open orders: none')
   })
 
   it('shows the escape hatch with deadlines, and stages of a withdrawal as fractions', () => {

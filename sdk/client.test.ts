@@ -6,6 +6,7 @@ import { deriveL2Key } from './keys.js'
 import { buildOrder, parseSignedOrder, parseSignedWithdrawal, signOrder, signWithdrawal } from './orders.js'
 import { orderOptions, parseOrderRequest } from './orderRequest.js'
 import { buildCancelAll, parseSignedCancelAll, signCancelAll } from './cancelAll.js'
+import { signedStreamAuthFromJSON, STREAM_AUTH_DEFAULT_LIFETIME_SECONDS, verifyStreamAuth } from './streamAuth.js'
 
 type Call = { url: string; method: string; body: string | undefined; headers: Record<string, string> }
 
@@ -81,6 +82,35 @@ describe('SequencerClient', () => {
     // Without options the body is the plain signed order, as before options existed.
     await client.placeOrder(signed)
     expect(parseSignedOrder(calls[6]!.body!)).toEqual(signed)
+  })
+
+  it("signs reads of an account's orders with its key, reusing the authorization while it lasts, and no other account's", async () => {
+    const { f, calls } = mockFetch(() => json(200, { orders: [] }))
+    const client = new SequencerClient({ baseUrl: 'http://seq.test', fetch: f, readAuth: { accountIndex: 1n, privateKey: key.privateKey } })
+    await client.getOrders(1n)
+    await client.getOrder(1, 7)
+    await client.getAccount(1n)
+    await client.getAccount(2n)
+    await client.getAccountByL1Address('0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
+    const sent = calls.map((c) => c.headers['x-read-auth'])
+    expect(sent.slice(3)).toEqual([undefined, undefined])
+    expect(new Set(sent.slice(0, 3)).size).toBe(1)
+    const auth = signedStreamAuthFromJSON(JSON.parse(sent[0]!))
+    expect(auth.accountIndex).toBe(1n)
+    expect(verifyStreamAuth(auth, key.publicKey)).toBe(true)
+    const now = BigInt(Math.floor(Date.now() / 1000))
+    expect(auth.validUntil - now).toBeGreaterThan(STREAM_AUTH_DEFAULT_LIFETIME_SECONDS - 5n)
+    expect(auth.validUntil - now).toBeLessThanOrEqual(STREAM_AUTH_DEFAULT_LIFETIME_SECONDS)
+
+    // A function gives the key per account (a CLI session derives it once it is needed).
+    const asked: bigint[] = []
+    const lazy = new SequencerClient({ baseUrl: 'http://seq.test', fetch: f, readAuth: async (index) => (asked.push(index), index === 3n ? key.privateKey : undefined) })
+    await lazy.getOrders(3n)
+    await lazy.getOrders(3n)
+    await lazy.getOrders(4n)
+    expect(asked).toEqual([3n, 4n])
+    expect(signedStreamAuthFromJSON(JSON.parse(calls[5]!.headers['x-read-auth']!)).accountIndex).toBe(3n)
+    expect(calls[7]!.headers['x-read-auth']).toBeUndefined()
   })
 
   it('throws ApiError with the server code and reason', async () => {

@@ -16,6 +16,10 @@ import { signedCancelToJSON, signedWithdrawalToJSON, type SignedCancel, type Sig
 import { DEFAULT_ORDER_OPTIONS, orderRequestToJSON, type OrderOptions, type OrderType, type SelfTradePrevention } from './orderRequest.js'
 import { signedCancelAllToJSON, type SignedCancelAll } from './cancelAll.js'
 import type { SignedOrder } from '../state/types.js'
+import { READ_AUTH_HEADER, signedStreamAuthToJSON, signStreamAuth } from './streamAuth.js'
+
+/** A read authorization is signed afresh once less than this is left of it (seconds). */
+const READ_AUTH_RENEW_SECONDS = 60n
 
 /** Options of `SequencerClient`. */
 export type SequencerClientOptions = {
@@ -27,6 +31,14 @@ export type SequencerClientOptions = {
   readonly headers?: Readonly<Record<string, string>>
   /** Per-request timeout in milliseconds (default 10 000). */
   readonly timeoutMs?: number
+  /**
+   * Keys for private reads (an account's orders: `getOrders`, `getOrder`, and the open orders
+   * in `getAccount`): the account and its L2 private key, or a function giving the key to
+   * sign with for an account (undefined: read without). Each such request then carries the
+   * account's signed read authorization (sdk/streamAuth.ts) in the `X-Read-Auth` header,
+   * signed afresh a minute before the last one expires.
+   */
+  readonly readAuth?: { readonly accountIndex: bigint; readonly privateKey: Uint8Array } | ((accountIndex: bigint) => Promise<Uint8Array | undefined>)
 }
 
 /** A fill of a placed order, as POST /v1/orders reports it. */
@@ -149,12 +161,30 @@ export class SequencerClient {
   readonly #fetch: typeof fetch
   readonly #headers: Readonly<Record<string, string>>
   readonly #timeoutMs: number
+  readonly #readKey: (accountIndex: bigint) => Promise<Uint8Array | undefined>
+  readonly #signedReads = new Map<bigint, { readonly validUntil: bigint; readonly header: string }>()
 
   constructor(options: SequencerClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
     this.#headers = options.headers ?? {}
     this.#timeoutMs = options.timeoutMs ?? 10_000
+    const auth = options.readAuth
+    this.#readKey = typeof auth === 'function' ? auth : async (index) => (auth?.accountIndex === index ? auth.privateKey : undefined)
+  }
+
+  /** The `X-Read-Auth` header for a private read of `accountIndex`, if this client has a key for it. */
+  async #readAuthHeaders(accountIndex: bigint): Promise<Record<string, string>> {
+    const now = BigInt(Math.floor(Date.now() / 1000))
+    let signed = this.#signedReads.get(accountIndex)
+    if (!signed || signed.validUntil - now < READ_AUTH_RENEW_SECONDS) {
+      const privateKey = await this.#readKey(accountIndex)
+      if (!privateKey) return {}
+      const auth = signStreamAuth({ accountIndex }, privateKey, now)
+      signed = { validUntil: auth.validUntil, header: JSON.stringify(signedStreamAuthToJSON(auth)) }
+      this.#signedReads.set(accountIndex, signed)
+    }
+    return { [READ_AUTH_HEADER]: signed.header }
   }
 
   /**
@@ -186,8 +216,8 @@ export class SequencerClient {
    *
    * @example const { status, filledSize } = await client.getOrder(1n, 7n)
    */
-  getOrder(accountIndex: bigint | number, orderId: bigint | number): Promise<OrderResponse> {
-    return this.request('GET', `/v1/accounts/${BigInt(accountIndex).toString()}/orders/${BigInt(orderId).toString()}`)
+  async getOrder(accountIndex: bigint | number, orderId: bigint | number): Promise<OrderResponse> {
+    return this.request('GET', `/v1/accounts/${BigInt(accountIndex).toString()}/orders/${BigInt(orderId).toString()}`, undefined, await this.#readAuthHeaders(BigInt(accountIndex)))
   }
 
   /**
@@ -198,13 +228,13 @@ export class SequencerClient {
    * let page = await client.getOrders(1n, { status: 'all', limit: 100 })
    * while (page.next) page = await client.getOrders(1n, { cursor: page.next })
    */
-  getOrders(accountIndex: bigint | number, query: OrdersQuery = {}): Promise<OrdersResponse> {
+  async getOrders(accountIndex: bigint | number, query: OrdersQuery = {}): Promise<OrdersResponse> {
     const params = new URLSearchParams()
     if (query.status) params.set('status', query.status)
     if (query.limit !== undefined) params.set('limit', String(query.limit))
     if (query.cursor !== undefined) params.set('cursor', query.cursor)
     const q = params.toString()
-    return this.request('GET', `/v1/accounts/${BigInt(accountIndex).toString()}/orders${q ? `?${q}` : ''}`)
+    return this.request('GET', `/v1/accounts/${BigInt(accountIndex).toString()}/orders${q ? `?${q}` : ''}`, undefined, await this.#readAuthHeaders(BigInt(accountIndex)))
   }
 
   /**
@@ -231,8 +261,8 @@ export class SequencerClient {
    *
    * @example const { collateral, nonce } = await client.getAccount(1n)
    */
-  getAccount(index: bigint | number): Promise<AccountResponse> {
-    return this.request('GET', `/v1/accounts/${BigInt(index).toString()}`)
+  async getAccount(index: bigint | number): Promise<AccountResponse> {
+    return this.request('GET', `/v1/accounts/${BigInt(index).toString()}`, undefined, await this.#readAuthHeaders(BigInt(index)))
   }
 
   /**
@@ -312,11 +342,12 @@ export class SequencerClient {
   /**
    * Any JSON request to the API, for routes this client does not wrap yet. Throws
    * `ApiError` for a non-2xx status, a network failure, a timeout or a non-JSON body.
+   * `extraHeaders` go with this request only.
    *
    * @example const r = await client.request<{ x: string }>('GET', '/v1/stats')
    */
-  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.#headers }
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, extraHeaders: Readonly<Record<string, string>> = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.#headers, ...extraHeaders }
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#timeoutMs) }
     if (body !== undefined) {
       headers['content-type'] = 'application/json'

@@ -1,6 +1,8 @@
 /**
- * Authentication of the private WebSocket channel (`orders`: one account's own order
- * updates). The subscription carries the account's L2 signature over
+ * Authentication of an account's private reads: the WebSocket channel `orders` (its own
+ * order updates) and the REST reads of its orders (the `X-Read-Auth` header,
+ * sequencer/api/readAuth.ts). The subscription, or the header, carries the account's L2
+ * signature over
  *
  *   streamAuth = H(STREAM_AUTH_TAG, accountIndex, validUntil)
  *
@@ -36,6 +38,12 @@ export const STREAM_AUTH_MAX_AHEAD_SECONDS = 600n
  * authorization stays expired, so a captured one is never replayable for longer.
  */
 export const STREAM_AUTH_SKEW_SECONDS = 60n
+
+/**
+ * The HTTP header that carries a signed authorization, as JSON, on the REST reads of an
+ * account's orders (the same authorization opens the stream's `orders` channel).
+ */
+export const READ_AUTH_HEADER = 'x-read-auth'
 
 /** What the SDK signs by default: 5 minutes ahead, so clocks 5 minutes slow or 6 fast pass. */
 export const STREAM_AUTH_DEFAULT_LIFETIME_SECONDS = 300n

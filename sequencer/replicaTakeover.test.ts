@@ -27,6 +27,8 @@ import { lockHolder } from './dataLock.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const keys = [testKey(1), testKey(2)]
+/** Account i holds keys[i - 1]; account 0 (the insurance fund) has no key. */
+const keyOf = (index: bigint) => keys[Number(index) - 1]?.privateKey
 const ACCOUNTS = [0n, 1n, 2n]
 
 let anvil: Anvil
@@ -108,7 +110,7 @@ const ready = async (url: string): Promise<Ready> => (await fetch(`${url}/v1/hea
 it('follows the primary read-only, then takes over after kill -9 with exactly the acknowledged state', { timeout: 120_000 }, async () => {
   const primary = spawnNode()
   const primaryUrl = await primary.ready
-  await until('deposits applied', 20_000, () => readNodeView(primaryUrl, seriesId, ACCOUNTS), (v) => v.queueProcessed === '2')
+  await until('deposits applied', 20_000, () => readNodeView(primaryUrl, seriesId, ACCOUNTS, keyOf), (v) => v.queueProcessed === '2')
 
   // A second primary on the same data directory is refused while the first lives.
   await expect(spawnNode().ready).rejects.toThrow(/locked by process \d+/)
@@ -124,11 +126,11 @@ it('follows the primary read-only, then takes over after kill -9 with exactly th
     await post(primaryUrl, '/v1/orders', signed(keys[1]!, 2n, 2n, 'buy', 3n, 2_000_000n)),
   ]
   expect(acks.map((a) => a.status)).toEqual([200, 200, 200])
-  const acknowledged = await readNodeView(primaryUrl, seriesId, ACCOUNTS)
+  const acknowledged = await readNodeView(primaryUrl, seriesId, ACCOUNTS, keyOf)
   expect(acknowledged.book.asks.length + acknowledged.book.bids.length).toBe(2)
 
   // The replica serves the same state once it caught up, and refuses writes.
-  await until('replica caught up', 10_000, () => readNodeView(replicaUrl, seriesId, ACCOUNTS), (v) => JSON.stringify(v) === JSON.stringify(acknowledged))
+  await until('replica caught up', 10_000, () => readNodeView(replicaUrl, seriesId, ACCOUNTS, keyOf), (v) => JSON.stringify(v) === JSON.stringify(acknowledged))
   const r = await ready(replicaUrl)
   expect(r.status).toBe('not_ready')
   expect(r.replica!.appliedEntries).toBeGreaterThanOrEqual(6)
@@ -147,7 +149,7 @@ it('follows the primary read-only, then takes over after kill -9 with exactly th
   const after = await until('replica took over', 30_000, () => ready(replicaUrl), (v) => v.replica === undefined)
   const takeoverMs = Math.round(performance.now() - killedAt)
   expect(after.status).toBeDefined()
-  expect(await readNodeView(replicaUrl, seriesId, ACCOUNTS)).toEqual(acknowledged)
+  expect(await readNodeView(replicaUrl, seriesId, ACCOUNTS, keyOf)).toEqual(acknowledged)
 
   // The new primary accepts writes; the torn line is gone and every line is whole.
   const accepted = await post(replicaUrl, '/v1/orders', signed(keys[0]!, 1n, 3n, 'sell', 1n, 2_300_000n))

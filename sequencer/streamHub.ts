@@ -16,7 +16,6 @@
  * session holds at most `maxSubscriptions` channels, the hub `maxSessions` sessions; client
  * messages are bounded in size and rate.
  */
-import { verifyField } from '../state/eddsa.js'
 import { Side } from '../state/params.js'
 import { TokenBuckets, type BucketConfig } from './api/limits.js'
 import type { Engine } from './engine.js'
@@ -24,7 +23,8 @@ import type { Market } from './market.js'
 import { tradeOfChange, type OrderChange } from './orderHistory.js'
 import type { BatchRecord } from './pipeline.js'
 import { batchJSON, fillJSON, levelJSON, orderRecordJSON, parseStreamRequest, tradeJSON, type StreamRefusal, type StreamRequest } from './streamMessages.js'
-import { STREAM_AUTH_MAX_AHEAD_SECONDS, STREAM_AUTH_SKEW_SECONDS, streamAuthMessage } from '../sdk/streamAuth.js'
+import type { SignedStreamAuth } from '../sdk/streamAuth.js'
+import { checkReadAuth } from './readAuth.js'
 import { StreamCloseCode, type BookLevelJSON, type StreamErrorCode } from '../sdk/streamProtocol.js'
 
 /** What the hub needs of a socket. */
@@ -402,17 +402,9 @@ export class StreamHub {
     return undefined
   }
 
-  /** The checks of a private subscription, cheapest first: the account, the times, then the signature. */
-  #authorize(auth: { readonly accountIndex: bigint; readonly validUntil: bigint; readonly signature: Parameters<typeof verifyField>[1] }): Omit<StreamRefusal, 'ok'> | undefined {
-    const state = this.#source.engine.state
-    if (!state.inRange(auth.accountIndex) || !state.exists(auth.accountIndex)) return { code: 'UNKNOWN_ACCOUNT', reason: `account ${auth.accountIndex} does not exist` }
-    const now = this.#source.now()
-    if (auth.validUntil <= now) return { code: 'REQUEST_EXPIRED', reason: `the stream authorization expired at ${auth.validUntil} (now ${now})` }
-    const latest = now + STREAM_AUTH_MAX_AHEAD_SECONDS + STREAM_AUTH_SKEW_SECONDS
-    if (auth.validUntil > latest)
-      return { code: 'VALID_UNTIL_TOO_FAR', reason: `validUntil ${auth.validUntil} is more than ${STREAM_AUTH_MAX_AHEAD_SECONDS} s (+${STREAM_AUTH_SKEW_SECONDS} s skew) ahead of now ${now}` }
-    if (!verifyField(streamAuthMessage(auth), auth.signature, state.account(auth.accountIndex).pubKey))
-      return { code: 'BAD_SIGNATURE', reason: `the stream authorization does not verify under the key of account ${auth.accountIndex}` }
-    return undefined
+  /** The checks of a private subscription (sequencer/readAuth.ts). */
+  #authorize(auth: SignedStreamAuth): Omit<StreamRefusal, 'ok'> | undefined {
+    return checkReadAuth(this.#source.engine.state, this.#source.now(), auth)
   }
+
 }

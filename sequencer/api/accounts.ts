@@ -8,6 +8,7 @@ import { toHex } from 'viem'
 import { SequencerError } from '../errors.js'
 import { accountGreeks } from '../../risk/greeks.js'
 import type { ApiContext } from './context.js'
+import { readAuthGate, readAuthHeaders } from './readAuth.js'
 import { accountParams, accountQuery, accountResponse, errorResponses, orderParams, orderView, ordersQuery, ordersResponse } from './schemas.js'
 import type { OrderFilter } from '../orderHistory.js'
 import { orderRecordJSON } from '../streamMessages.js'
@@ -16,7 +17,8 @@ function knownAccount(ctx: ApiContext, index: bigint): void {
   if (!ctx.engine.state.inRange(index) || !ctx.engine.state.exists(index)) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${index} does not exist`)
 }
 
-function view(ctx: ApiContext, index: bigint) {
+/** The account's public view; its open orders only to its owner (`withOrders`: the request carried its read authorization). */
+function view(ctx: ApiContext, index: bigint, withOrders: boolean) {
   const { engine } = ctx
   if (!engine.state.inRange(index) || !engine.state.exists(index)) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `account ${index} does not exist`)
   const a = engine.state.account(index)
@@ -33,14 +35,18 @@ function view(ctx: ApiContext, index: bigint) {
     nonce: a.nonce.toString(),
     collateral: a.collateral.toString(),
     positions: engine.state.positions(index).map((p) => ({ positionIndex: p.index.toString(), seriesId: p.position.seriesId.toString(), size: p.position.size.toString() })),
-    openOrders: engine.restingOrders(index).map((o) => ({
-      orderId: o.signed.order.orderId.toString(),
-      seriesId: o.signed.order.seriesId.toString(),
-      side: o.signed.order.side,
-      limitPrice: o.signed.order.limitPrice.toString(),
-      remaining: o.remaining.toString(),
-      ...(o.options ? { options: { ...o.options } } : {}),
-    })),
+    ...(withOrders
+      ? {
+          openOrders: engine.restingOrders(index).map((o) => ({
+            orderId: o.signed.order.orderId.toString(),
+            seriesId: o.signed.order.seriesId.toString(),
+            side: o.signed.order.side,
+            limitPrice: o.signed.order.limitPrice.toString(),
+            remaining: o.remaining.toString(),
+            ...(o.options ? { options: { ...o.options } } : {}),
+          })),
+        }
+      : {}),
     margin: {
       equity: m.equity.toString(),
       initialMargin: m.initialMargin.toString(),
@@ -55,13 +61,15 @@ function view(ctx: ApiContext, index: bigint) {
 }
 
 export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const gate = readAuthGate(ctx)
   app.get<{ Params: { index: string }; Querystring: { status?: OrderFilter; limit?: string; cursor?: string } }>(
     '/v1/accounts/:index/orders',
     {
       schema: {
         tags: ['orders'],
-        summary: "An account's orders, newest first: open (resting or partially filled) and recent history, paginated",
+        summary: "An account's orders, newest first: open (resting or partially filled) and recent history, paginated; private: the account's X-Read-Auth",
         params: accountParams,
+        headers: readAuthHeaders,
         querystring: ordersQuery,
         response: { 200: ordersResponse, ...errorResponses },
       },
@@ -69,6 +77,7 @@ export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     async (request) => {
       const index = BigInt(request.params.index)
       knownAccount(ctx, index)
+      gate.require(request, index)
       const { status, limit, cursor } = request.query
       const page = ctx.engine.orders.list(index, { filter: status ?? 'all', limit: limit ? Number(limit) : 50, ...(cursor !== undefined ? { before: Number(cursor) } : {}) }, ctx.now())
       return { accountIndex: index.toString(), orders: page.orders.map(orderRecordJSON), ...(page.next !== undefined ? { next: page.next.toString() } : {}) }
@@ -76,10 +85,19 @@ export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Pro
   )
   app.get<{ Params: { index: string; orderId: string } }>(
     '/v1/accounts/:index/orders/:orderId',
-    { schema: { tags: ['orders'], summary: 'One order: status, filled size, average price, fills with their batch', params: orderParams, response: { 200: orderView, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['orders'],
+        summary: "One order: status, filled size, average price, fills with their batch; private: the account's X-Read-Auth",
+        params: orderParams,
+        headers: readAuthHeaders,
+        response: { 200: orderView, ...errorResponses },
+      },
+    },
     async (request) => {
       const index = BigInt(request.params.index)
       knownAccount(ctx, index)
+      gate.require(request, index)
       const record = ctx.engine.orders.get(index, BigInt(request.params.orderId), ctx.now())
       if (!record) throw new SequencerError(404, 'UNKNOWN_ORDER', `account ${index} has no order ${request.params.orderId} in the sequencer's history (never received, or forgotten after the retention limit)`)
       return orderRecordJSON(record)
@@ -87,17 +105,37 @@ export async function accountsRoutes(app: FastifyInstance, ctx: ApiContext): Pro
   )
   app.get<{ Params: { index: string } }>(
     '/v1/accounts/:index',
-    { schema: { tags: ['accounts'], summary: 'An account by index', params: accountParams, response: { 200: accountResponse, ...errorResponses } } },
-    async (request) => view(ctx, BigInt(request.params.index)),
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: "An account by index: collateral, positions, margin, Greeks; its open orders only with the account's X-Read-Auth",
+        params: accountParams,
+        headers: readAuthHeaders,
+        response: { 200: accountResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const index = BigInt(request.params.index)
+      knownAccount(ctx, index)
+      return view(ctx, index, gate.authorized(request, index))
+    },
   )
   app.get<{ Querystring: { l1Address: string } }>(
     '/v1/accounts',
-    { schema: { tags: ['accounts'], summary: 'The first account of an L1 address', querystring: accountQuery, response: { 200: accountResponse, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: "The first account of an L1 address; its open orders only with the account's X-Read-Auth",
+        querystring: accountQuery,
+        headers: readAuthHeaders,
+        response: { 200: accountResponse, ...errorResponses },
+      },
+    },
     async (request) => {
       const wanted = BigInt(request.query.l1Address)
       const index = ctx.engine.state.accountIndices().find((i) => ctx.engine.state.account(i).l1Address === wanted)
       if (index === undefined) throw new SequencerError(404, 'UNKNOWN_ACCOUNT', `no account belongs to ${request.query.l1Address}`)
-      return view(ctx, index)
+      return view(ctx, index, gate.authorized(request, index))
     },
   )
 }

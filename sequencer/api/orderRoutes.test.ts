@@ -10,6 +10,7 @@ import { order as orderWith, signedOrder, testKey, type TestKey } from '../../st
 import { signedOrderToJSON } from '../../sdk/orders.js'
 import { orderRequestToJSON, orderOptions } from '../../sdk/orderRequest.js'
 import { buildCancelAll, signCancelAll, signedCancelAllToJSON } from '../../sdk/cancelAll.js'
+import { signedStreamAuthToJSON, signStreamAuth } from '../../sdk/streamAuth.js'
 import { DEFAULT_MARKET, defaultSeries } from '../defaults.js'
 import { Engine } from '../engine.js'
 import { Market } from '../market.js'
@@ -57,8 +58,15 @@ const post = async (url: string, payload: unknown) => {
   const res = await app.inject({ method: 'POST', url, payload: payload as object })
   return { status: res.statusCode, body: res.json() as Record<string, unknown> }
 }
-const get = async (url: string) => {
-  const res = await app.inject({ method: 'GET', url })
+/** The read authorization of account `index` (keys[index - 1]) as its header, valid `ahead` seconds. */
+const readAuth = (index: bigint, ahead = 300n, key = keys[Number(index) - 1]!) =>
+  JSON.stringify(signedStreamAuthToJSON(signStreamAuth({ accountIndex: index, validUntil: NOW + ahead }, key.privateKey)))
+
+/** GET, as the account in the path when there is one (its read authorization attached), unless `headers` are given. */
+const get = async (url: string, headers?: Record<string, string>) => {
+  const account = /^\/v1\/accounts\/(\d+)/.exec(url)?.[1]
+  const own = account && keys[Number(account) - 1] ? { 'x-read-auth': readAuth(BigInt(account)) } : {}
+  const res = await app.inject({ method: 'GET', url, headers: headers ?? own })
   return { status: res.statusCode, body: res.json() as Record<string, unknown> }
 }
 
@@ -102,5 +110,35 @@ describe('order routes', () => {
     expect(await post('/v1/cancels/all', { ...body, cancels: undefined })).toMatchObject({ status: 400, body: { code: 'MALFORMED_REQUEST' } })
     expect(await post('/v1/cancels/all', { ...body, cancels: [...body.cancels, ...body.cancels] })).toMatchObject({ status: 400, body: { code: 'MALFORMED_REQUEST' } })
     expect(engine.restingOrders(1n)).toEqual([])
+  })
+
+  it("serves an account's orders only against its read authorization, refusing every bad one with a reason", async () => {
+    expect(await post('/v1/orders', signedOrderToJSON(order(keys[1]!, { accountIndex: 2n, orderId: 50n, side: Side.sell, limitPrice: 3_000_000n })))).toMatchObject({ body: { status: 'resting' } })
+    const refused = async (headers: Record<string, string>, status: number, code: string, url = '/v1/accounts/2/orders') => {
+      const res = await get(url, headers)
+      expect([res.status, res.body.code]).toEqual([status, code])
+      expect(String(res.body.reason).length).toBeGreaterThan(10)
+    }
+    await refused({}, 401, 'AUTH_REQUIRED')
+    await refused({}, 401, 'AUTH_REQUIRED', '/v1/accounts/2/orders/50')
+    await refused({ 'x-read-auth': readAuth(1n) }, 403, 'WRONG_ACCOUNT')
+    await refused({ 'x-read-auth': readAuth(2n, 300n, keys[0]) }, 401, 'BAD_SIGNATURE')
+    await refused({ 'x-read-auth': readAuth(2n, 0n) }, 401, 'REQUEST_EXPIRED')
+    await refused({ 'x-read-auth': readAuth(2n, 661n) }, 401, 'VALID_UNTIL_TOO_FAR')
+    await refused({ 'x-read-auth': '{"accountIndex":"2"' }, 400, 'MALFORMED_REQUEST')
+    await refused({ 'x-read-auth': JSON.stringify({ accountIndex: '2', validUntil: (NOW + 60n).toString() }) }, 400, 'MALFORMED_REQUEST')
+    await refused({ 'x-read-auth': 'x'.repeat(2000) }, 400, 'MALFORMED_REQUEST')
+    const tampered = JSON.parse(readAuth(2n)) as { validUntil: string }
+    await refused({ 'x-read-auth': JSON.stringify({ ...tampered, validUntil: (NOW + 200n).toString() }) }, 401, 'BAD_SIGNATURE')
+    // The owner reads them, at the limit of the window too; the account view lists open orders only to the owner.
+    expect(await get('/v1/accounts/2/orders/50', { 'x-read-auth': readAuth(2n, 660n) })).toMatchObject({ status: 200, body: { orderId: '50', status: 'resting' } })
+    expect(await get('/v1/accounts/2/orders?status=open')).toMatchObject({ status: 200, body: { orders: [{ orderId: '50' }] } })
+    expect(await get('/v1/accounts/2')).toMatchObject({ status: 200, body: { openOrders: [{ orderId: '50', limitPrice: '3000000' }] } })
+    const anonymous = await get('/v1/accounts/2', {})
+    expect(anonymous.status).toBe(200)
+    expect(anonymous.body).toMatchObject({ index: '2', collateral: expect.any(String) })
+    expect(anonymous.body).not.toHaveProperty('openOrders')
+    await refused({ 'x-read-auth': readAuth(1n) }, 403, 'WRONG_ACCOUNT', '/v1/accounts/2')
+    await refused({ 'x-read-auth': readAuth(2n, 0n) }, 401, 'REQUEST_EXPIRED', '/v1/accounts/2')
   })
 })

@@ -26,6 +26,7 @@ export const errorSchema = {
 export const errorResponses = {
   400: { $ref: 'Error#' },
   401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
   404: { $ref: 'Error#' },
   409: { $ref: 'Error#' },
   413: { $ref: 'Error#' },

@@ -113,8 +113,10 @@ describe('GET /v1/stream', () => {
       ['orders:1', 3, 'filled'],
       ['orders:1', 4, 'resting'],
     ])
-    // The stream shows an order exactly as the REST API does.
-    const rest = await server.app.inject({ method: 'GET', url: '/v1/accounts/1/orders/1' })
+    // The stream shows an order exactly as the REST API does (to its owner: the same signed authorization).
+    const auth = JSON.stringify(signedStreamAuthToJSON(signStreamAuth({ accountIndex: 1n, validUntil: STREAM_TEST_NOW + 300n }, server.keys[0]!.privateKey)))
+    const rest = await server.app.inject({ method: 'GET', url: '/v1/accounts/1/orders/1', headers: { 'x-read-auth': auth } })
+    expect(rest.statusCode).toBe(200)
     expect(ownUpdates[3]!.order).toEqual(rest.json())
     const strangerSaw = await stranger.drain()
     expect(strangerSaw.filter((m) => m.type === 'order').map((m) => [m.channel, m.event])).toEqual([

@@ -147,7 +147,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     const comparedView = async (url: string): Promise<{ view: NodeView; entries: number }> => {
       for (let attempt = 0; attempt < 50; attempt++) {
         const n = journal.read().length
-        const view = await readNodeView(url, seriesId, reference.accounts)
+        const view = await readNodeView(url, seriesId, reference.accounts, (index) => keys[Number(index) - 1]?.privateKey)
         const entries = journal.read()
         reference.feed(entries)
         if (!entries.slice(n).every((e) => e.t === 'market')) continue

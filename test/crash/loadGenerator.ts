@@ -13,6 +13,7 @@
  */
 import { buildOrder, signCancel, signOrder, signWithdrawal, signedCancelToJSON, signedOrderToJSON, signedWithdrawalToJSON } from '../../sdk/index.js'
 import type { TestKey } from '../../state/testing.js'
+import { signedStreamAuthToJSON, signStreamAuth } from '../../sdk/streamAuth.js'
 
 export type RequestKind = 'order' | 'cancel' | 'withdrawal'
 export type RequestFate = 'pending' | 'acked' | 'refused' | 'undelivered' | 'unknown'
@@ -199,7 +200,12 @@ export class LoadGenerator {
   /** After a restart: resting orders and nonces as the node has them (it is the truth now). */
   async resync(url: string): Promise<void> {
     for (const account of this.#accounts) {
-      const view = (await (await fetch(`${url}/v1/accounts/${account.index}`)).json()) as { nonce: string; openOrders: { orderId: string; remaining: string }[] }
+      // Read as the owner: the open orders are private.
+      const validUntil = BigInt(Math.floor(Date.now() / 1000) + 300)
+      const auth = JSON.stringify(signedStreamAuthToJSON(signStreamAuth({ accountIndex: account.index, validUntil }, account.key.privateKey)))
+      const res = await fetch(`${url}/v1/accounts/${account.index}`, { headers: { 'x-read-auth': auth } })
+      if (!res.ok) throw new Error(`GET /v1/accounts/${account.index}: ${res.status} ${await res.text()}`)
+      const view = (await res.json()) as { nonce: string; openOrders: { orderId: string; remaining: string }[] }
       account.nonce = BigInt(view.nonce)
       account.resting.clear()
       for (const o of view.openOrders) account.resting.set(BigInt(o.orderId), BigInt(o.remaining))

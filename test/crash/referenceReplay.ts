@@ -14,6 +14,7 @@ import type { JournalEntry } from '../../sequencer/journal.js'
 import { Market, type MarketInputsConfig } from '../../sequencer/market.js'
 import { replayJournal } from '../../sequencer/recorder.js'
 import { canonicalJSON } from './loadGenerator.js'
+import { signedStreamAuthToJSON, signStreamAuth } from '../../sdk/streamAuth.js'
 
 /** What the reference knows of one journaled request. */
 export type JournaledRequest = {
@@ -150,10 +151,17 @@ export class ReferenceReplay {
   }
 }
 
-/** The same view, read from a node over HTTP. */
-export async function readNodeView(url: string, seriesId: bigint, accounts: readonly bigint[]): Promise<NodeView> {
-  const get = async <T>(path: string): Promise<T | undefined> => {
-    const res = await fetch(`${url}${path}`)
+/**
+ * The same view, read from a node over HTTP; each account's view is read as its owner
+ * (`keyOf`: its L2 private key), so that it includes the open orders. An account without a
+ * key (the insurance fund, account 0, which cannot place orders) is read without.
+ */
+export async function readNodeView(url: string, seriesId: bigint, accounts: readonly bigint[], keyOf: (index: bigint) => Uint8Array | undefined): Promise<NodeView> {
+  const get = async <T>(path: string, index?: bigint): Promise<T | undefined> => {
+    const validUntil = BigInt(Math.floor(Date.now() / 1000) + 300)
+    const key = index === undefined ? undefined : keyOf(index)
+    const auth = key === undefined ? {} : { 'x-read-auth': JSON.stringify(signedStreamAuthToJSON(signStreamAuth({ accountIndex: index!, validUntil }, key))) }
+    const res = await fetch(`${url}${path}`, { headers: auth })
     if (res.status === 404 && path.startsWith('/v1/accounts/')) return undefined
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`)
     return (await res.json()) as T
@@ -162,7 +170,7 @@ export async function readNodeView(url: string, seriesId: bigint, accounts: read
   const book = (await get<{ bids: unknown[]; asks: unknown[] }>(`/v1/book/${seriesId}`))!
   const views: AccountView[] = []
   for (const index of accounts) {
-    const a = await get<AccountView>(`/v1/accounts/${index}`)
+    const a = await get<AccountView>(`/v1/accounts/${index}`, index)
     if (!a) {
       views.push(missing(index))
       continue
@@ -172,7 +180,7 @@ export async function readNodeView(url: string, seriesId: bigint, accounts: read
       collateral: a.collateral,
       nonce: a.nonce,
       positions: a.positions.map((p) => ({ seriesId: p.seriesId, size: p.size })),
-      openOrders: a.openOrders.map((o) => ({ orderId: o.orderId, side: o.side, limitPrice: o.limitPrice, remaining: o.remaining })),
+      openOrders: (a.openOrders ?? []).map((o) => ({ orderId: o.orderId, side: o.side, limitPrice: o.limitPrice, remaining: o.remaining })),
     })
   }
   return { stateRoot: health.stateRoot, pendingSlots: health.pendingSlots, queueProcessed: health.queueProcessed, book: { bids: book.bids, asks: book.asks }, accounts: views }
