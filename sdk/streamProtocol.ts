@@ -11,7 +11,7 @@
  * messages (docs/sequencer.md, "WebSocket stream").
  */
 import type { SignatureJSON } from './json.js'
-import type { OrderFillJSON, OrderResponse } from './client.js'
+import type { BatchResponse, OrderFillJSON, OrderResponse } from './client.js'
 
 /** Channels a client may subscribe to. */
 export type StreamChannel = 'book' | 'trades' | 'orders' | 'batches'
@@ -95,20 +95,8 @@ export type OrderMessage = {
   readonly fill?: OrderFillJSON
 }
 
-/** A change of a batch's status (`l1TxHash` once submitted and verified, `error` when failed). */
-export type BatchMessage = {
-  readonly type: 'batch'
-  readonly channel: 'batches'
-  readonly seq: number
-  readonly number: number
-  readonly status: 'proving' | 'submitting' | 'verified' | 'failed'
-  readonly txCounts: Readonly<Record<string, number>>
-  readonly createdAt: string
-  readonly provingMs?: number
-  readonly l1TxHash?: string
-  readonly gasUsed?: string
-  readonly error?: string
-}
+/** A change of a batch's status (`l1TxHash` once submitted and verified, `error` when failed): the REST view without the roots. */
+export type BatchMessage = { readonly type: 'batch'; readonly channel: 'batches'; readonly seq: number } & Omit<BatchResponse, 'oldRoot' | 'newRoot'>
 
 /** `seq`: the number of the channel's last message (0: none yet); the next one is `seq + 1`. */
 export type SubscribedMessage = { readonly type: 'subscribed'; readonly channel: string; readonly seq: number; readonly id?: string }
