@@ -123,6 +123,24 @@ describe('BatchPipeline', () => {
     expect(hand.started).toEqual([0, 1, 2, 3])
   })
 
+  it('fails a batch whose prover throws instead of rejecting, as a refused proof', async () => {
+    const submitted: number[] = []
+    const prover: Prover = {
+      kind: 'in-process',
+      prove: (t) => {
+        if (t.oldRoot === 1n) throw new Error('no witness for slot 0')
+        return Promise.resolve({ proof: PROOF, inputHash: 0n, provingMs: 1 })
+      },
+      close: async () => {},
+    }
+    const p = new BatchPipeline(prover, async (_t, _proof, n) => (submitted.push(n), { hash: '0x00', gasUsed: 1n }) as unknown as Mined, { firstNumber: 0 })
+    for (let n = 0; n < 3; n++) p.enqueue(trace(n))
+    await p.idle()
+    expect(submitted).toEqual([0])
+    expect(p.halted).toBe('batch 1 failed: no witness for slot 0')
+    expect(p.records.map((r) => r.status)).toEqual(['verified', 'failed', 'failed'])
+  })
+
   it('halts at a failed submission and proves nothing more', async () => {
     const { p, hand, submitted } = pipeline({ provingConcurrency: 1 }, async (n) => {
       if (n === 0) throw new Error('execution reverted: StaleRoot')

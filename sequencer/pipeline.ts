@@ -191,8 +191,14 @@ export class BatchPipeline {
     const proof = new Promise<BatchProof>((resolve, reject) => {
       start = () => {
         this.#proving++
-        this.#prover
-          .prove(trace)
+        let proving: Promise<BatchProof>
+        try {
+          proving = this.#prover.prove(trace)
+        } catch (error) {
+          // A prover that throws instead of rejecting fails the batch the same way.
+          proving = Promise.reject(error as Error)
+        }
+        proving
           .then(resolve, reject)
           .finally(() => {
             this.#proving--

@@ -46,7 +46,7 @@ function parse(header: string): SignedStreamAuth {
 
 /** The gate of `ctx`'s node: one cache of verified authorizations for all its routes. */
 export function readAuthGate(ctx: ApiContext, checker = new ReadAuthChecker()): ReadAuthGate {
-  const check = (request: FastifyRequest, index: bigint, header: string) => {
+  const check = (index: bigint, header: string) => {
     const auth = parse(header)
     if (auth.accountIndex !== index)
       throw new SequencerError(403, 'WRONG_ACCOUNT', `the read authorization is account ${auth.accountIndex}'s; this is account ${index}'s data`)
@@ -67,12 +67,12 @@ export function readAuthGate(ctx: ApiContext, checker = new ReadAuthChecker()): 
           'AUTH_REQUIRED',
           `account ${index}'s orders are private: send its read authorization, signed with its L2 key, in the ${READ_AUTH_HEADER} header (the SDK's SequencerClient does, given readAuth)`,
         )
-      check(request, index, header)
+      check(index, header)
     },
     authorized(request, index) {
       const header = headerOf(request)
       if (header === undefined) return false
-      check(request, index, header)
+      check(index, header)
       return true
     },
   }
