@@ -19,9 +19,10 @@ const queueName = `${proofQueueName(TEST_PARAMS)}-test-${process.pid}-${Date.now
 const params = TEST_PARAMS
 let prover: Prover
 let worker: ReturnType<typeof startProofWorker>
+const proved: string[] = []
 
 beforeAll(async () => {
-  worker = startProofWorker(params, redisUrl, { queueName })
+  worker = startProofWorker(params, redisUrl, { queueName, log: (line) => proved.push(line) })
   prover = await queueProver(params, redisUrl, { queueName })
 })
 
@@ -52,12 +53,19 @@ describe('BullMQ prover', () => {
     }
     const vkey = JSON.parse(readFileSync(circuitPaths(TEST_PARAMS).vkey, 'utf8'))
     expect(await snarkjs.groth16.verify(vkey, [trace.inputHash.toString()], proof)).toBe(true)
+
+    // Sent again (a restarted sequencer re-sending a batch it had not submitted): the finished
+    // job answers, nothing is proven twice.
+    const again = await prover.prove(trace)
+    expect(again).toEqual(result)
+    expect(proved).toHaveLength(1)
   })
 
   it('fails with ProofError when the circuit refuses the batch', async () => {
     const { state, keys } = fundedState(TEST_PARAMS, 2, 10_000n)
-    const trace = applyBatch(state, [withdrawTx(keys[0]!, 1n, 0n, 300n)])
-    const forged = { ...trace, slots: trace.slots.map((slot, i) => (i === 0 ? { ...slot, amountOut: 301n, tx: { ...slot.tx, amount: 301n } } : slot)) }
+    // Another batch than the test above proved (a job is known by its public input).
+    const trace = applyBatch(state, [withdrawTx(keys[0]!, 1n, 0n, 400n)])
+    const forged = { ...trace, slots: trace.slots.map((slot, i) => (i === 0 ? { ...slot, amountOut: 401n, tx: { ...slot.tx, amount: 401n } } : slot)) }
     await expect(prover.prove(forged as typeof trace)).rejects.toThrow(ProofError)
   })
 })

@@ -61,6 +61,11 @@ function fromResult(r: ProofResult): BatchProof {
 /**
  * Sends each batch to the proof queue and waits for a worker's proof. Jobs are retried
  * (3 attempts) when a worker fails or dies mid-proof.
+ *
+ * A job's id is its batch's public input (`batch-<inputHash>`): the same batch sent again (a
+ * sequencer restarted before its proof came back, and re-sending what it had not submitted)
+ * joins the job already queued, running or finished (BullMQ keeps the last 100) instead of
+ * being proven twice.
  */
 export async function queueProver(params: ParamSet, redisUrl: string, options: { timeoutMs?: number; queueName?: string } = {}): Promise<Prover> {
   const connection = redisConnection(redisUrl)
@@ -74,7 +79,7 @@ export async function queueProver(params: ParamSet, redisUrl: string, options: {
       const job = await queue.add(
         'prove',
         { input: buildWitnessInput(trace, params), inputHash: trace.inputHash.toString() },
-        { attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 },
+        { jobId: `batch-${trace.inputHash}`, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 },
       )
       try {
         return fromResult(await job.waitUntilFinished(events, options.timeoutMs ?? 600_000))

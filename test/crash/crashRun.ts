@@ -23,7 +23,9 @@ import { Queue } from 'bullmq'
 import { ANVIL_KEYS, startAnvil } from '../../l1/anvil.js'
 import { connectL1 } from '../../l1/clients.js'
 import { deposit, mintTestTokens } from '../../l1/rollupCalls.js'
-import { proofQueueName, redisConnection } from '../../prover/queue.js'
+import { proofQueueName, redisConnection, startProofWorker } from '../../prover/queue.js'
+import { readRollupStatus } from '../../l1/rollupReaders.js'
+import type { Address, PublicClient } from 'viem'
 import { DEFAULT_MARKET, DEFAULT_PARAMS } from '../../sequencer/defaults.js'
 import { deployWithDefaults } from '../../sequencer/embedded.js'
 import { Journal, type JournalEntry } from '../../sequencer/journal.js'
@@ -46,6 +48,13 @@ export type CrashRunOptions = {
   readonly loadMs?: readonly [number, number]
   /** Run sequencer/main.ts through tsx instead of compiled (slower restarts: 4 to 6 s). */
   readonly tsx?: boolean
+  /**
+   * Attach a BullMQ proof worker (real Groth16 proofs, in this process), so that batches are
+   * proven and submitted to L1 while the kills happen; at the end, wait until L1 has every
+   * batch the node cut, exactly once, with the node's roots. Each proof takes seconds: for
+   * the longer script, not the test suite.
+   */
+  readonly prove?: boolean
   readonly log?: (s: string) => void
 }
 
@@ -63,6 +72,8 @@ export type CrashRunReport = {
   readonly restarts: readonly { readonly readyMs: number; readonly entries: number; readonly replayMs: number }[]
   /** Quiescent kills after which the node served exactly what it served before. */
   readonly exactMatches: number
+  /** With `prove`: batches L1 verified by the end. */
+  readonly verifiedOnL1?: number
   readonly durationMs: number
 }
 
@@ -81,6 +92,28 @@ async function gauge(url: string, name: string): Promise<number> {
   return line ? Number(line.split(' ')[1]) : Number.NaN
 }
 
+/**
+ * With a prover attached: waits until L1 holds every batch the journal cut (`want`, replayed
+ * by the reference), then checks that L1 has exactly that many (each batch once: a second
+ * submission of a number would have reverted and halted the node) and ends at the last one's
+ * root. Returns the batches L1 verified.
+ */
+async function everyBatchOnL1(url: string, client: PublicClient, rollup: Address, want: { readonly count: number; readonly lastRoot: bigint }, fail: (problem: string) => never): Promise<number> {
+  const deadline = Date.now() + 1_800_000
+  for (;;) {
+    const health = (await (await fetch(`${url}/v1/health`)).json()) as { status: string; reason?: string }
+    if (health.status !== 'ok') fail(`the node halted: ${health.reason}`)
+    const status = await readRollupStatus(client, rollup)
+    if (status.batchCount > BigInt(want.count)) fail(`L1 verified ${status.batchCount} batches; the journal cut ${want.count}`)
+    if (status.batchCount === BigInt(want.count)) {
+      if (want.count > 0 && status.stateRoot !== want.lastRoot) fail(`L1's root ${status.stateRoot} is not the last batch's ${want.lastRoot}`)
+      return want.count
+    }
+    if (Date.now() > deadline) fail(`L1 verified ${status.batchCount} of ${want.count} batches in 30 minutes`)
+    await sleep(1_000)
+  }
+}
+
 /** Runs the crash test; throws `CrashAuditError` at the first audit that finds a problem. */
 export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunReport> {
   const started = performance.now()
@@ -93,10 +126,11 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
   const anvil = await startAnvil()
   const dataDir = mkdtempSync(join(tmpdir(), 'crash-'))
   const redis = await ensureRedis()
-  // A database of its own: no proof worker listens there, so batches wait (the journal is what
-  // is under test), and the queue is dropped at the end.
+  // A database of its own: unless `prove`, no proof worker listens there, so batches wait (the
+  // journal is what is under test), and the queue is dropped at the end.
   const { hostname, port } = new URL(redis.url)
   const redisUrl = `redis://${hostname}:${port || 6379}/${1 + (seed % 15)}`
+  const prover = options.prove ? startProofWorker(DEFAULT_PARAMS, redisUrl, { log }) : undefined
   let node: NodeProcess | undefined
   let compiled: CompiledNode | undefined
   try {
@@ -243,6 +277,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       await sleep(100)
     }
     const entries = await audit(url)
+    const verifiedOnL1 = prover ? await everyBatchOnL1(url, funder.publicClient, deployment.rollup, reference.batches, fail) : undefined
     const count = (fate: string) => load.sent.filter((r) => r.fate === fate).length
     const refusedCodes: Record<string, number> = {}
     for (const r of load.sent) if (r.fate === 'refused') refusedCodes[String(r.response?.code)] = (refusedCodes[String(r.response?.code)] ?? 0) + 1
@@ -261,10 +296,12 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       journaledRequests: [...reference.requests.values()].length,
       restarts,
       exactMatches,
+      ...(verifiedOnL1 !== undefined ? { verifiedOnL1 } : {}),
       durationMs: Math.round(performance.now() - started),
     }
   } finally {
     await node?.kill()
+    await prover?.close()
     compiled?.remove()
     await anvil.stop()
     const queue = new Queue(proofQueueName(DEFAULT_PARAMS), { connection: redisConnection(redisUrl) })

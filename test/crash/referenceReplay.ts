@@ -71,8 +71,10 @@ export class ReferenceReplay {
   readonly requests = new Map<string, JournaledRequest[]>()
   readonly #fed: string[] = []
   readonly #clock = { now: 0n }
+  readonly #cut: { count: number; lastRoot: bigint }
 
-  private constructor(engine: Engine, market: Market, clock: { now: bigint }, seriesId: bigint, accounts: readonly bigint[]) {
+  private constructor(engine: Engine, market: Market, clock: { now: bigint }, seriesId: bigint, accounts: readonly bigint[], cut: { count: number; lastRoot: bigint }) {
+    this.#cut = cut
     this.engine = engine
     this.market = market
     this.#clock = clock
@@ -93,8 +95,18 @@ export class ReferenceReplay {
       market.addSeries(s)
     }
     const clock = { now: 0n }
-    const engine = new Engine(new RollupState(options.params), { market, now: () => clock.now, onBatch: () => {} })
-    return new ReferenceReplay(engine, market, clock, options.seriesId, options.accounts)
+    const cut = { count: 0, lastRoot: 0n }
+    const onBatch = (b: { readonly newRoot: bigint }) => {
+      cut.count++
+      cut.lastRoot = b.newRoot
+    }
+    const engine = new Engine(new RollupState(options.params), { market, now: () => clock.now, onBatch })
+    return new ReferenceReplay(engine, market, clock, options.seriesId, options.accounts, cut)
+  }
+
+  /** Batches the journal fed so far cut, and the root after the last of them (0 before any). */
+  get batches(): { readonly count: number; readonly lastRoot: bigint } {
+    return { ...this.#cut }
   }
 
   /** Entries fed so far. */
