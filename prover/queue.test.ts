@@ -2,7 +2,7 @@
  * The BullMQ prover on a real Redis: a batch travels as a job to a worker and comes back as
  * a proof the verification key accepts; a batch the circuit refuses fails with ProofError.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { readFileSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
 import { Queue } from 'bullmq'
@@ -67,5 +67,11 @@ describe('BullMQ prover', () => {
     const trace = applyBatch(state, [withdrawTx(keys[0]!, 1n, 0n, 400n)])
     const forged = { ...trace, slots: trace.slots.map((slot, i) => (i === 0 ? { ...slot, amountOut: 401n, tx: { ...slot.tx, amount: 401n } } : slot)) }
     await expect(prover.prove(forged as typeof trace)).rejects.toThrow(ProofError)
+    // Sent again, a failed batch is proven afresh (three more attempts), not answered by its
+    // kept failed job.
+    const failedAttempts = () => proved.filter((line) => line.includes(`job batch-${trace.inputHash} failed`)).length
+    await vi.waitFor(() => expect(failedAttempts()).toBe(3))
+    await expect(prover.prove(forged as typeof trace)).rejects.toThrow(ProofError)
+    await vi.waitFor(() => expect(failedAttempts()).toBe(6))
   })
 })

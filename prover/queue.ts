@@ -64,8 +64,8 @@ function fromResult(r: ProofResult): BatchProof {
  *
  * A job's id is its batch's public input (`batch-<inputHash>`): the same batch sent again (a
  * sequencer restarted before its proof came back, and re-sending what it had not submitted)
- * joins the job already queued, running or finished (BullMQ keeps the last 100) instead of
- * being proven twice.
+ * joins the job already queued, running or done (BullMQ keeps the last 100) instead of being
+ * proven twice; a failed one is proven afresh.
  */
 export async function queueProver(params: ParamSet, redisUrl: string, options: { timeoutMs?: number; queueName?: string } = {}): Promise<Prover> {
   const connection = redisConnection(redisUrl)
@@ -76,11 +76,19 @@ export async function queueProver(params: ParamSet, redisUrl: string, options: {
   return {
     kind: 'bullmq',
     prove: async (trace) => {
-      const job = await queue.add(
-        'prove',
-        { input: buildWitnessInput(trace, params), inputHash: trace.inputHash.toString() },
-        { jobId: `batch-${trace.inputHash}`, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 },
-      )
+      const add = () =>
+        queue.add(
+          'prove',
+          { input: buildWitnessInput(trace, params), inputHash: trace.inputHash.toString() },
+          { jobId: `batch-${trace.inputHash}`, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: 100, removeOnFail: 100 },
+        )
+      let job = await add()
+      // A job of this batch that failed before (kept for inspection) would answer its old
+      // failure: a batch sent again is proven afresh, as a restart used to retry it.
+      if (await job.isFailed()) {
+        await job.remove()
+        job = await add()
+      }
       try {
         return fromResult(await job.waitUntilFinished(events, options.timeoutMs ?? 600_000))
       } catch (cause) {
