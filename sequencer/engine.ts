@@ -45,7 +45,7 @@ import { fromBatchMarketTable, toBatchMarketTable } from './batchTable.js'
 import { OrderBook, type RestingOrder } from './orderBook.js'
 import { SequencerError, fromRejection } from './errors.js'
 import { executeOrder, reducibleSize, type FillCheck, type OrderOutcome } from './matcher.js'
-import { OrderHistory, type OrderHistoryLimits } from './orderHistory.js'
+import { OrderHistory, type OrderHistoryCheckpoint, type OrderHistoryLimits } from './orderHistory.js'
 import { tradingRulesFor, tradingRulesRefusal, type TradingRules, type TradingRulesConfig } from './tradingRules.js'
 import { DEFAULT_ORDER_OPTIONS, type OrderOptions } from '../sdk/orderRequest.js'
 import { badOrderCancels, verifyCancelAll, type SignedCancelAll } from '../sdk/cancelAll.js'
@@ -121,6 +121,29 @@ export type EngineOptions = {
   readonly historyLimits?: OrderHistoryLimits
 }
 
+/**
+ * Everything an engine decides from besides its options, at a batch boundary (no open slot):
+ * what a journal checkpoint stores (sequencer/checkpoint.ts) so that a restart replays only
+ * the journal written after it. Caches (the risk view, the last priced table) are left out:
+ * an engine restored from it prices its next table anew, as one rebuilt by a full replay does.
+ */
+export type EngineCheckpoint = {
+  readonly records: StateRecords
+  /** Number of the batch the next slot goes into. */
+  readonly openBatchNumber: number
+  /** The next arrival sequence number (time priority). */
+  readonly sequence: number
+  /** Every resting order of every book, in arrival order. */
+  readonly resting: readonly RestingOrder[]
+  readonly cancelAllNonces: ReadonlyMap<bigint, bigint>
+  readonly history: OrderHistoryCheckpoint
+}
+
+/** The engine cannot take a checkpoint now (a batch is open). */
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError'
+}
+
 /** How a request reaches the engine: `replay` when the journal hands back an input it already accepted. */
 export type RequestContext = { readonly replay?: boolean }
 
@@ -193,6 +216,36 @@ export class Engine {
     const follower = start({ records: this.state.records(), pending: [...this.#pending] })
     this.state.dropTrees()
     this.#follower = follower
+  }
+
+  /**
+   * The engine as data, at a batch boundary; throws `CheckpointError` while a batch is open
+   * (its slots' traces are the hasher's, not the records'): flush first.
+   */
+  checkpoint(): EngineCheckpoint {
+    if (this.#pending.length > 0) throw new CheckpointError(`a batch is open (${this.#pending.length} slots): a checkpoint is taken only between batches`)
+    const resting = [...this.#books.values()].flatMap((book) => [...book.orders(Side.buy), ...book.orders(Side.sell)]).sort((a, b) => a.sequence - b.sequence)
+    return {
+      records: this.state.records(),
+      openBatchNumber: this.openBatchNumber,
+      sequence: this.#sequence,
+      resting: resting.map((o) => ({ ...o })),
+      cancelAllNonces: new Map(this.#cancelAllNonces),
+      history: this.#history.checkpoint(),
+    }
+  }
+
+  /**
+   * An engine as it was when `checkpoint` was taken: `state` is the state rebuilt from its
+   * records; `options.firstBatchNumber` is the checkpoint's.
+   */
+  static fromCheckpoint(state: RollupState, checkpoint: EngineCheckpoint, options: Omit<EngineOptions, 'firstBatchNumber'>): Engine {
+    const engine = new Engine(state, { ...options, firstBatchNumber: checkpoint.openBatchNumber })
+    engine.#sequence = checkpoint.sequence
+    for (const o of checkpoint.resting) engine.book(o.signed.order.seriesId).add({ ...o })
+    for (const [account, nonce] of checkpoint.cancelAllNonces) engine.#cancelAllNonces.set(account, nonce)
+    engine.#history.restore(checkpoint.history)
+    return engine
   }
 
   /** Status and history of the orders this engine decided (rebuilt by a journal replay). */

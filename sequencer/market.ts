@@ -64,6 +64,16 @@ export class Market {
     for (const [k, v] of Object.entries(u.statusByUnderlying ?? {})) this.#status.set(k, v)
   }
 
+  /** Every input set so far, as one update: applied to a fresh market, it sets the same inputs (journal checkpoints). */
+  currentInputs(): MarketUpdate {
+    return {
+      spotByUnderlying: Object.fromEntries(this.#spot),
+      volByUnderlying: Object.fromEntries(this.#vol),
+      volBySeries: Object.fromEntries([...this.#volBySeries].map(([id, v]) => [id.toString(), v])),
+      statusByUnderlying: Object.fromEntries(this.#status),
+    }
+  }
+
   /** Counts the changes to the inputs and listings: `table(now, held)` is the same while it and its arguments are. */
   get version(): number {
     return this.#version

@@ -128,6 +128,17 @@ export type OrderHistoryLimits = { readonly closedPerAccount: number; readonly r
 
 export const DEFAULT_HISTORY_LIMITS: OrderHistoryLimits = { closedPerAccount: 1_000, rejectedPerAccount: 100 }
 
+/**
+ * An order history as data (`OrderHistory.checkpoint`): every record once, by position in
+ * `records`, and each account's index of them, so that a record an account's map no longer
+ * names (a rejection later accepted under the same id) keeps its place in the retention queues.
+ */
+export type OrderHistoryCheckpoint = {
+  readonly sequence: number
+  readonly records: readonly (OrderRecord & { readonly done: boolean })[]
+  readonly accounts: readonly { readonly index: bigint; readonly byId: readonly (readonly [bigint, number])[]; readonly closed: readonly number[]; readonly rejected: readonly number[] }[]
+}
+
 type AccountHistory = { readonly records: Map<bigint, Mutable>; readonly closed: Mutable[]; readonly rejected: Mutable[] }
 
 export class OrderHistory {
@@ -175,6 +186,40 @@ export class OrderHistory {
 
   #record(accountIndex: bigint, orderId: bigint): Mutable | undefined {
     return this.#accounts.get(accountIndex)?.records.get(orderId)
+  }
+
+  /** Every record and queue as data (listeners are not part of it). */
+  checkpoint(): OrderHistoryCheckpoint {
+    const ids = new Map<Mutable, number>()
+    const records: (OrderRecord & { done: boolean })[] = []
+    const id = (r: Mutable) => {
+      let n = ids.get(r)
+      if (n === undefined) {
+        ids.set(r, (n = records.length))
+        records.push({ ...r, fills: [...r.fills], done: this.#done.has(r) })
+      }
+      return n
+    }
+    const accounts = [...this.#accounts].map(([index, a]) => ({
+      index,
+      byId: [...a.records].map(([orderId, r]) => [orderId, id(r)] as const),
+      closed: a.closed.map(id),
+      rejected: a.rejected.map(id),
+    }))
+    return { sequence: this.#sequence, records, accounts }
+  }
+
+  /** Takes the records and queues of a checkpoint (into an empty history). */
+  restore(checkpoint: OrderHistoryCheckpoint): void {
+    if (this.#accounts.size > 0 || this.#sequence > 0) throw new Error('an order history is restored only into an empty one')
+    const records = checkpoint.records.map(({ done, ...r }) => {
+      const m: Mutable = { ...r, fills: [...r.fills] }
+      if (done) this.#done.add(m)
+      return m
+    })
+    for (const a of checkpoint.accounts)
+      this.#accounts.set(a.index, { records: new Map(a.byId.map(([orderId, i]) => [orderId, records[i]!])), closed: a.closed.map((i) => records[i]!), rejected: a.rejected.map((i) => records[i]!) })
+    this.#sequence = checkpoint.sequence
   }
 
   /** Whether the engine accepted this order id of this account (and still remembers it). */
