@@ -22,9 +22,21 @@
  *
  * One JSON object per line. A torn last line (a crash mid-write, never acknowledged) is
  * dropped on read; a torn line elsewhere is corruption and stops the node.
+ *
+ * Segments: `rotate` ends the file being written between two batches and starts the next
+ * segment (`journal.1.jsonl`, `journal.2.jsonl`, ... beside `journal.jsonl`, segment 0), with
+ * a checkpoint of the engine beside it (`journal.1.checkpoint.json`, sequencer/checkpoint.ts):
+ * a restart loads the newest checkpoint L1 has caught up with and replays only the segments
+ * from it on. Order of a rotation: every line of the old segment written and fsynced, the
+ * checkpoint written whole (temporary file, rename), then the new segment created with its
+ * start line; the new segment is the commit point. A crash before it leaves the old segment
+ * current (a checkpoint without its segment is ignored, and overwritten by the next
+ * rotation); a new segment without a complete start line is removed on open. `prune` deletes
+ * the segments (and checkpoints) before a checkpoint once L1 holds every batch they cut.
  */
-import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, truncateSync, unlinkSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { syncDirectory, writeFileAtomically } from './checkpoint.js'
 import type { SignedCancelJSON, SignedOrderJSON, SignedWithdrawalJSON } from '../sdk/orders.js'
 import type { OrderOptionsJSON } from '../sdk/orderRequest.js'
 import type { SignedCancelAllJSON } from '../sdk/cancelAll.js'
@@ -38,8 +50,12 @@ type Tables = { readonly tables?: readonly BatchMarketTableJSON[] }
 export type QueueEntryJSON = { readonly kind: number; readonly accountIndex: string; readonly amount: string; readonly l1Address: string; readonly pubKey: { readonly x: string; readonly y: string } }
 
 export type JournalEntry =
-  /** First line: the deployment this journal belongs to, and how many of its batches were already on L1 without it. */
-  | { readonly t: 'start'; readonly chainId: number; readonly rollup: string; readonly baseBatches: number }
+  /**
+   * First line of every segment: the deployment this journal belongs to, and the number of
+   * the first batch the segment cuts (segment 0: how many batches were on L1 without it);
+   * `segment` from 1 on.
+   */
+  | { readonly t: 'start'; readonly chainId: number; readonly rollup: string; readonly baseBatches: number; readonly segment?: number }
   | ({ readonly t: 'queue'; readonly index: string; readonly entry: QueueEntryJSON } & Tables)
   /** An order; `options` only when some differ from the defaults (older journals never have it). */
   | ({ readonly t: 'order'; readonly now: string; readonly signed: SignedOrderJSON; readonly options?: OrderOptionsJSON; readonly outcome: string } & Tables)
@@ -60,9 +76,92 @@ export class JournalError extends Error {
   override readonly name = 'JournalError'
 }
 
+/** The file of segment `k` of the journal at `path` (segment 0 is `path` itself). */
+export function journalSegmentPath(path: string, k: number): string {
+  if (k === 0) return path
+  const { stem, ext } = splitName(path)
+  return join(dirname(path), `${stem}.${k}${ext}`)
+}
+
+/** The checkpoint taken where segment `k` (from 1 on) begins. */
+export function journalCheckpointPath(path: string, k: number): string {
+  return join(dirname(path), `${splitName(path).stem}.${k}.checkpoint.json`)
+}
+
+function splitName(path: string): { stem: string; ext: string } {
+  const name = basename(path)
+  return name.endsWith('.jsonl') ? { stem: name.slice(0, -'.jsonl'.length), ext: '.jsonl' } : { stem: name, ext: '' }
+}
+
+/** The segments of the journal at `path` that exist, ascending. */
+export function journalSegments(path: string): number[] {
+  const dir = dirname(path)
+  if (!existsSync(dir)) return []
+  const { stem, ext } = splitName(path)
+  const found = existsSync(path) ? [0] : []
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(`${stem}.`) || !name.endsWith(ext)) continue
+    const middle = name.slice(stem.length + 1, name.length - ext.length)
+    if (/^[1-9][0-9]*$/.test(middle)) found.push(Number(middle))
+  }
+  return found.sort((a, b) => a - b)
+}
+
+/** The entries of one segment file; a torn last line is dropped where `tornTailAllowed`, corruption elsewhere. */
+function readSegment(path: string, tornTailAllowed: boolean): JournalEntry[] {
+  if (!existsSync(path)) return []
+  // A Buffer, not one string: a long segment may exceed the longest string V8 makes (~512 MB).
+  const data = readFileSync(path)
+  const entries: JournalEntry[] = []
+  let start = 0
+  let line = 0
+  while (start < data.length) {
+    const nl = data.indexOf(NEWLINE, start)
+    const end = nl === -1 ? data.length : nl
+    line++
+    if (end > start) {
+      try {
+        entries.push(JSON.parse(data.toString('utf8', start, end)) as JournalEntry)
+      } catch {
+        if (nl !== -1 || !tornTailAllowed) throw new JournalError(`${path}: line ${line} is not JSON; the journal is corrupt`)
+      }
+    }
+    start = end + 1
+  }
+  return entries
+}
+
+/** The first complete line of a file, parsed (undefined when it has none yet). */
+export function firstJournalLine(path: string): JournalEntry | undefined {
+  if (!existsSync(path)) return undefined
+  const fd = openSync(path, 'r')
+  try {
+    const chunk = Buffer.alloc(64 * 1024)
+    const n = readSync(fd, chunk, 0, chunk.length, 0)
+    const nl = chunk.subarray(0, n).indexOf(NEWLINE)
+    if (nl === -1) return undefined
+    return JSON.parse(chunk.toString('utf8', 0, nl)) as JournalEntry
+  } catch (error) {
+    throw new JournalError(`${path}: its first line is not a journal entry (${(error as Error).message})`)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const NEWLINE = 0x0a
+
+type StartLine = Extract<JournalEntry, { t: 'start' }>
+
 export class Journal {
+  /** Segment 0's file: the journal's name (later segments sit beside it). */
   readonly path: string
   #fd: number | undefined
+  /** The segment appended to (known once the journal is opened for writing). */
+  #segment = 0
+  /** Entries in that segment, its start line included. */
+  #segmentEntries = 0
+  /** The start line of segment 0 or of the last segment read or written: a rotation's new start line copies its deployment. */
+  #start: StartLine | undefined
   /** Something was written since the last fsync started. */
   #unsynced = false
   /** The fsync running now. */
@@ -87,41 +186,127 @@ export class Journal {
     this.#writeAtOnce = options.writeAtOnce ?? false
   }
 
-  /** Every entry written so far (a torn final line is ignored). */
+  /** The segment being appended to (opens the journal for writing). */
+  get segment(): number {
+    this.#open()
+    return this.#segment
+  }
+
+  /** Entries in the segment being appended to, its start line included (opens the journal for writing). */
+  get segmentEntries(): number {
+    this.#open()
+    return this.#segmentEntries
+  }
+
+  /** Every entry written so far, in every segment still on disk, in order (a torn final line is ignored). */
   read(): JournalEntry[] {
+    return this.readFrom(0)
+  }
+
+  /** The entries of the segments from `first` on (each begins with its start line). */
+  readFrom(first: number): JournalEntry[] {
     this.#write()
-    if (!existsSync(this.path)) return []
-    const lines = readFileSync(this.path, 'utf8').split('\n')
+    const segments = journalSegments(this.path).filter((k) => k >= first)
     const entries: JournalEntry[] = []
-    lines.forEach((line, i) => {
-      if (line === '') return
-      try {
-        entries.push(JSON.parse(line) as JournalEntry)
-      } catch {
-        const last = lines.slice(i + 1).every((l) => l === '')
-        if (!last) throw new JournalError(`${this.path}: line ${i + 1} is not JSON; the journal is corrupt`)
-      }
+    segments.forEach((k, i) => {
+      const last = i === segments.length - 1
+      const segment = readSegment(journalSegmentPath(this.path, k), last)
+      // A new segment without its start line is a rotation cut short: nothing is in it.
+      if (k > 0 && last && segment.length === 0) return
+      if (k > 0 && segment[0]?.t !== 'start') throw new JournalError(`${journalSegmentPath(this.path, k)} does not begin with its start line`)
+      for (const e of segment) entries.push(e)
     })
+    const start = entries.find((e): e is StartLine => e.t === 'start')
+    if (start) this.#start ??= start
     return entries
   }
 
   /** Appends one entry: written by the end of this event-loop turn, durable once `durable()` resolves. */
   append(entry: JournalEntry): void {
     if (this.#failed) throw this.#failed
-    if (this.#fd === undefined) {
-      mkdirSync(dirname(this.path), { recursive: true })
-      this.#dropTornTail()
-      const created = !existsSync(this.path)
-      this.#fd = openSync(this.path, 'a')
-      // A new file's directory entry is durable only once the directory is synced: without
-      // it, a power cut could lose the whole journal even though every line was fsynced.
-      if (created) syncDirectory(dirname(this.path))
-    }
+    this.#open()
+    if (entry.t === 'start') this.#start ??= entry
     if (this.#unwritten.length === 0 && !this.#writeAtOnce) setImmediate(() => this.#write())
     this.#unwritten.push(`${JSON.stringify(entry)}\n`)
     this.#unsynced = true
     this.#pendingEntries++
+    this.#segmentEntries++
     if (this.#writeAtOnce) this.#write()
+  }
+
+  /** Opens the last segment for appending: a rotation cut short is undone, a torn last line cut. */
+  #open(): void {
+    if (this.#fd !== undefined) return
+    mkdirSync(dirname(this.path), { recursive: true })
+    let segments = journalSegments(this.path)
+    let segment = segments.at(-1) ?? 0
+    if (segment > 0 && firstJournalLine(journalSegmentPath(this.path, segment)) === undefined) {
+      unlinkSync(journalSegmentPath(this.path, segment))
+      syncDirectory(dirname(this.path))
+      segments = segments.slice(0, -1)
+      segment = segments.at(-1) ?? 0
+    }
+    const path = journalSegmentPath(this.path, segment)
+    this.#segmentEntries = this.#dropTornTail(path)
+    const created = !existsSync(path)
+    this.#fd = openSync(path, 'a')
+    this.#segment = segment
+    // A new file's directory entry is durable only once the directory is synced: without
+    // it, a power cut could lose the whole journal even though every line was fsynced.
+    if (created) syncDirectory(dirname(path))
+  }
+
+  /**
+   * Ends the current segment and starts the next, with `checkpoint(k)` (the text of the
+   * checkpoint where segment k begins) beside it; `baseBatches` is the number of the first
+   * batch the new segment cuts. Synchronous: every line appended so far is written and
+   * fsynced first, so the checkpoint never holds an effect whose line could be lost. Returns
+   * the new segment's number.
+   */
+  rotate(checkpoint: (segment: number) => string, baseBatches: number): number {
+    if (this.#failed) throw this.#failed
+    this.#open()
+    const start = this.#start ?? firstJournalLine(this.path) ?? firstJournalLine(journalSegmentPath(this.path, this.#segment))
+    if (start?.t !== 'start') throw new JournalError(`${this.path}: the journal has no start line to copy into a new segment`)
+    this.#write()
+    if (this.#failed) throw this.#failed
+    const old = this.#fd!
+    try {
+      fsyncSync(old)
+    } catch (error) {
+      this.#failed = new JournalError(`${this.path}: fsync failed (${(error as Error).message}); writes are refused until the node restarts`, { cause: error })
+      throw this.#failed
+    }
+    this.#unsynced = false
+    this.#pendingEntries = 0
+    const next = this.#segment + 1
+    writeFileAtomically(journalCheckpointPath(this.path, next), checkpoint(next))
+    const path = journalSegmentPath(this.path, next)
+    const line: StartLine = { t: 'start', chainId: start.chainId, rollup: start.rollup, baseBatches, segment: next }
+    const fd = openSync(path, 'w')
+    writeSync(fd, `${JSON.stringify(line)}\n`)
+    fsyncSync(fd)
+    syncDirectory(dirname(path))
+    // The old file closes once the fsyncs running on it end; appends now go to the new one.
+    const pending = this.#queued ?? this.#syncing
+    if (pending) void pending.then(() => closeSync(old), () => closeSync(old))
+    else closeSync(old)
+    this.#fd = fd
+    this.#segment = next
+    this.#segmentEntries = 1
+    this.#start = line
+    return next
+  }
+
+  /** Deletes the segments before `keep` and their checkpoints (`keep`'s checkpoint stays: a restart starts there). */
+  prune(keep: number): number[] {
+    const removed = journalSegments(this.path).filter((k) => k < keep)
+    for (const k of removed) {
+      unlinkSync(journalSegmentPath(this.path, k))
+      if (k > 0 && existsSync(journalCheckpointPath(this.path, k))) unlinkSync(journalCheckpointPath(this.path, k))
+    }
+    if (removed.length > 0) syncDirectory(dirname(this.path))
+    return removed
   }
 
   /** Writes the lines appended so far; a failed write fails the journal as a failed fsync does. */
@@ -182,12 +367,14 @@ export class Journal {
     return sync
   }
 
-  /** A crash mid-write leaves a last line without its newline: cut it before appending. */
-  #dropTornTail(): void {
-    if (!existsSync(this.path)) return
-    const text = readFileSync(this.path, 'utf8')
-    if (text === '' || text.endsWith('\n')) return
-    truncateSync(this.path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)))
+  /** A crash mid-write leaves a last line without its newline: cut it before appending. Returns the complete lines. */
+  #dropTornTail(path: string): number {
+    if (!existsSync(path)) return 0
+    const data = readFileSync(path)
+    let lines = 0
+    for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE, nl + 1)) lines++
+    if (data.length > 0 && data[data.length - 1] !== NEWLINE) truncateSync(path, data.lastIndexOf(NEWLINE) + 1)
+    return lines
   }
 
   /** Makes everything written durable and closes the file (after a running fsync, if any). */
@@ -201,15 +388,5 @@ export class Journal {
     const pending = this.#queued ?? this.#syncing
     if (pending) void pending.then(() => closeSync(fd), () => closeSync(fd))
     else closeSync(fd)
-  }
-}
-
-/** fsync of a directory (its entries); read-only open is what POSIX allows for directories. */
-function syncDirectory(path: string): void {
-  const fd = openSync(path, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
   }
 }

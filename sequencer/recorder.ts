@@ -11,6 +11,18 @@ import type { Market, MarketUpdate } from './market.js'
 import { SequencerError } from './errors.js'
 import { JournalError, type Journal, type JournalEntry, type QueueEntryJSON } from './journal.js'
 import { batchMarketTableFromJSON, batchMarketTableToJSON, type BatchMarketTableJSON } from './batchTable.js'
+import { CHECKPOINT_VERSION, encodeCheckpoint } from './checkpoint.js'
+
+/** When the recorder starts a new journal segment with a checkpoint (`Journal.rotate`). */
+export type CheckpointPolicy = {
+  /**
+   * A segment this many entries long ends at the next batch boundary; at twice as many the
+   * open batch is cut short (a `flush`) to make one. 0: never.
+   */
+  readonly everyEntries: number
+  /** Hears each checkpoint: the new segment, its first batch, how long it took. */
+  readonly onCheckpoint?: (c: { readonly segment: number; readonly baseBatches: number; readonly ms: number; readonly bytes: number }) => void
+}
 
 function queueEntryToJSON(e: QueueEntry): QueueEntryJSON {
   return { kind: e.kind, accountIndex: e.accountIndex.toString(), amount: e.amount.toString(), l1Address: e.l1Address.toString(), pubKey: { x: e.pubKey.x.toString(), y: e.pubKey.y.toString() } }
@@ -36,12 +48,46 @@ export class Recorder {
   readonly #now: () => bigint
 
   readonly #market: Market
+  readonly #checkpoints: CheckpointPolicy | undefined
 
-  constructor(engine: Engine, market: Market, journal: Journal | undefined, now: () => bigint) {
+  constructor(engine: Engine, market: Market, journal: Journal | undefined, now: () => bigint, checkpoints?: CheckpointPolicy) {
     this.#engine = engine
     this.#market = market
     this.#journal = journal
     this.#now = now
+    this.#checkpoints = checkpoints
+  }
+
+  /** Appends an entry, then starts a new segment if the policy says so. */
+  #append(entry: JournalEntry): void {
+    if (!this.#journal) return
+    this.#journal.append(entry)
+    const every = this.#checkpoints?.everyEntries ?? 0
+    if (every <= 0 || this.#journal.segmentEntries < every) return
+    if (this.#engine.pendingSlots > 0) {
+      if (this.#journal.segmentEntries < 2 * every) return
+      if (this.#engine.flush()) this.#journal.append({ t: 'flush' })
+    }
+    this.checkpoint()
+  }
+
+  /**
+   * Ends the journal's segment here, between batches, and starts the next with a checkpoint
+   * of the engine and the market inputs (`Journal.rotate`); returns the new segment.
+   * Throws `CheckpointError` while a batch is open.
+   */
+  checkpoint(): number {
+    if (!this.#journal) throw new JournalError('no journal to checkpoint')
+    const started = performance.now()
+    const engine = this.#engine.checkpoint()
+    let bytes = 0
+    const segment = this.#journal.rotate((k) => {
+      const text = encodeCheckpoint({ version: CHECKPOINT_VERSION, segment: k, market: this.#market.currentInputs(), engine })
+      bytes = text.length
+      return text
+    }, engine.openBatchNumber)
+    this.#checkpoints?.onCheckpoint?.({ segment, baseBatches: engine.openBatchNumber, ms: performance.now() - started, bytes })
+    return segment
   }
 
   /**
@@ -55,7 +101,7 @@ export class Recorder {
   /** New market inputs; journaled, since every later decision depends on them. */
   updateMarket(update: MarketUpdate): void {
     this.#market.update(update)
-    this.#journal?.append({ t: 'market', update })
+    this.#append({ t: 'market', update })
   }
 
   /** The tables the engine's last request opened batches with: journaled so that a replay reuses them. */
@@ -67,7 +113,7 @@ export class Recorder {
     const now = this.#now()
     const outcome = this.#engine.placeOrder(signed, options)
     const opts = isDefaultOrderOptions(options) ? {} : { options: orderOptionsToJSON(options) }
-    this.#journal?.append({ t: 'order', now: now.toString(), signed: signedOrderToJSON(signed), ...opts, outcome: outcomeDigest(outcome), ...this.#tables() })
+    this.#append({ t: 'order', now: now.toString(), signed: signedOrderToJSON(signed), ...opts, outcome: outcomeDigest(outcome), ...this.#tables() })
     return outcome
   }
 
@@ -75,26 +121,26 @@ export class Recorder {
   cancelAll(c: SignedCancelAll): CancelAllOutcome {
     const now = this.#now()
     const outcome = this.#engine.cancelAll(c)
-    this.#journal?.append({ t: 'cancelAll', now: now.toString(), signed: signedCancelAllToJSON(c), outcome: digest(outcome), ...this.#tables() })
+    this.#append({ t: 'cancelAll', now: now.toString(), signed: signedCancelAllToJSON(c), outcome: digest(outcome), ...this.#tables() })
     return outcome
   }
 
   requestWithdrawal(w: SignedWithdrawal): void {
     const now = this.#now()
     this.#engine.requestWithdrawal(w)
-    this.#journal?.append({ t: 'withdrawal', now: now.toString(), signed: signedWithdrawalToJSON(w), ...this.#tables() })
+    this.#append({ t: 'withdrawal', now: now.toString(), signed: signedWithdrawalToJSON(w), ...this.#tables() })
   }
 
   cancelOrder(c: SignedCancel): CancelOutcome {
     const now = this.#now()
     const outcome = this.#engine.cancelOrder(c)
-    this.#journal?.append({ t: 'cancel', now: now.toString(), signed: signedCancelToJSON(c), ...this.#tables() })
+    this.#append({ t: 'cancel', now: now.toString(), signed: signedCancelToJSON(c), ...this.#tables() })
     return outcome
   }
 
   applyQueueEntry(queueIndex: bigint, entry: QueueEntry): { accountIndex: bigint } {
     const result = this.#engine.applyQueueEntry(queueIndex, entry)
-    this.#journal?.append({ t: 'queue', index: queueIndex.toString(), entry: queueEntryToJSON(entry), ...this.#tables() })
+    this.#append({ t: 'queue', index: queueIndex.toString(), entry: queueEntryToJSON(entry), ...this.#tables() })
     return result
   }
 
@@ -103,7 +149,7 @@ export class Recorder {
     const now = this.#now()
     const result = this.#engine.liquidateUnderwater()
     if (result.executed.length > 0 || this.#engine.openedTables.length > 0)
-      this.#journal?.append({ t: 'liquidations', now: now.toString(), outcome: digest(result.executed), ...this.#tables() })
+      this.#append({ t: 'liquidations', now: now.toString(), outcome: digest(result.executed), ...this.#tables() })
     return result
   }
 
@@ -111,7 +157,7 @@ export class Recorder {
   expireOrders(): ReturnType<Engine['expireOrders']> {
     const now = this.#now()
     const removed = this.#engine.expireOrders()
-    if (removed.length > 0) this.#journal?.append({ t: 'expiry', now: now.toString(), outcome: digest(removed) })
+    if (removed.length > 0) this.#append({ t: 'expiry', now: now.toString(), outcome: digest(removed) })
     return removed
   }
 
@@ -120,13 +166,13 @@ export class Recorder {
     const now = this.#now()
     const executed = this.#engine.settleSeries(seriesId, price)
     if (executed.length > 0)
-      this.#journal?.append({ t: 'settlement', now: now.toString(), seriesId: seriesId.toString(), price: price.toString(), outcome: digest(executed), ...this.#tables() })
+      this.#append({ t: 'settlement', now: now.toString(), seriesId: seriesId.toString(), price: price.toString(), outcome: digest(executed), ...this.#tables() })
     return executed
   }
 
   flush(): boolean {
     const cut = this.#engine.flush()
-    if (cut) this.#journal?.append({ t: 'flush' })
+    if (cut) this.#append({ t: 'flush' })
     return cut
   }
 }
@@ -141,7 +187,12 @@ export class Recorder {
 export function replayJournal(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }): number {
   let n = 0
   for (const entry of entries) {
-    if (entry.t === 'start') continue
+    if (entry.t === 'start') {
+      // A later segment begins between batches, at the batch its start line names.
+      if (entry.segment !== undefined && (entry.baseBatches !== engine.openBatchNumber || engine.pendingSlots > 0))
+        throw new JournalError(`journal segment ${entry.segment} begins at batch ${entry.baseBatches}, but the replay stands at batch ${engine.openBatchNumber} with ${engine.pendingSlots} open slots`)
+      continue
+    }
     const tables = 'tables' in entry ? entry.tables : undefined
     engine.supplyTables(tables?.map((t) => batchMarketTableFromJSON(t, engine.state.params)))
     try {

@@ -10,7 +10,49 @@ import { readL1History, replayHistory } from '../escape/rebuild.js'
 import { readVerifiedBatches } from '../l1/rollupReaders.js'
 import { RollupState, type BatchTrace, type ParamSet } from '../state/index.js'
 import { marketTableHashOfWords } from '../state/marketTable.js'
-import { JournalError, type JournalEntry } from './journal.js'
+import { CheckpointFileError, readCheckpoint, type Checkpoint } from './checkpoint.js'
+import { firstJournalLine, JournalError, journalCheckpointPath, journalSegmentPath, journalSegments, type JournalEntry } from './journal.js'
+
+/** Where a restart begins: a segment of the journal, with the checkpoint it starts from (none for segment 0). */
+export type RecoveryPoint = { readonly segment: number; readonly checkpoint?: Checkpoint; readonly skipped: readonly string[] }
+
+/**
+ * The newest checkpoint whose segment exists and whose batches before it L1 all verified
+ * (`verified`): the batches before it are on L1, so nothing needs their journal entries any
+ * more. Without one, the journal's first segment (segment 0, or the oldest left after
+ * pruning, which must then have a usable checkpoint). Unreadable checkpoints are skipped
+ * with the reason (`skipped`): an older one, or the whole journal, serves instead.
+ */
+export function recoveryPoint(journalPath: string, verified: number): RecoveryPoint {
+  const segments = journalSegments(journalPath)
+  const skipped: string[] = []
+  for (const k of [...segments].reverse()) {
+    if (k === 0) break
+    const start = firstJournalLine(journalSegmentPath(journalPath, k))
+    if (start?.t !== 'start') continue // a rotation cut short: the segment is empty
+    if (start.baseBatches > verified) continue
+    try {
+      const checkpoint = readCheckpoint(journalCheckpointPath(journalPath, k))
+      if (checkpoint.segment !== k || checkpoint.engine.openBatchNumber !== start.baseBatches) throw new CheckpointFileError(`it is for segment ${checkpoint.segment} at batch ${checkpoint.engine.openBatchNumber}, not segment ${k} at batch ${start.baseBatches}`)
+      return { segment: k, checkpoint, skipped }
+    } catch (error) {
+      if (!(error instanceof CheckpointFileError)) throw error
+      skipped.push(`checkpoint of segment ${k}: ${error.message}`)
+    }
+  }
+  const first = segments[0] ?? 0
+  if (first > 0)
+    throw new JournalError(`the journal's segments before ${first} were pruned, but no checkpoint from ${first} on can be used (L1 verified ${verified} batches${skipped.length > 0 ? `; ${skipped.join('; ')}` : ''})`)
+  return { segment: 0, skipped }
+}
+
+/** Throws unless `root`, a checkpoint's state root before batch `batches`, is the root L1 verified for batch `batches - 1`. */
+export async function checkCheckpointRoot(client: PublicClient, rollup: Address, params: ParamSet, root: bigint, batches: number, fromBlock: bigint): Promise<void> {
+  if (batches === 0) return
+  const onL1 = await readVerifiedBatches(client, rollup, params, { fromBlock })
+  const last = onL1.find((b) => b.batchNumber === BigInt(batches - 1))
+  if (!last || last.newRoot !== root) throw new JournalError(`the checkpoint before batch ${batches} has state root ${root}, but L1 verified ${last?.newRoot ?? 'no'} root for batch ${batches - 1}`)
+}
 
 /** The state after the first `batches` verified batches on L1. */
 export async function stateAtBatch(client: PublicClient, rollup: Address, params: ParamSet, batches: number, fromBlock: bigint): Promise<RollupState> {
