@@ -4,14 +4,15 @@
  * consumes a line before its newline, and stops on corruption or a replaced journal.
  */
 import { describe, expect, it } from 'vitest'
-import { appendFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { depositEntry, RollupState, Side, TEST_PARAMS, type Order } from '../state/index.js'
 import { order as orderWith, signedOrder, testKey, type TestKey } from '../state/testing.js'
 import { DEFAULT_MARKET, defaultSeries } from './defaults.js'
 import { Engine } from './engine.js'
-import { Journal, JournalError } from './journal.js'
+import { Journal, JournalError, journalCheckpointPath, journalSegmentPath } from './journal.js'
+import { readCheckpoint } from './checkpoint.js'
 import { JournalFollower } from './journalFollower.js'
 import { Market } from './market.js'
 import { Recorder } from './recorder.js'
@@ -25,14 +26,14 @@ const order = (key: TestKey, fields: Partial<Order> & Pick<Order, 'accountIndex'
   signedOrder(key, orderWith({ seriesId: 1n, size: 10n, limitPrice: 2_100_000n, validUntil: NOW + 3600n, ...fields }))
 
 /** A primary (recorder over a journal file) and a follower of that file with an engine of its own. */
-function primaryAndFollower(series = [SERIES]) {
+function primaryAndFollower(series = [SERIES], checkpointEvery = 0) {
   const path = join(mkdtempSync(join(tmpdir(), 'follow-')), 'j.jsonl')
   // Each entry written at once, so that the follower reads it in the same test step.
   const journal = new Journal(path, { writeAtOnce: true })
   const clock = { now: NOW }
   const market = new Market(DEFAULT_MARKET, [SERIES])
   const engine = new Engine(new RollupState(TEST_PARAMS), { market, now: () => clock.now, onBatch: () => {} })
-  const recorder = new Recorder(engine, market, journal, () => clock.now)
+  const recorder = new Recorder(engine, market, journal, () => clock.now, { everyEntries: checkpointEvery })
   journal.append({ t: 'start', chainId: 31337, rollup: '0x01', baseBatches: 0 })
   const followerClock = { now: 0n, replaying: false }
   const followerMarket = new Market(DEFAULT_MARKET, series)
@@ -55,6 +56,41 @@ function view(engine: Engine) {
 }
 
 describe('JournalFollower', () => {
+  it('follows the journal from segment to segment, and from a checkpoint as from the start', () => {
+    const p = primaryAndFollower([SERIES], 3)
+    keys.forEach((k, i) => p.recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
+    p.recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: 1n, side: Side.sell, size: 30n }))
+    p.recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 1n, side: Side.buy, size: 10n }))
+    p.recorder.placeOrder(order(keys[1]!, { accountIndex: 2n, orderId: 1n, side: Side.buy, size: 5n, limitPrice: 1_900_000n }))
+    p.recorder.placeOrder(order(keys[0]!, { accountIndex: 1n, orderId: 2n, side: Side.buy, size: 10n }))
+    const segments = p.journal.segment
+    expect(segments).toBeGreaterThanOrEqual(2)
+    expect(p.follower.behind()).toBe(p.journal.read().length)
+    p.follower.catchUp()
+    expect(p.follower.segment).toBe(segments)
+    expect(p.follower.behind()).toBe(0)
+    expect(view(p.followerEngine)).toEqual(view(p.engine))
+
+    // A new follower starting at the last checkpoint reaches the same state.
+    const checkpoint = readCheckpoint(journalCheckpointPath(p.path, segments))
+    const market = new Market(DEFAULT_MARKET, [SERIES])
+    market.update(checkpoint.market)
+    const clock = { now: 0n, replaying: false }
+    const engine = Engine.fromCheckpoint(RollupState.fromRecords(TEST_PARAMS, checkpoint.engine.records), checkpoint.engine, { market, now: () => (clock.replaying ? clock.now : NOW), onBatch: () => {} })
+    const late = new JournalFollower(p.path, engine, market, clock, segments)
+    late.catchUp()
+    expect(view(engine)).toEqual(view(p.engine))
+  })
+
+  it('stops when the segment it reads was deleted before it read all of it', () => {
+    const p = primaryAndFollower([SERIES], 3)
+    keys.forEach((k, i) => p.recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
+    p.recorder.applyQueueEntry(3n, depositEntry(keys[0]!.l1Address, keys[0]!.pubKey, USDC))
+    expect(p.journal.segment).toBeGreaterThanOrEqual(1)
+    unlinkSync(journalSegmentPath(p.path, 0))
+    expect(() => p.follower.catchUp()).toThrow(/was deleted .* restart the replica/)
+  })
+
   it('follows appends as they are written, in order, into the same state', () => {
     const p = primaryAndFollower()
     expect(p.follower.catchUp()).toEqual({ applied: 1 })

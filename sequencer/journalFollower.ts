@@ -10,10 +10,16 @@
  * from the lines written so far; what it cannot know is which of the last lines are fsynced
  * yet (the writer answers a client only after its fsync), so a replica may show a little more
  * than the primary acknowledged, never less than what a takeover will serve.
+ *
+ * Segments: the writer creates segment k + 1 only once every line of segment k is written
+ * (`Journal.rotate`), so a follower that sees segment k + 1 begun before it reads segment k has
+ * all of segment k in that read; it then goes on in segment k + 1. A segment deleted before
+ * the follower read it all (`journalPruner`, once L1 verified its batches) stops it with a
+ * `JournalError`: a restarted replica begins at the newest checkpoint.
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs'
 import type { Engine } from './engine.js'
-import { JournalError, type JournalEntry } from './journal.js'
+import { firstJournalLine, JournalError, journalSegmentPath, journalSegments, type JournalEntry } from './journal.js'
 import type { Market } from './market.js'
 import { replayJournal } from './recorder.js'
 
@@ -115,7 +121,10 @@ export type CatchUp = {
  * entry's recorded time (as during a restart) and the wall clock otherwise.
  */
 export class JournalFollower {
-  readonly tail: JournalTail
+  /** The journal's name (segment 0's path). */
+  readonly path: string
+  #tail: JournalTail
+  #segment: number
   readonly #engine: Engine
   readonly #market: Market
   readonly #clock: { now: bigint; replaying: boolean }
@@ -123,8 +132,11 @@ export class JournalFollower {
   /** The first line, once read: the deployment and the L1 batches that preceded the journal. */
   #start: Extract<JournalEntry, { t: 'start' }> | undefined
 
-  constructor(path: string, engine: Engine, market: Market, clock: { now: bigint; replaying: boolean }) {
-    this.tail = new JournalTail(path)
+  /** `segment`: the segment to begin with (the engine holds the state before it: its checkpoint, or L1's for segment 0). */
+  constructor(path: string, engine: Engine, market: Market, clock: { now: bigint; replaying: boolean }, segment = 0) {
+    this.path = path
+    this.#segment = segment
+    this.#tail = new JournalTail(journalSegmentPath(path, segment))
     this.#engine = engine
     this.#market = market
     this.#clock = clock
@@ -139,14 +151,45 @@ export class JournalFollower {
     return this.#start
   }
 
+  /** The segment being followed, and where in its file. */
+  get tail(): JournalTail {
+    return this.#tail
+  }
+
+  get segment(): number {
+    return this.#segment
+  }
+
+  /** Whether segment k + 1 has begun (its start line is complete): segment k is then complete. */
+  #nextBegun(): boolean {
+    return firstJournalLine(journalSegmentPath(this.path, this.#segment + 1))?.t === 'start'
+  }
+
+  /** Replays the complete lines of every segment written since the last call (see `#catchUpSegment`). */
+  catchUp(): CatchUp {
+    let applied = 0
+    for (;;) {
+      // Looked at before the read: if the next segment had begun, this read holds all of this one.
+      const nextBegun = this.#nextBegun()
+      if (!existsSync(this.#tail.path) && journalSegments(this.path).some((k) => k > this.#segment))
+        throw new JournalError(`${this.#tail.path} was deleted (L1 verified its batches) before this replica read all of it: restart the replica, it begins at the newest checkpoint`)
+      const step = this.#catchUpSegment()
+      applied += step.applied
+      if (step.missingSeries !== undefined) return { applied, missingSeries: step.missingSeries }
+      if (!nextBegun) return { applied }
+      this.#segment++
+      this.#tail = new JournalTail(journalSegmentPath(this.path, this.#segment))
+    }
+  }
+
   /**
-   * Replays the complete lines written since the last call. Stops before an entry whose series
+   * Replays the complete lines of the current segment written since the last call. Stops before an entry whose series
    * the market does not list yet (`missingSeries`): the primary read it from L1 before it
    * accepted the entry; the replica must too. Throws `JournalError` when the journal is
    * corrupt or replays differently (the replica's state is then unusable: restart it).
    */
-  catchUp(): CatchUp {
-    const lines = this.tail.peek()
+  #catchUpSegment(): CatchUp {
+    const lines = this.#tail.peek()
     let ready = lines.length
     let missingSeries: bigint | undefined
     for (let i = 0; i < lines.length; i++) {
@@ -160,7 +203,7 @@ export class JournalFollower {
     const batch = lines.slice(0, ready)
     const first = batch[0]?.entry
     if (this.#applied === 0 && first) {
-      if (first.t !== 'start') throw new JournalError(`${this.tail.path} does not begin with its start line`)
+      if (first.t !== 'start') throw new JournalError(`${this.#tail.path} does not begin with its start line`)
       this.#start = first
     }
     if (batch.length > 0) {
@@ -170,14 +213,15 @@ export class JournalFollower {
       } finally {
         this.#clock.replaying = false
       }
-      this.tail.consume(batch.at(-1)!, batch.length)
+      this.#tail.consume(batch.at(-1)!, batch.length)
       this.#applied += batch.length
     }
     return { applied: batch.length, ...(missingSeries !== undefined ? { missingSeries } : {}) }
   }
 
-  /** Complete lines written that the follower has not replayed yet. */
+  /** Complete lines written that the follower has not replayed yet (later segments included). */
   behind(): number {
-    return this.tail.behind()
+    const later = journalSegments(this.path).filter((k) => k > this.#segment)
+    return later.reduce((n, k) => n + new JournalTail(journalSegmentPath(this.path, k)).behind(), this.#tail.behind())
   }
 }

@@ -61,6 +61,20 @@ function workerCount(name: string): number {
   return n
 }
 
+/** `JOURNAL_CHECKPOINT_ENTRIES`: entries per journal segment (0: one segment, never checkpointed). */
+function checkpointEntries(): number {
+  const n = Number(env.JOURNAL_CHECKPOINT_ENTRIES)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`JOURNAL_CHECKPOINT_ENTRIES: cannot read "${env.JOURNAL_CHECKPOINT_ENTRIES}" (want a whole number of entries; 0 turns checkpoints off)`)
+  return n
+}
+
+/** `JOURNAL_PRUNE=off` keeps every journal segment (default on: deleted once L1 verified what they cut). */
+function pruneJournal(): boolean {
+  const v = env.JOURNAL_PRUNE ?? 'on'
+  if (v !== 'on' && v !== 'off') throw new Error(`JOURNAL_PRUNE: cannot read "${v}" (want on or off)`)
+  return v === 'on'
+}
+
 function provingConcurrency(): number {
   const n = Number(env.PROVING_CONCURRENCY)
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`PROVING_CONCURRENCY: cannot read "${env.PROVING_CONCURRENCY}" (want a whole number of batches, 1 to 1024)`)
@@ -87,6 +101,8 @@ function common(): Partial<NodeConfig> {
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 1000),
     ...(env.VERIFY_WORKERS !== undefined ? { verifyWorkers: workerCount('VERIFY_WORKERS') } : {}),
     ...(env.PROVING_CONCURRENCY !== undefined ? { provingConcurrency: provingConcurrency() } : {}),
+    ...(env.JOURNAL_CHECKPOINT_ENTRIES !== undefined ? { checkpointEntries: checkpointEntries() } : {}),
+    pruneJournal: pruneJournal(),
     rateLimits: { perIp: bucket('RATE_LIMIT_IP', DEFAULT_RATE_LIMITS.perIp), perAccount: bucket('RATE_LIMIT_ACCOUNT', DEFAULT_RATE_LIMITS.perAccount) },
     prover,
     ...(env.ADMIN_TOKEN ? { adminToken: env.ADMIN_TOKEN } : {}),

@@ -29,7 +29,8 @@ import { MarketFeed, defaultSurface } from './marketFeed.js'
 import type { UnderlyingStatus } from './market.js'
 import type { OracleService } from '../oracle/oracleService.js'
 import { Recorder, replayJournal } from './recorder.js'
-import { journalBase, reconcileBatches, stateAtBatch } from './recovery.js'
+import { checkCheckpointRoot, journalBase, reconcileBatches, recoveryPoint, stateAtBatch } from './recovery.js'
+import { DEFAULT_CHECKPOINT_ENTRIES, journalPruner } from './journalPruner.js'
 import { SettlementKeeper, serialized } from './settlementKeeper.js'
 import { acquireDataLock } from './dataLock.js'
 import { SignatureGate } from './signatureGate.js'
@@ -83,6 +84,13 @@ export type NodeConfig = {
   readonly oracle?: OracleService
   /** Write-ahead journal file; without one, a restart recovers only what L1 holds. */
   readonly journalPath?: string
+  /**
+   * Journal segments: a segment this many entries long ends at the next batch boundary with a
+   * checkpoint, from which a restart replays (default `DEFAULT_CHECKPOINT_ENTRIES`; 0: never).
+   */
+  readonly checkpointEntries?: number
+  /** Delete the segments before a checkpoint once L1 verified every batch they cut (default true). */
+  readonly pruneJournal?: boolean
   readonly logger?: FastifyServerOptions['logger']
   readonly log?: (s: string) => void
   /** Fix expired series' settlement prices on L1 at each poll (sequencer/settlementKeeper.ts); default true. */
@@ -163,27 +171,42 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const releaseLock = config.journalPath ? acquireDataLock(config.journalPath) : undefined
   const metrics = new NodeMetrics()
   const journal = config.journalPath ? new MeasuredJournal(config.journalPath, metrics) : undefined
-  const entries = journal?.read() ?? []
+  // Replay from the newest checkpoint whose batches L1 all verified, else from the journal's start.
+  const point = config.journalPath ? recoveryPoint(config.journalPath, verified) : undefined
+  for (const reason of point?.skipped ?? []) log(`journal: ${reason}; an older start serves instead`)
+  const checkpoint = point?.checkpoint
+  const entries = journal?.readFrom(point!.segment) ?? []
   const base = entries.length > 0 ? journalBase(entries, chainId, config.rollup) : verified
-  const state = entries.length > 0 ? await stateAtBatch(l1.publicClient, config.rollup, config.params, base, fromBlock) : base > 0 ? await rebuildStateFromL1(l1.publicClient, config.rollup, config.params, { fromBlock }) : new RollupState(config.params)
+  const state = checkpoint
+    ? RollupState.fromRecords(config.params, checkpoint.engine.records)
+    : entries.length > 0
+      ? await stateAtBatch(l1.publicClient, config.rollup, config.params, base, fromBlock)
+      : base > 0
+        ? await rebuildStateFromL1(l1.publicClient, config.rollup, config.params, { fromBlock })
+        : new RollupState(config.params)
+  if (checkpoint) {
+    await checkCheckpointRoot(l1.publicClient, config.rollup, config.params, state.root, base, fromBlock)
+    log(`journal: starting from the checkpoint of segment ${point!.segment} (batch ${base}, root checked against L1)`)
+  }
   if (entries.length === 0 && base > 0) log(`state rebuilt from ${base} verified batches on L1`)
   if (entries.length === 0) journal?.append({ t: 'start', chainId, rollup: config.rollup, baseBatches: base })
 
   const market = new Market(config.market)
+  if (checkpoint) market.update(checkpoint.market)
   await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
   // While the journal replays, the engine sees each entry's recorded time.
   const replayClock = { now: 0n, replaying: entries.length > 0 }
   const now = () => (replayClock.replaying ? replayClock.now : wall())
   const replayed: BatchTrace[] = []
   let onBatch = (batch: BatchTrace) => void replayed.push(batch)
-  const engine = new Engine(state, {
+  const engineOptions = {
     market,
     now,
-    // Fills name the batch that carries them: batches already on L1 before this journal count.
-    firstBatchNumber: base,
-    onBatch: (batch) => onBatch(batch),
-    onCancel: (c) => log(`cancelled order ${c.orderId} of account ${c.accountIndex}: ${c.reason}`),
-  })
+    onBatch: (batch: BatchTrace) => onBatch(batch),
+    onCancel: (c: { readonly accountIndex: bigint; readonly orderId: bigint; readonly reason: string }) => log(`cancelled order ${c.orderId} of account ${c.accountIndex}: ${c.reason}`),
+  }
+  // Fills name the batch that carries them: batches already on L1 before this journal count.
+  const engine = checkpoint ? Engine.fromCheckpoint(state, checkpoint.engine, engineOptions) : new Engine(state, { ...engineOptions, firstBatchNumber: base })
   const replayStarted = performance.now()
   if (entries.length > 0) {
     const n = replayJournal(engine, market, entries, replayClock)
@@ -193,6 +216,9 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const replayMs = Math.round(performance.now() - replayStarted)
   metrics.journalReplay.set(replayMs / 1000)
   metrics.journalReplayed.set(entries.length)
+  if (journal) metrics.journalSegment.set(journal.segment)
+  const prune = journal && config.pruneJournal !== false ? journalPruner(journal, log) : undefined
+  prune?.(verified)
   const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, config.params, replayed, base, verified, fromBlock)
 
   // Created after the replay, so that the replay publishes nothing.
@@ -215,6 +241,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     onChange: (record) => {
       metrics.observeBatch(record)
       stream.batchChanged(record)
+      if (record.status === 'verified') prune?.(record.number + 1)
     },
   })
   const keeper = config.settlementKeeper === false ? undefined : new SettlementKeeper({ l1, rollup: config.rollup, series: () => market.series(), log, send })
@@ -236,7 +263,15 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   /** The state root after every change so far: the hasher's, once it keeps the trees. */
   const stateRoot = async (): Promise<bigint> => (hasher ? hasher.root() : engine.state.root)
-  const recorder = new Recorder(engine, market, journal, now)
+  const recorder = new Recorder(engine, market, journal, now, {
+    everyEntries: config.checkpointEntries ?? DEFAULT_CHECKPOINT_ENTRIES,
+    onCheckpoint: (c) => {
+      metrics.journalCheckpoints.inc()
+      metrics.journalCheckpointSeconds.set(c.ms / 1000)
+      metrics.journalSegment.set(c.segment)
+      log(`journal: segment ${c.segment} begins at batch ${c.baseBatches}, checkpoint of ${c.bytes} bytes in ${Math.round(c.ms)} ms`)
+    },
+  })
   const transitions: ModeTransition[] = []
   const oracle = config.oracle
   const pollOracle = async () => {
@@ -312,7 +347,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   // Readiness facts: what the node last observed of L1 and of its prover.
   const probe = proverProbe(config.params, config.prover ?? { kind: 'in-process' })
   let facts: NodeFacts = {
-    journal: { replayed: true, entries: entries.length, ms: replayMs, ...(config.journalPath ? { path: config.journalPath } : {}) },
+    journal: { replayed: true, entries: entries.length, ms: replayMs, ...(config.journalPath ? { path: config.journalPath } : {}), ...(checkpoint ? { checkpointSegment: point!.segment } : {}) },
     l1: { lastSyncAt: undefined, lastError: undefined },
     prover: { attached: false, detail: 'not checked yet' },
   }

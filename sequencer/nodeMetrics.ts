@@ -63,6 +63,24 @@ export class NodeMetrics {
     help: 'How long the journal replay at start took',
     registers: [this.registry],
   })
+  readonly journalSegment = new Gauge({
+    name: 'sequencer_journal_segment',
+    help: 'The journal segment being written (a new one begins at each checkpoint)',
+    registers: [this.registry],
+  })
+
+  readonly journalCheckpoints = new Counter({
+    name: 'sequencer_journal_checkpoints_total',
+    help: 'Journal checkpoints taken (each begins a segment)',
+    registers: [this.registry],
+  })
+
+  readonly journalCheckpointSeconds = new Gauge({
+    name: 'sequencer_journal_checkpoint_seconds',
+    help: 'How long the last journal checkpoint took (the event loop waits for it)',
+    registers: [this.registry],
+  })
+
   readonly journalReplayed = new Gauge({
     name: 'sequencer_journal_replayed_entries',
     help: 'Journal entries replayed at start',

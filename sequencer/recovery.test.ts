@@ -3,7 +3,7 @@
  * (accounts, resting orders, slots not yet batched) and does not resubmit what L1 verified.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ANVIL_KEYS, startAnvil, type Anvil } from '../l1/anvil.js'
@@ -16,7 +16,7 @@ import { CANCELLED_FILLED, Side, TEST_PARAMS } from '../state/index.js'
 import { testKey } from '../state/testing.js'
 import { DEFAULT_MARKET } from './defaults.js'
 import { deployWithDefaults } from './embedded.js'
-import { Journal, JournalError } from './journal.js'
+import { Journal, JournalError, journalCheckpointPath, journalSegments } from './journal.js'
 import { startNode, type NodeConfig, type RollupNode } from './node.js'
 
 let anvil: Anvil
@@ -134,5 +134,70 @@ describe('Journal file', () => {
     const j = fresh()
     writeFileSync(j.path, '{"t":"start"}\nnot json\n{"t":"flush"}\n')
     expect(() => j.read()).toThrow(/line 2 is not JSON/)
+  })
+})
+
+/** A Rollup of its own on the shared anvil, each key holding a deposit of 1,000 USDC. */
+async function fundedDeployment() {
+  const { deployment } = await deployWithDefaults(anvil.rpcUrl, ANVIL_KEYS[0])
+  for (const [i, key] of keys.entries()) {
+    const l1 = await connectL1(anvil.rpcUrl, ANVIL_KEYS[i + 1]!)
+    await mintTestTokens(l1, deployment.token, l1.account.address, 1_000_000_000n)
+    await deposit(l1, deployment.rollup, deployment.token, 1_000_000_000n, key.pubKey)
+  }
+  return deployment
+}
+
+describe('restart from a journal checkpoint', () => {
+  it('starts at the newest checkpoint L1 caught up with, after the segments before it were pruned, and serves the same state', { timeout: 240_000 }, async () => {
+    const deployment = await fundedDeployment()
+    const journalPath = join(mkdtempSync(join(tmpdir(), 'journal-')), 'node.jsonl')
+    // A segment ends at the first batch boundary once it holds 4 entries.
+    const cfg: NodeConfig = { ...config, rollup: deployment.rollup, deployBlock: deployment.deployBlock, journalPath, checkpointEntries: 4 }
+    const order = (account: number, orderId: bigint, side: 'buy' | 'sell', size: bigint) =>
+      signOrder(buildOrder({ accountIndex: BigInt(account), orderId, seriesId: 1n, side, size, limitPrice: 2_100_000n, validUntil }), keys[account - 1]!.privateKey)
+    const first = await startNode(cfg)
+    first.recorder.placeOrder(order(2, 1n, 'sell', 100n))
+    first.recorder.placeOrder(order(1, 1n, 'buy', 40n))
+    first.recorder.placeOrder(order(2, 2n, 'sell', 10n))
+    first.recorder.cancelOrder(signCancel({ accountIndex: 2n, orderId: 2n }, keys[1]!.privateKey))
+    first.recorder.requestWithdrawal(signWithdrawal({ accountIndex: 3n, nonce: 0n, amount: 5_000_000n }, keys[2]!.privateKey))
+    expect(journalSegments(journalPath).length).toBeGreaterThanOrEqual(3)
+    first.recorder.placeOrder(order(3, 1n, 'sell', 7n))
+    first.recorder.cancelOrder(signCancel({ accountIndex: 3n, orderId: 6n }, keys[2]!.privateKey)) // a slot left open
+    const before = await snapshot(first)
+    await first.stop() // every closed batch reaches L1: the segments before the last checkpoint are no longer needed
+    const [kept, ...rest] = journalSegments(journalPath)
+    expect(kept).toBeGreaterThanOrEqual(2)
+    expect(rest.length).toBeLessThanOrEqual(1)
+    expect(existsSync(journalCheckpointPath(journalPath, 1))).toBe(false)
+
+    const second = await startNode(cfg)
+    try {
+      expect(await snapshot(second)).toEqual(before)
+      const ready = (await second.api.inject({ method: 'GET', url: '/v1/health/ready' })).json() as { checks: { journal: { detail: string } } }
+      expect(ready.checks.journal.detail).toMatch(new RegExp(`from the checkpoint of segment ${kept}`))
+      expect(second.pipeline.records).toHaveLength(0) // nothing L1 verified is sent again
+      expect(second.engine.orders.get(2n, 2n, 0n)).toMatchObject({ status: 'cancelled' })
+      expect(second.recorder.placeOrder(order(1, 2n, 'buy', 60n)).fills).toMatchObject([{ makerAccount: 2n, size: 60n }])
+      await second.settle()
+      const status = await readRollupStatus(second.l1.publicClient, cfg.rollup)
+      expect(status.stateRoot).toBe(await second.stateRoot())
+    } finally {
+      await second.stop()
+    }
+  })
+
+  it('refuses a checkpoint whose state root is not the one L1 verified', { timeout: 120_000 }, async () => {
+    const deployment = await fundedDeployment()
+    const journalPath = join(mkdtempSync(join(tmpdir(), 'journal-')), 'node.jsonl')
+    const cfg: NodeConfig = { ...config, rollup: deployment.rollup, deployBlock: deployment.deployBlock, journalPath, checkpointEntries: 3, pruneJournal: false }
+    const first = await startNode(cfg) // two deposits close batch 0: segment 1 begins at batch 1
+    await first.stop()
+    expect(journalSegments(journalPath)).toEqual([0, 1])
+    // Collateral forged in the checkpoint: its records no longer hash to L1's root.
+    const file = journalCheckpointPath(journalPath, 1)
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"collateral":{"$n":"1000000000"}', '"collateral":{"$n":"9000000000"}'))
+    await expect(startNode(cfg)).rejects.toThrow(/L1 verified/)
   })
 })

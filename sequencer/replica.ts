@@ -17,21 +17,23 @@ import { PollTimer } from './pollTimer.js'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { Gauge } from 'prom-client'
 import { connectL1 } from '../l1/clients.js'
+import { readRollupStatus } from '../l1/rollupReaders.js'
+import { RollupState } from '../state/index.js'
 import type { Prover } from '../prover/queue.js'
 import { buildApi, type TrustProxy } from './api/app.js'
 import type { ApiContext, NodeFacts, ReplicaView } from './api/context.js'
 import { DEFAULT_RATE_LIMITS } from './api/limits.js'
 import { acquireDataLock, DataLockedError, liveHolder } from './dataLock.js'
 import { Engine } from './engine.js'
-import { JournalError } from './journal.js'
-import { JournalFollower, JournalTail } from './journalFollower.js'
+import { firstJournalLine, JournalError, journalSegmentPath, journalSegments } from './journal.js'
+import { JournalFollower } from './journalFollower.js'
 import { Market } from './market.js'
 import { defaultSurface, MarketFeed } from './marketFeed.js'
 import { addListedSeries, startNode, type NodeConfig, type RollupNode } from './node.js'
 import { NodeMetrics } from './nodeMetrics.js'
 import { BatchPipeline } from './pipeline.js'
 import { Recorder } from './recorder.js'
-import { journalBase, stateAtBatch } from './recovery.js'
+import { checkCheckpointRoot, journalBase, recoveryPoint, stateAtBatch } from './recovery.js'
 import { StreamHub } from './streamHub.js'
 
 export type ReplicaConfig = NodeConfig & {
@@ -85,7 +87,7 @@ export async function replicaApi(parts: ReplicaParts, options: { logger?: Fastif
   const feed = new MarketFeed(market, recorder, { surface: config.surface ?? defaultSurface(config.market.volByUnderlying, now()), ratePerYear: config.market.ratePerYear, now })
   const stream = new StreamHub({ engine, market, now }, parts.log ? { log: parts.log } : {})
   const replica: ReplicaView = {
-    reason: `this node is a read-only replica following ${follower.tail.path}; send writes to the primary (it takes over only when the primary dies)`,
+    reason: `this node is a read-only replica following ${follower.path}; send writes to the primary (it takes over only when the primary dies)`,
     status: () => {
       const pid = parts.primaryPid()
       return { behindEntries: follower.behind(), appliedEntries: follower.applied, ...(pid !== undefined ? { primaryPid: pid } : {}) }
@@ -150,19 +152,29 @@ export async function startReplica(config: ReplicaConfig): Promise<Replica> {
   await addListedSeries(l1.publicClient, config.rollup, fromBlock, market, log)
   const clock = { now: 0n, replaying: false }
   const now = () => (clock.replaying ? clock.now : clockNow())
-  // The state before the journal's first entry: L1's first `baseBatches` batches (the start line).
-  const head = new JournalTail(path)
-  let start = head.peek()[0]?.entry
-  for (let waited = 0; !start; waited++) {
+  // The state before the segment it begins with: the newest checkpoint L1 caught up with, or
+  // L1's first `baseBatches` batches (segment 0's start line).
+  for (let waited = 0; !journalSegments(path).some((k) => firstJournalLine(journalSegmentPath(path, k))?.t === 'start'); waited++) {
     if (waited % Math.max(1, Math.round(10_000 / pollIntervalMs)) === 0) log(`replica: waiting for the primary's journal ${path}`)
     await sleep(pollIntervalMs)
-    start = head.peek()[0]?.entry
   }
+  const verified = Number((await readRollupStatus(l1.publicClient, config.rollup)).batchCount)
+  const point = recoveryPoint(path, verified)
+  for (const reason of point.skipped) log(`replica: ${reason}; an older start serves instead`)
+  const start = firstJournalLine(journalSegmentPath(path, point.segment))!
   const base = journalBase([start], chainId, config.rollup)
-  const state = await stateAtBatch(l1.publicClient, config.rollup, config.params, base, fromBlock)
+  const checkpoint = point.checkpoint
+  let state: RollupState
+  if (checkpoint) {
+    state = RollupState.fromRecords(config.params, checkpoint.engine.records)
+    await checkCheckpointRoot(l1.publicClient, config.rollup, config.params, state.root, base, fromBlock)
+    market.update(checkpoint.market)
+    log(`replica: starting from the checkpoint of segment ${point.segment} (batch ${base})`)
+  } else state = await stateAtBatch(l1.publicClient, config.rollup, config.params, base, fromBlock)
   let batches = 0
-  const engine = new Engine(state, { market, now, firstBatchNumber: base, onBatch: () => void batches++ })
-  const follower = new JournalFollower(path, engine, market, clock)
+  const engineOptions = { market, now, onBatch: () => void batches++ }
+  const engine = checkpoint ? Engine.fromCheckpoint(state, checkpoint.engine, engineOptions) : new Engine(state, { ...engineOptions, firstBatchNumber: base })
+  const follower = new JournalFollower(path, engine, market, clock, point.segment)
   const metrics = new NodeMetrics()
 
   // The series were read from L1 just above.

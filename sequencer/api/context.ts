@@ -19,7 +19,7 @@ export type ModeTransition = { readonly underlying: string; readonly from: Tradi
  */
 export type NodeFacts = {
   /** The journal replay at start: done before the API listens; entries and time for the record. */
-  readonly journal: { readonly replayed: boolean; readonly entries: number; readonly ms: number; readonly path?: string }
+  readonly journal: { readonly replayed: boolean; readonly entries: number; readonly ms: number; readonly path?: string; readonly checkpointSegment?: number }
   /** Wall-clock milliseconds of the last L1 poll that succeeded, and the last failure since then. */
   readonly l1: { readonly lastSyncAt: number | undefined; readonly lastError: string | undefined }
   /** Whether a prover can take the next batch (in-process: circuit artifacts present; bullmq: a worker connected). */

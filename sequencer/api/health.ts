@@ -26,7 +26,7 @@ export function readiness(facts: NodeFacts, halted: string | undefined, nowMs: n
   const age = l1.lastSyncAt === undefined ? undefined : nowMs - l1.lastSyncAt
   const checks = {
     journal: journal.replayed
-      ? { ok: true, detail: journal.path ? `replayed ${journal.entries} entries in ${journal.ms} ms` : 'no journal (state from L1 only)' }
+      ? { ok: true, detail: journal.path ? `replayed ${journal.entries} entries in ${journal.ms} ms${journal.checkpointSegment !== undefined ? ` from the checkpoint of segment ${journal.checkpointSegment}` : ''}` : 'no journal (state from L1 only)' }
       : { ok: false, detail: 'the journal replay has not finished' },
     l1:
       age === undefined
