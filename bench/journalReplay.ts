@@ -5,7 +5,13 @@
  *   (`replayJournal`, what every restart does before it listens), per entry;
  * - `sequencer.journal_fsync_p99_us`: one durable append (write + fsync), p99: what a lone
  *   request waits for before its acknowledgement (under load, requests answered together
- *   share one fsync: group commit, sequencer/journal.ts).
+ *   share one fsync: group commit, sequencer/journal.ts);
+ * - `sequencer.checkpoint_ms`: a journal checkpoint of the engine after that journal
+ *   (`Recorder.checkpoint`: records, books, order history to JSON, written and fsynced, the
+ *   next segment begun), which the event loop waits for once per segment;
+ *   `sequencer.checkpoint_bytes`, its size; `sequencer.checkpoint_restore_ms`: reading it back
+ *   into an engine (the state's trees rebuilt), what a restart does instead of replaying the
+ *   segments before it.
  *
  * The journal is a real one: 8 accounts deposit, then ENTRIES signed orders (half crossing,
  * so that they fill and cut batches) and cancels go through an engine and its recorder into
@@ -21,6 +27,8 @@ import { Engine } from '../sequencer/engine.js'
 import { Journal } from '../sequencer/journal.js'
 import { Market } from '../sequencer/market.js'
 import { Recorder, replayJournal } from '../sequencer/recorder.js'
+import { readCheckpoint } from '../sequencer/checkpoint.js'
+import { journalCheckpointPath } from '../sequencer/journal.js'
 import { SequencerError } from '../sequencer/errors.js'
 import { cancelMessage, depositEntry, RollupState, signField, TEST_PARAMS } from '../state/index.js'
 import { order, signedOrder, testKey } from '../state/testing.js'
@@ -85,8 +93,33 @@ function writeJournal(dir: string): { path: string; appendUs: number[] } {
   return { path, appendUs }
 }
 
+/** Replays the journal, then times a checkpoint of the engine (median of RUNS rotations) and restoring the last one. */
+function measureCheckpoint(path: string, entries: ReturnType<Journal['read']>): { takeMs: number; bytes: number; restoreMs: number } {
+  const clock = { now: 0n }
+  const { engine, market } = engineAt(clock)
+  replayJournal(engine, market, entries, clock)
+  const journal = new Journal(path)
+  const took: number[] = []
+  let bytes = 0
+  const recorder = new Recorder(engine, market, journal, () => clock.now, { everyEntries: 0, onCheckpoint: (c) => ((bytes = c.bytes), took.push(c.ms)) })
+  recorder.flush()
+  let segment = 0
+  for (let run = 0; run < RUNS; run++) segment = recorder.checkpoint()
+  journal.close()
+  const restored: number[] = []
+  for (let run = 0; run < RUNS; run++) {
+    const t = performance.now()
+    const c = readCheckpoint(journalCheckpointPath(path, segment))
+    const again = new Market(DEFAULT_MARKET, [SERIES])
+    again.update(c.market)
+    Engine.fromCheckpoint(RollupState.fromRecords(TEST_PARAMS, c.engine.records), c.engine, { market: again, now: () => clock.now, onBatch: () => {} })
+    restored.push(performance.now() - t)
+  }
+  return { takeMs: median(took), bytes, restoreMs: median(restored) }
+}
+
 export const journalReplay: Benchmark = {
-  figures: ['sequencer.journal_replay_us_per_entry', 'sequencer.journal_fsync_p99_us'],
+  figures: ['sequencer.journal_replay_us_per_entry', 'sequencer.journal_fsync_p99_us', 'sequencer.checkpoint_ms', 'sequencer.checkpoint_bytes', 'sequencer.checkpoint_restore_ms'],
   run: async (wanted) => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-journal-'))
     try {
@@ -102,9 +135,13 @@ export const journalReplay: Benchmark = {
         perEntry.push(Number(process.hrtime.bigint() - t) / 1000 / entries.length)
       }
       const sorted = [...appendUs].sort((a, b) => a - b)
+      const checkpoint = measureCheckpoint(path, entries)
       const figures = [
         { name: 'sequencer.journal_replay_us_per_entry', value: round(median(perEntry), 1), unit: 'us' },
         { name: 'sequencer.journal_fsync_p99_us', value: round(sorted[Math.floor(sorted.length * 0.99)]!, 1), unit: 'us' },
+        { name: 'sequencer.checkpoint_ms', value: round(checkpoint.takeMs, 2), unit: 'ms' },
+        { name: 'sequencer.checkpoint_bytes', value: checkpoint.bytes, unit: 'bytes' },
+        { name: 'sequencer.checkpoint_restore_ms', value: round(checkpoint.restoreMs, 2), unit: 'ms' },
       ]
       return figures.filter((f) => wanted.includes(f.name))
     } finally {

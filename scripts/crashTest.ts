@@ -1,5 +1,5 @@
 /**
- * `npm run crash-test -- [kills] [--seed N] [--accounts N] [--concurrency N] [--prove]`: the
+ * `npm run crash-test -- [kills] [--seed N] [--accounts N] [--concurrency N] [--checkpoint-entries N] [--prove]`: the
  * kill -9 crash test (test/crash/crashRun.ts) with as many kill points as asked (default 200),
  * for longer runs than the test suite's. `--prove` attaches a proof worker: batches are proven
  * and submitted to L1 between the kills, and the run ends once L1 holds every batch exactly
@@ -21,6 +21,7 @@ const kills = positional ? Number(positional) : 200
 const seed = option('seed')
 const accounts = option('accounts')
 const concurrency = option('concurrency')
+const checkpointEntries = option('checkpoint-entries')
 
 try {
   const report = await runCrashTest({
@@ -28,6 +29,7 @@ try {
     ...(seed !== undefined ? { seed } : {}),
     ...(accounts !== undefined ? { accounts } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(checkpointEntries !== undefined ? { checkpointEntries } : {}),
     prove: process.argv.includes('--prove'),
     log: (s) => console.log(s),
   })
@@ -37,7 +39,7 @@ try {
   const last = report.restarts.at(-1)!
   console.log(`\nseed ${report.seed}: ${kills} kills (${report.kills.midLoad} mid-load, ${report.kills.quiescent} quiescent, ${report.kills.atStart} during start-up) in ${(report.durationMs / 1000).toFixed(1)} s`)
   console.log(`requests: ${JSON.stringify(report.requests)}; refusals by code: ${JSON.stringify(report.refusedCodes)}`)
-  console.log(`journal: ${report.journalEntries} entries, ${report.journaledRequests} of them requests; exact matches after quiescent kills: ${report.exactMatches}`)
+  console.log(`journal: ${report.journalEntries} entries in ${report.journalSegments} segments, ${report.journaledRequests} of them requests; exact matches after quiescent kills: ${report.exactMatches}`)
   console.log(`restart to listening: median ${pct(ready, 0.5)} ms, p90 ${pct(ready, 0.9)} ms, max ${ready.at(-1)} ms; replay alone: median ${pct(replay, 0.5)} ms, max ${replay.at(-1)} ms (last: ${last.entries} entries in ${last.replayMs} ms)`)
   if (report.verifiedOnL1 !== undefined) console.log(`L1 verified ${report.verifiedOnL1} batches, each once, ending at the node's root`)
   console.log('nothing acknowledged was lost, duplicated or altered')

@@ -28,7 +28,7 @@ import { readRollupStatus } from '../../l1/rollupReaders.js'
 import type { Address, PublicClient } from 'viem'
 import { DEFAULT_MARKET, DEFAULT_PARAMS } from '../../sequencer/defaults.js'
 import { deployWithDefaults } from '../../sequencer/embedded.js'
-import { Journal, type JournalEntry } from '../../sequencer/journal.js'
+import { Journal, journalSegments, type JournalEntry } from '../../sequencer/journal.js'
 import { testKey } from '../../state/testing.js'
 import { ensureRedis } from '../redis.js'
 import { auditRequests, type InFlightFate } from './audit.js'
@@ -55,6 +55,12 @@ export type CrashRunOptions = {
    * the longer script, not the test suite.
    */
   readonly prove?: boolean
+  /**
+   * Entries per journal segment (`JOURNAL_CHECKPOINT_ENTRIES`; default 40): small, so that
+   * kills also land around rotations, and restarts with a prover start from checkpoints.
+   * Segments are never pruned here: the reference replays the whole journal.
+   */
+  readonly checkpointEntries?: number
   readonly log?: (s: string) => void
 }
 
@@ -66,6 +72,8 @@ export type CrashRunReport = {
   readonly requests: { readonly acked: number; readonly refused: number; readonly undelivered: number; readonly unknownPresent: number; readonly unknownAbsent: number }
   readonly refusedCodes: Readonly<Record<string, number>>
   readonly journalEntries: number
+  /** Journal segments written (each after the first begins at a checkpoint). */
+  readonly journalSegments: number
   /** Journal entries that were orders, cancels, withdrawals. */
   readonly journaledRequests: number
   /** Milliseconds from spawn to listening, per restart, with the journal length it replayed. */
@@ -155,6 +163,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       pollIntervalMs: 500,
       // Batches are cut when full (two slots); a timeout cut would race the quiescent snapshot.
       batchTimeoutMs: 3_600_000,
+      env: { JOURNAL_CHECKPOINT_ENTRIES: String(options.checkpointEntries ?? 40), JOURNAL_PRUNE: 'off' },
     }
     const journal = new Journal(journalPathOf(config))
     const reference = await ReferenceReplay.create({
@@ -293,6 +302,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       },
       refusedCodes,
       journalEntries: entries,
+      journalSegments: journalSegments(journal.path).length,
       journaledRequests: [...reference.requests.values()].length,
       restarts,
       exactMatches,
