@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { cancelMessage, depositEntry, RollupState, Side, signField, TEST_PARAMS, withdrawMessage, type BatchTrace, type Order } from '../state/index.js'
 import { order as orderWith, signedOrder, testKey, type TestKey } from '../state/testing.js'
 import { orderOptions } from '../sdk/orderRequest.js'
@@ -205,6 +205,33 @@ describe('journal checkpoints', () => {
     expect(new Journal(path).read().map((e) => e.t)).toEqual(['start', 'queue', 'market', 'market', 'market', 'market', 'flush', 'start'])
     expect(readCheckpoint(journalCheckpointPath(path, 1)).market.spotByUnderlying).toEqual({ ETH: 3_004 })
     journal.close()
+  })
+})
+
+describe('a checkpoint that fails', () => {
+  it('leaves the request answered and the journal on its segment, is reported, and is tried again later', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'checkpoint-')), 'j.jsonl')
+    const journal = new Journal(path)
+    const live = node(() => NOW)
+    const errors: Error[] = []
+    const recorder = new Recorder(live.engine, live.market, journal, () => NOW, { everyEntries: 3, onCheckpointError: (e) => errors.push(e) })
+    journal.append({ t: 'start', chainId: 31337, rollup: '0x01', baseBatches: 0 })
+    const tooLarge = vi.spyOn(live.engine, 'checkpoint').mockImplementation(() => {
+      throw new RangeError('Invalid string length')
+    })
+    recorder.updateMarket({ spotByUnderlying: { ETH: 3_001 } })
+    recorder.updateMarket({ spotByUnderlying: { ETH: 3_002 } }) // 3 entries: tried, failed
+    expect(errors.map((e) => e.message)).toEqual(['Invalid string length'])
+    expect(live.market.currentInputs().spotByUnderlying).toEqual({ ETH: 3_002 })
+    tooLarge.mockRestore()
+    recorder.updateMarket({ spotByUnderlying: { ETH: 3_003 } })
+    recorder.updateMarket({ spotByUnderlying: { ETH: 3_004 } })
+    expect(journal.segment).toBe(0) // not before 3 more entries
+    recorder.updateMarket({ spotByUnderlying: { ETH: 3_005 } })
+    expect(journal.segment).toBe(1)
+    expect(errors).toHaveLength(1)
+    journal.close()
+    expect(new Journal(path).read().map((e) => e.t)).toEqual(['start', 'market', 'market', 'market', 'market', 'market', 'start'])
   })
 })
 

@@ -10,7 +10,7 @@
  * that every record reads back exactly as it was; written to a temporary file, fsynced, and
  * renamed into place, so a crash leaves either the whole checkpoint or none.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { EngineCheckpoint } from './engine.js'
 import type { MarketUpdate } from './market.js'
@@ -72,9 +72,12 @@ export function writeFileAtomically(path: string, text: string): void {
     const data = Buffer.from(text)
     for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset)
     fsyncSync(fd)
-  } finally {
+  } catch (error) {
     closeSync(fd)
+    rmSync(temporary, { force: true })
+    throw error
   }
+  closeSync(fd)
   renameSync(temporary, path)
   syncDirectory(dirname(path))
 }

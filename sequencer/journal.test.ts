@@ -4,7 +4,15 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 // Counts the asynchronous fsyncs and lets a test make them fail; everything else is node:fs.
-const fsyncs = vi.hoisted(() => ({ calls: 0, fail: undefined as NodeJS.ErrnoException | undefined, hold: undefined as Promise<void> | undefined, failWrite: undefined as NodeJS.ErrnoException | undefined }))
+const fsyncs = vi.hoisted(() => ({
+  calls: 0,
+  fail: undefined as NodeJS.ErrnoException | undefined,
+  hold: undefined as Promise<void> | undefined,
+  failWrite: undefined as NodeJS.ErrnoException | undefined,
+  /** Fails only the writes whose data contains this text. */
+  failWriteOf: undefined as string | undefined,
+  failUnlink: false,
+}))
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>()
   return {
@@ -17,12 +25,17 @@ vi.mock('node:fs', async (importOriginal) => {
     },
     writeSync: (...args: Parameters<typeof fs.writeSync>) => {
       if (fsyncs.failWrite) throw fsyncs.failWrite
+      if (fsyncs.failWriteOf !== undefined && String(args[1]).includes(fsyncs.failWriteOf)) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
       return (fs.writeSync as (...a: unknown[]) => number)(...args)
+    },
+    unlinkSync: (...args: Parameters<typeof fs.unlinkSync>) => {
+      if (fsyncs.failUnlink) throw Object.assign(new Error('EIO: i/o error, unlink'), { code: 'EIO' })
+      return fs.unlinkSync(...args)
     },
   }
 })
 
-const { Journal, JournalError } = await import('./journal.js')
+const { Journal, JournalError, journalSegmentPath, journalSegments } = await import('./journal.js')
 const { durabilityPlugin } = await import('./api/durability.js')
 const { NodeMetrics } = await import('./nodeMetrics.js')
 const Fastify = (await import('fastify')).default
@@ -35,6 +48,8 @@ afterEach(() => {
   fsyncs.fail = undefined
   fsyncs.hold = undefined
   fsyncs.failWrite = undefined
+  fsyncs.failWriteOf = undefined
+  fsyncs.failUnlink = false
 })
 
 describe('journal group commit', () => {
@@ -150,5 +165,57 @@ describe('the API answers a write only once it is on disk', () => {
     expect((await app.inject({ method: 'POST', url: '/write', payload: {} })).statusCode).toBe(500)
     await app.close()
     journal.close()
+  })
+})
+
+describe('journal rotation failures', () => {
+  const start = { t: 'start', chainId: 31337, rollup: '0x01', baseBatches: 0 } as const
+
+  it('goes on in its segment when the checkpoint cannot be made, and rotates later', async () => {
+    const journal = fresh()
+    journal.append(start)
+    expect(() => journal.rotate(() => { throw new RangeError('Invalid string length') }, 0)).toThrow(RangeError)
+    fsyncs.failWriteOf = '"version"'
+    expect(() => journal.rotate(() => '{"version":1}', 0)).toThrow(/no space left/)
+    fsyncs.failWriteOf = undefined
+    expect(journalSegments(journal.path)).toEqual([0])
+    expect(journal.failed).toBe(false)
+    journal.append(flush)
+    await journal.durable()
+    expect(journal.rotate(() => '{"version":1}', 0)).toBe(1)
+    journal.close()
+    expect(new Journal(journal.path).read().map((e) => e.t)).toEqual(['start', 'flush', 'start'])
+  })
+
+  it('removes a new segment it could not write, and goes on in the old one', async () => {
+    const journal = fresh()
+    journal.append(start)
+    await journal.durable()
+    fsyncs.failWriteOf = '"t":"start"'
+    expect(() => journal.rotate(() => '{}', 0)).toThrow(/could not be created .* writing goes on in the current one/)
+    fsyncs.failWriteOf = undefined
+    expect(journalSegments(journal.path)).toEqual([0])
+    journal.append(flush)
+    await journal.durable()
+    journal.close()
+    expect(new Journal(journal.path).read().map((e) => e.t)).toEqual(['start', 'flush'])
+  })
+
+  it('refuses every later write when a half-made segment cannot be removed either', async () => {
+    const journal = fresh()
+    journal.append(start)
+    await journal.durable()
+    fsyncs.failWriteOf = '"t":"start"'
+    fsyncs.failUnlink = true
+    expect(() => journal.rotate(() => '{}', 0)).toThrow(/nor removed .* writes are refused/)
+    fsyncs.failWriteOf = undefined
+    fsyncs.failUnlink = false
+    expect(journal.failed).toBe(true)
+    expect(() => journal.append(flush)).toThrow(JournalError)
+    // On the next open the empty segment is taken for a rotation cut short and removed.
+    expect(journalSegmentPath(journal.path, 1)).toMatch(/j\.1\.jsonl$/)
+    const reopened = new Journal(journal.path)
+    expect(reopened.segment).toBe(0)
+    expect(journalSegments(journal.path)).toEqual([0])
   })
 })

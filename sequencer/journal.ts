@@ -198,6 +198,11 @@ export class Journal {
     return this.#segmentEntries
   }
 
+  /** Whether the journal refuses writes (a failed write, fsync or rotation): the node must restart. */
+  get failed(): boolean {
+    return this.#failed !== undefined
+  }
+
   /** Every entry written so far, in every segment still on disk, in order (a torn final line is ignored). */
   read(): JournalEntry[] {
     return this.readFrom(0)
@@ -262,6 +267,12 @@ export class Journal {
    * batch the new segment cuts. Synchronous: every line appended so far is written and
    * fsynced first, so the checkpoint never holds an effect whose line could be lost. Returns
    * the new segment's number.
+   *
+   * A failure before the new segment exists (`checkpoint` throws, the checkpoint file cannot
+   * be written) leaves the journal on its segment, usable: the error is thrown and nothing
+   * else changed. A failure while the new segment is created removes it again; if even that
+   * fails, the journal refuses every later write (`JournalError`), as after a failed fsync:
+   * a reader could take the new segment as begun while writes went on in the old one.
    */
   rotate(checkpoint: (segment: number) => string, baseBatches: number): number {
     if (this.#failed) throw this.#failed
@@ -283,10 +294,7 @@ export class Journal {
     writeFileAtomically(journalCheckpointPath(this.path, next), checkpoint(next))
     const path = journalSegmentPath(this.path, next)
     const line: StartLine = { t: 'start', chainId: start.chainId, rollup: start.rollup, baseBatches, segment: next }
-    const fd = openSync(path, 'w')
-    writeSync(fd, `${JSON.stringify(line)}\n`)
-    fsyncSync(fd)
-    syncDirectory(dirname(path))
+    const fd = this.#createSegment(path, line)
     // The old file closes once the fsyncs running on it end; appends now go to the new one.
     const pending = this.#queued ?? this.#syncing
     if (pending) void pending.then(() => closeSync(old), () => closeSync(old))
@@ -296,6 +304,31 @@ export class Journal {
     this.#segmentEntries = 1
     this.#start = line
     return next
+  }
+
+  /** Creates a segment file holding its start line, durably; on failure removes it, or fails the journal if it cannot. */
+  #createSegment(path: string, line: StartLine): number {
+    let fd: number | undefined
+    try {
+      fd = openSync(path, 'wx')
+      const data = Buffer.from(`${JSON.stringify(line)}\n`)
+      for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset)
+      fsyncSync(fd)
+      syncDirectory(dirname(path))
+      return fd
+    } catch (error) {
+      try {
+        // Only a file this call created is removed ('wx' refuses one that exists).
+        if (fd !== undefined) {
+          closeSync(fd)
+          unlinkSync(path)
+        }
+      } catch (cleanup) {
+        this.#failed = new JournalError(`${path}: a new journal segment could not be created (${(error as Error).message}) nor removed (${(cleanup as Error).message}); writes are refused until the node restarts`, { cause: error })
+        throw this.#failed
+      }
+      throw new JournalError(`${path}: a new journal segment could not be created (${(error as Error).message}); writing goes on in the current one`, { cause: error })
+    }
   }
 
   /** Deletes the segments before `keep` and their checkpoints (`keep`'s checkpoint stays: a restart starts there). */

@@ -271,6 +271,10 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       metrics.journalSegment.set(c.segment)
       log(`journal: segment ${c.segment} begins at batch ${c.baseBatches}, checkpoint of ${c.bytes} bytes in ${Math.round(c.ms)} ms`)
     },
+    onCheckpointError: (error) => {
+      metrics.journalCheckpointFailures.inc()
+      log(`journal: checkpoint failed, writing goes on in the current segment and it is tried again later: ${error.message}`)
+    },
   })
   const transitions: ModeTransition[] = []
   const oracle = config.oracle

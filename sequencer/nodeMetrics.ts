@@ -75,6 +75,12 @@ export class NodeMetrics {
     registers: [this.registry],
   })
 
+  readonly journalCheckpointFailures = new Counter({
+    name: 'sequencer_journal_checkpoint_failures_total',
+    help: 'Journal checkpoints that failed (the journal went on in its segment; tried again later)',
+    registers: [this.registry],
+  })
+
   readonly journalCheckpointSeconds = new Gauge({
     name: 'sequencer_journal_checkpoint_seconds',
     help: 'How long the last journal checkpoint took (the event loop waits for it)',

@@ -22,6 +22,11 @@ export type CheckpointPolicy = {
   readonly everyEntries: number
   /** Hears each checkpoint: the new segment, its first batch, how long it took. */
   readonly onCheckpoint?: (c: { readonly segment: number; readonly baseBatches: number; readonly ms: number; readonly bytes: number }) => void
+  /**
+   * Hears a checkpoint that failed (the journal stays on its segment and the request that
+   * triggered it is answered as usual); the next try comes `everyEntries` entries later.
+   */
+  readonly onCheckpointError?: (error: Error) => void
 }
 
 function queueEntryToJSON(e: QueueEntry): QueueEntryJSON {
@@ -49,6 +54,8 @@ export class Recorder {
 
   readonly #market: Market
   readonly #checkpoints: CheckpointPolicy | undefined
+  /** Segment length at which the next checkpoint is tried (moves on after a failed one). */
+  #checkpointAt: number
 
   constructor(engine: Engine, market: Market, journal: Journal | undefined, now: () => bigint, checkpoints?: CheckpointPolicy) {
     this.#engine = engine
@@ -56,19 +63,37 @@ export class Recorder {
     this.#journal = journal
     this.#now = now
     this.#checkpoints = checkpoints
+    this.#checkpointAt = checkpoints?.everyEntries ?? 0
   }
 
-  /** Appends an entry, then starts a new segment if the policy says so. */
+  /**
+   * Appends an entry, then starts a new segment if the policy says so. The entry is appended
+   * whatever happens to the checkpoint: a failed one is reported, not thrown, unless the
+   * journal itself failed (then the entry's fate is unknown, as after a failed fsync).
+   */
   #append(entry: JournalEntry): void {
     if (!this.#journal) return
     this.#journal.append(entry)
     const every = this.#checkpoints?.everyEntries ?? 0
-    if (every <= 0 || this.#journal.segmentEntries < every) return
+    const length = this.#journal.segmentEntries
+    if (every <= 0) return
+    if (length < this.#checkpointAt) {
+      // A new segment (after a checkpoint, or a restart) starts counting again.
+      if (length < every) this.#checkpointAt = every
+      return
+    }
     if (this.#engine.pendingSlots > 0) {
-      if (this.#journal.segmentEntries < 2 * every) return
+      if (length < this.#checkpointAt + every) return
       if (this.#engine.flush()) this.#journal.append({ t: 'flush' })
     }
-    this.checkpoint()
+    try {
+      this.checkpoint()
+      this.#checkpointAt = every
+    } catch (error) {
+      if (this.#journal.failed) throw error
+      this.#checkpointAt = this.#journal.segmentEntries + every
+      this.#checkpoints?.onCheckpointError?.(error as Error)
+    }
   }
 
   /**
