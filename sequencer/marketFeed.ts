@@ -1,7 +1,10 @@
 /**
  * Turns the operator's volatility surface and the oracles' prices and trading states into
  * market updates: every change goes through the recorder (so the journal keeps the inputs of
- * every decision) and only when something changed.
+ * every decision) and only when something changed: a spot, a trading state, the set of live
+ * series, or a series' vol by more than `VOL_TOLERANCE`. Time alone moves a surface's vols
+ * by about 1e-11 a second; recording each of those drifts wrote an entry every poll on an idle
+ * node (two, with the oracle's refresh), 86,400 a day for nothing a margin check could tell.
  */
 import {
   setSlice,
@@ -16,6 +19,21 @@ import {
 } from '../risk/index.js'
 import type { Market, MarketUpdate, UnderlyingStatus } from './market.js'
 import type { Recorder } from './recorder.js'
+
+/** A vol that moved less than this since the last recorded update is not recorded again (1e-6: a ten-thousandth of a vol point). */
+export const VOL_TOLERANCE = 1e-6
+
+/** Whether `next` differs from `last` by more than a vol drift below the tolerance. */
+function changed(last: MarketUpdate | undefined, next: MarketUpdate): boolean {
+  if (!last) return true
+  if (JSON.stringify(last.spotByUnderlying) !== JSON.stringify(next.spotByUnderlying)) return true
+  if (JSON.stringify(last.statusByUnderlying) !== JSON.stringify(next.statusByUnderlying)) return true
+  const before = last.volBySeries ?? {}
+  const after = next.volBySeries ?? {}
+  const ids = Object.keys(after)
+  if (ids.length !== Object.keys(before).length) return true
+  return ids.some((id) => before[id] === undefined || Math.abs(before[id]! - after[id]!) > VOL_TOLERANCE)
+}
 
 /**
  * A default surface for an underlying: one SSVI slice far out (two years) with a mild put
@@ -33,13 +51,14 @@ export function defaultSurface(underlyings: Readonly<Record<string, number>>, no
 
 export class MarketFeed {
   readonly #market: Market
-  readonly #recorder: Recorder
+  readonly #recorder: Pick<Recorder, 'updateMarket'>
   readonly #ratePerYear: number
   readonly #now: () => bigint
   #surface: VolSurface
-  #last = ''
+  /** The last update recorded. */
+  #last: MarketUpdate | undefined
 
-  constructor(market: Market, recorder: Recorder, options: { surface: VolSurface; ratePerYear: number; now: () => bigint }) {
+  constructor(market: Market, recorder: Pick<Recorder, 'updateMarket'>, options: { surface: VolSurface; ratePerYear: number; now: () => bigint }) {
     this.#market = market
     this.#recorder = recorder
     this.#surface = options.surface
@@ -85,9 +104,8 @@ export class MarketFeed {
       volBySeries: Object.fromEntries([...vols].map(([id, vol]) => [id.toString(), vol])),
       statusByUnderlying: Object.fromEntries(this.#market.underlyings().map((u) => [u.underlying, u.status])),
     }
-    const text = JSON.stringify(update)
-    if (text === this.#last) return
-    this.#last = text
+    if (!changed(this.#last, update)) return
+    this.#last = update
     this.#recorder.updateMarket(update)
   }
 }
