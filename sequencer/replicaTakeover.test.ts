@@ -2,7 +2,8 @@
  * Replica mode end to end, with real processes (test/crash/nodeProcess.ts, the compiled
  * `npm start` entry): a primary on a data directory, a replica (`REPLICA=1`) on the same one.
  * A second primary is refused while the first holds the journal's lock; the replica follows
- * the primary's acknowledged orders and refuses writes; after kill -9 of
+ * the primary's acknowledged orders across journal segments (one every 4 entries) and refuses
+ * writes; after kill -9 of
  * the primary (with a torn line left at the journal's end, as a crash mid-write leaves one)
  * it takes over on the same port, serves exactly what the primary acknowledged, drops the
  * torn line and accepts a new order.
@@ -24,6 +25,7 @@ import { readNodeView } from '../test/crash/referenceReplay.js'
 import { DEFAULT_PARAMS } from './defaults.js'
 import { deployWithDefaults } from './embedded.js'
 import { lockHolder } from './dataLock.js'
+import { journalSegmentPath, journalSegments } from './journal.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const keys = [testKey(1), testKey(2)]
@@ -74,8 +76,9 @@ afterAll(async () => {
   await redis?.stop()
 })
 
+/** A node on the shared data directory; its journal begins a segment every 4 entries, so the replica follows it across segments. */
 function spawnNode(env: Record<string, string> = {}): NodeProcess {
-  const p = new NodeProcess({ ...config, env }, compiled.entry)
+  const p = new NodeProcess({ ...config, env: { JOURNAL_CHECKPOINT_ENTRIES: '4', ...env } }, compiled.entry)
   processes.push(p)
   return p
 }
@@ -144,7 +147,8 @@ it('follows the primary read-only, then takes over after kill -9 with exactly th
   const journalPath = journalPathOf(config)
   await primary.kill()
   const killedAt = performance.now()
-  appendFileSync(journalPath, '{"t":"order","now":"17')
+  expect(journalSegments(journalPath).length).toBeGreaterThan(1)
+  appendFileSync(journalSegmentPath(journalPath, journalSegments(journalPath).at(-1)!), '{"t":"order","now":"17')
 
   const after = await until('replica took over', 30_000, () => ready(replicaUrl), (v) => v.replica === undefined)
   const takeoverMs = Math.round(performance.now() - killedAt)
@@ -154,7 +158,7 @@ it('follows the primary read-only, then takes over after kill -9 with exactly th
   // The new primary accepts writes; the torn line is gone and every line is whole.
   const accepted = await post(replicaUrl, '/v1/orders', signed(keys[0]!, 1n, 3n, 'sell', 1n, 2_300_000n))
   expect(accepted.status).toBe(200)
-  const lines = readFileSync(journalPath, 'utf8').split('\n').filter(Boolean)
+  const lines = journalSegments(journalPath).flatMap((k) => readFileSync(journalSegmentPath(journalPath, k), 'utf8').split('\n').filter(Boolean))
   expect(() => lines.forEach((l) => JSON.parse(l))).not.toThrow()
   expect(lines.filter((l) => l.includes('"t":"order"'))).toHaveLength(4)
   expect(lockHolder(journalPath)).toBe(replica.child.pid)
