@@ -11,7 +11,11 @@
  *   next segment begun), which the event loop waits for once per segment;
  *   `sequencer.checkpoint_bytes`, its size; `sequencer.checkpoint_restore_ms`: reading it back
  *   into an engine (the state's trees rebuilt), what a restart does instead of replaying the
- *   segments before it.
+ *   segments before it;
+ * - `sequencer.checkpoint_ms_100k_orders` and `sequencer.checkpoint_restore_ms_100k_orders`:
+ *   the same with an order history of 100,000 filled orders (100 accounts at the history's
+ *   retention limit of 1,000 closed orders each), which is most of a large checkpoint: taking
+ *   and encoding it, and decoding it.
  *
  * The journal is a real one: 8 accounts deposit, then ENTRIES signed orders (half crossing,
  * so that they fill and cut batches) and cancels go through an engine and its recorder into
@@ -27,7 +31,9 @@ import { Engine } from '../sequencer/engine.js'
 import { Journal } from '../sequencer/journal.js'
 import { Market } from '../sequencer/market.js'
 import { Recorder, replayJournal } from '../sequencer/recorder.js'
-import { readCheckpoint } from '../sequencer/checkpoint.js'
+import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, readCheckpoint } from '../sequencer/checkpoint.js'
+import { OrderHistory } from '../sequencer/orderHistory.js'
+import { DEFAULT_ORDER_OPTIONS } from '../sdk/orderRequest.js'
 import { journalCheckpointPath } from '../sequencer/journal.js'
 import { SequencerError } from '../sequencer/errors.js'
 import { cancelMessage, depositEntry, RollupState, signField, TEST_PARAMS } from '../state/index.js'
@@ -94,7 +100,7 @@ function writeJournal(dir: string): { path: string; appendUs: number[] } {
 }
 
 /** Replays the journal, then times a checkpoint of the engine (median of RUNS rotations) and restoring the last one. */
-function measureCheckpoint(path: string, entries: ReturnType<Journal['read']>): { takeMs: number; bytes: number; restoreMs: number } {
+function measureCheckpoint(path: string, entries: ReturnType<Journal['read']>): { takeMs: number; bytes: number; restoreMs: number; large: { takeMs: number; restoreMs: number } } {
   const clock = { now: 0n }
   const { engine, market } = engineAt(clock)
   replayJournal(engine, market, entries, clock)
@@ -115,11 +121,43 @@ function measureCheckpoint(path: string, entries: ReturnType<Journal['read']>): 
     Engine.fromCheckpoint(RollupState.fromRecords(TEST_PARAMS, c.engine.records), c.engine, { market: again, now: () => clock.now, onBatch: () => {} })
     restored.push(performance.now() - t)
   }
-  return { takeMs: median(took), bytes, restoreMs: median(restored) }
+  return { takeMs: median(took), bytes, restoreMs: median(restored), large: measureLargeHistory(engine, market) }
+}
+
+/** Takes, encodes and decodes a checkpoint whose order history holds 100 accounts x 1,000 filled orders (median of RUNS). */
+function measureLargeHistory(engine: Engine, market: Market): { takeMs: number; restoreMs: number } {
+  const history = new OrderHistory()
+  for (let a = 1n; a <= 100n; a++)
+    for (let id = 1n; id <= 1_000n; id++) {
+      const o = order({ accountIndex: a, orderId: id, seriesId: 1n, side: 0, size: 10n, limitPrice: 2_100_000n, validUntil: NOW + 86_400n })
+      history.accepted({ order: o, signature: { R8: { x: 1n, y: 2n }, S: 3n } }, DEFAULT_ORDER_OPTIONS, NOW)
+      history.filled(a, id, { size: 10n, price: 2_100_000n, role: 'taker', counterpartyAccount: a + 1n, counterpartyOrderId: id, batch: 1_000, at: NOW + 1n })
+      history.closed(a, id, 'filled', undefined, NOW + 1n)
+    }
+  const base = engine.checkpoint()
+  const take: number[] = []
+  const restore: number[] = []
+  for (let run = 0; run < RUNS; run++) {
+    let t = performance.now()
+    const text = encodeCheckpoint({ version: CHECKPOINT_VERSION, segment: 1, market: market.currentInputs(), engine: { ...base, history: history.checkpoint() } })
+    take.push(performance.now() - t)
+    t = performance.now()
+    decodeCheckpoint(text)
+    restore.push(performance.now() - t)
+  }
+  return { takeMs: median(take), restoreMs: median(restore) }
 }
 
 export const journalReplay: Benchmark = {
-  figures: ['sequencer.journal_replay_us_per_entry', 'sequencer.journal_fsync_p99_us', 'sequencer.checkpoint_ms', 'sequencer.checkpoint_bytes', 'sequencer.checkpoint_restore_ms'],
+  figures: [
+    'sequencer.journal_replay_us_per_entry',
+    'sequencer.journal_fsync_p99_us',
+    'sequencer.checkpoint_ms',
+    'sequencer.checkpoint_bytes',
+    'sequencer.checkpoint_restore_ms',
+    'sequencer.checkpoint_ms_100k_orders',
+    'sequencer.checkpoint_restore_ms_100k_orders',
+  ],
   run: async (wanted) => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-journal-'))
     try {
@@ -142,6 +180,8 @@ export const journalReplay: Benchmark = {
         { name: 'sequencer.checkpoint_ms', value: round(checkpoint.takeMs, 2), unit: 'ms' },
         { name: 'sequencer.checkpoint_bytes', value: checkpoint.bytes, unit: 'bytes' },
         { name: 'sequencer.checkpoint_restore_ms', value: round(checkpoint.restoreMs, 2), unit: 'ms' },
+        { name: 'sequencer.checkpoint_ms_100k_orders', value: round(checkpoint.large.takeMs, 0), unit: 'ms' },
+        { name: 'sequencer.checkpoint_restore_ms_100k_orders', value: round(checkpoint.large.restoreMs, 0), unit: 'ms' },
       ]
       return figures.filter((f) => wanted.includes(f.name))
     } finally {

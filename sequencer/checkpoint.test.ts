@@ -181,8 +181,12 @@ describe('journal checkpoints', () => {
     const checkpoint = readCheckpoint(file)
     expect(checkpoint.engine.records.accounts.get(1n)!.collateral).toBeTypeOf('bigint')
     expect(encodeCheckpoint(checkpoint)).toBe(readFileSync(file, 'utf8'))
-    expect(() => decodeCheckpoint(JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), version: 99 }))).toThrow(/format version 99/)
-    expect(() => decodeCheckpoint('{"version":1,')).toThrow(/not JSON/)
+    const [head, history] = readFileSync(file, 'utf8').split('\n')
+    expect(checkpoint.engine.history.records.length).toBeGreaterThan(10)
+    expect(() => decodeCheckpoint(`${JSON.stringify({ ...JSON.parse(head!), version: 99 })}\n${history}\n`)).toThrow(/format version 99/)
+    expect(() => decodeCheckpoint(`${head}\n`.slice(0, -1))).toThrow(/ends before its order history/)
+    expect(() => decodeCheckpoint(`${head}\n${history!.slice(0, -10)}`)).toThrow(/not JSON/)
+    expect(() => decodeCheckpoint('{"version":2,')).toThrow(/not JSON/)
   })
 
   it('is taken only between batches; a segment twice as long as asked cuts its open batch to end', () => {

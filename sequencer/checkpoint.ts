@@ -6,14 +6,23 @@
  * million). A checkpoint is taken between batches only, so it holds no open slot; its state
  * root is the root of the last batch before it, which a restart checks against L1.
  *
- * Stored as JSON with bigints and Maps tagged (`{"$n": "12"}`, `{"$map": [[k, v], ...]}`), so
- * that every record reads back exactly as it was; written to a temporary file, fsynced, and
- * renamed into place, so a crash leaves either the whole checkpoint or none.
+ * Stored as two lines of JSON. The first holds everything but the order history, with
+ * bigints and Maps tagged (`{"$n": "12"}`, `{"$map": [[k, v], ...]}`) so that every record
+ * reads back exactly as it was. The second holds the order history, which is most of a
+ * checkpoint (up to 1,100 orders an account are kept), in a fixed shape: each order one array
+ * of decimal strings and small numbers (`HistoryWire`), which JSON writes and reads without a
+ * replacer or reviver: 100,000 orders took 1.2 s to take and encode and 2 s to read back
+ * tagged (649 bytes an order), and take 0.41 s and 0.51 s in this form (264 bytes an order;
+ * `sequencer.checkpoint_ms_100k_orders`, bench/journalReplay.ts).
+ * Written to a temporary file, fsynced, and renamed into place, so a crash leaves either the
+ * whole checkpoint or none.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { EngineCheckpoint } from './engine.js'
 import type { MarketUpdate } from './market.js'
+import type { OrderFillRecord, OrderHistoryCheckpoint, OrderRecord, OrderStatus } from './orderHistory.js'
+import type { OrderOptions } from '../sdk/orderRequest.js'
 
 /** What a checkpoint file holds. */
 export type Checkpoint = {
@@ -25,7 +34,7 @@ export type Checkpoint = {
   readonly engine: EngineCheckpoint
 }
 
-export const CHECKPOINT_VERSION = 1
+export const CHECKPOINT_VERSION = 2
 
 /** A checkpoint file that cannot be used. */
 export class CheckpointFileError extends Error {
@@ -47,21 +56,84 @@ function reviver(_key: string, value: unknown): unknown {
   return value
 }
 
-/** The checkpoint as text (bigints and Maps tagged). */
+/** One fill: size, price, role (0 maker, 1 taker), counterparty account and order, batch, time. */
+type FillWire = [string, string, 0 | 1, string, string, number, string]
+/**
+ * One order record: the order (account, id, series, side, size, limit price, valid until), its
+ * options, status, filled, notional, remaining, received and updated times, reason and code
+ * (null when absent), arrival sequence, whether it is final, and its fills.
+ */
+type RecordWire = [string, string, string, 0 | 1, string, string, string, OrderOptions, OrderStatus, string, string, string, string, string, string | null, string | null, number, 0 | 1, FillWire[]]
+/** An order history in its fixed-shape form: each account as index, [order id, record] pairs, closed and rejected queues. */
+type HistoryWire = { readonly sequence: number; readonly records: RecordWire[]; readonly accounts: [string, [string, number][], number[], number[]][] }
+
+function historyToWire(h: OrderHistoryCheckpoint): HistoryWire {
+  const fill = (f: OrderFillRecord): FillWire => [f.size.toString(), f.price.toString(), f.role === 'maker' ? 0 : 1, f.counterpartyAccount.toString(), f.counterpartyOrderId.toString(), f.batch, f.at.toString()]
+  const record = (r: OrderRecord, i: number): RecordWire => {
+    const o = r.order
+    return [
+      o.accountIndex.toString(), o.orderId.toString(), o.seriesId.toString(), o.side, o.size.toString(), o.limitPrice.toString(), o.validUntil.toString(),
+      r.options, r.status, r.filled.toString(), r.notional.toString(), r.remaining.toString(), r.receivedAt.toString(), r.updatedAt.toString(),
+      r.reason ?? null, r.code ?? null, r.sequence, h.done[i] ? 1 : 0, r.fills.map(fill),
+    ]
+  }
+  return {
+    sequence: h.sequence,
+    records: h.records.map(record),
+    accounts: h.accounts.map((a) => [a.index.toString(), a.byId.map(([id, i]) => [id.toString(), i]), [...a.closed], [...a.rejected]]),
+  }
+}
+
+function historyFromWire(w: HistoryWire): OrderHistoryCheckpoint {
+  const done: boolean[] = []
+  const records = w.records.map((r): OrderRecord => {
+    const [accountIndex, orderId, seriesId, side, size, limitPrice, validUntil, options, status, filled, notional, remaining, receivedAt, updatedAt, reason, code, sequence, final, fills] = r
+    done.push(final === 1)
+    return {
+      order: { accountIndex: BigInt(accountIndex), orderId: BigInt(orderId), seriesId: BigInt(seriesId), side, size: BigInt(size), limitPrice: BigInt(limitPrice), validUntil: BigInt(validUntil) },
+      options,
+      status,
+      filled: BigInt(filled),
+      notional: BigInt(notional),
+      remaining: BigInt(remaining),
+      fills: fills.map(([size, price, role, account, order, batch, at]) => ({ size: BigInt(size), price: BigInt(price), role: role === 0 ? 'maker' : 'taker', counterpartyAccount: BigInt(account), counterpartyOrderId: BigInt(order), batch, at: BigInt(at) })),
+      receivedAt: BigInt(receivedAt),
+      updatedAt: BigInt(updatedAt),
+      ...(reason !== null ? { reason } : {}),
+      ...(code !== null ? { code } : {}),
+      sequence,
+    }
+  })
+  return {
+    sequence: w.sequence,
+    records,
+    done,
+    accounts: w.accounts.map(([index, byId, closed, rejected]) => ({ index: BigInt(index), byId: byId.map(([id, i]) => [BigInt(id), i] as const), closed, rejected })),
+  }
+}
+
+/** The checkpoint as text: a tagged line of everything but the order history, then the history's fixed-shape line. */
 export function encodeCheckpoint(checkpoint: Checkpoint): string {
-  return JSON.stringify(checkpoint, replacer)
+  const { history, ...engine } = checkpoint.engine
+  const head = JSON.stringify({ ...checkpoint, engine }, replacer)
+  return `${head}\n${JSON.stringify(historyToWire(history))}\n`
 }
 
 /** A checkpoint from its text; `CheckpointFileError` when it is not one this node can use. */
 export function decodeCheckpoint(text: string, source = 'checkpoint'): Checkpoint {
-  let value: Checkpoint
+  const newline = text.indexOf('\n')
+  let head: Omit<Checkpoint, 'engine'> & { engine: Omit<EngineCheckpoint, 'history'> }
+  let history: HistoryWire
   try {
-    value = JSON.parse(text, reviver) as Checkpoint
+    head = JSON.parse(newline === -1 ? text : text.slice(0, newline), reviver) as typeof head
+    if (head?.version !== CHECKPOINT_VERSION) throw new CheckpointFileError(`${source} has format version ${String(head?.version)}; this node reads version ${CHECKPOINT_VERSION}`)
+    if (newline === -1) throw new CheckpointFileError(`${source} ends before its order history`)
+    history = JSON.parse(text.slice(newline + 1)) as HistoryWire
   } catch (error) {
+    if (error instanceof CheckpointFileError) throw error
     throw new CheckpointFileError(`${source} is not JSON (${(error as Error).message})`)
   }
-  if (value?.version !== CHECKPOINT_VERSION) throw new CheckpointFileError(`${source} has format version ${String(value?.version)}; this node reads version ${CHECKPOINT_VERSION}`)
-  return value
+  return { ...head, engine: { ...head.engine, history: historyFromWire(history) } }
 }
 
 /** Writes `text` to `path` whole or not at all: a temporary file, fsynced, renamed, and the directory synced. */

@@ -130,12 +130,16 @@ export const DEFAULT_HISTORY_LIMITS: OrderHistoryLimits = { closedPerAccount: 1_
 
 /**
  * An order history as data (`OrderHistory.checkpoint`): every record once, by position in
- * `records`, and each account's index of them, so that a record an account's map no longer
- * names (a rejection later accepted under the same id) keeps its place in the retention queues.
+ * `records` (with `done[i]`: it reached a final status), and each account's index of them, so
+ * that a record an account's map no longer names (a rejection later accepted under the same
+ * id) keeps its place in the retention queues. The records are the history's own objects, not
+ * copies (a checkpoint of a large history is encoded at once, sequencer/checkpoint.ts): encode
+ * it before the history changes again.
  */
 export type OrderHistoryCheckpoint = {
   readonly sequence: number
-  readonly records: readonly (OrderRecord & { readonly done: boolean })[]
+  readonly records: readonly OrderRecord[]
+  readonly done: readonly boolean[]
   readonly accounts: readonly { readonly index: bigint; readonly byId: readonly (readonly [bigint, number])[]; readonly closed: readonly number[]; readonly rejected: readonly number[] }[]
 }
 
@@ -188,15 +192,17 @@ export class OrderHistory {
     return this.#accounts.get(accountIndex)?.records.get(orderId)
   }
 
-  /** Every record and queue as data (listeners are not part of it). */
+  /** Every record and queue as data, the records not copied (listeners are not part of it). */
   checkpoint(): OrderHistoryCheckpoint {
     const ids = new Map<Mutable, number>()
-    const records: (OrderRecord & { done: boolean })[] = []
+    const records: OrderRecord[] = []
+    const done: boolean[] = []
     const id = (r: Mutable) => {
       let n = ids.get(r)
       if (n === undefined) {
         ids.set(r, (n = records.length))
-        records.push({ ...r, fills: [...r.fills], done: this.#done.has(r) })
+        records.push(r)
+        done.push(this.#done.has(r))
       }
       return n
     }
@@ -206,15 +212,15 @@ export class OrderHistory {
       closed: a.closed.map(id),
       rejected: a.rejected.map(id),
     }))
-    return { sequence: this.#sequence, records, accounts }
+    return { sequence: this.#sequence, records, done, accounts }
   }
 
   /** Takes the records and queues of a checkpoint (into an empty history). */
   restore(checkpoint: OrderHistoryCheckpoint): void {
     if (this.#accounts.size > 0 || this.#sequence > 0) throw new Error('an order history is restored only into an empty one')
-    const records = checkpoint.records.map(({ done, ...r }) => {
+    const records = checkpoint.records.map((r, i) => {
       const m: Mutable = { ...r, fills: [...r.fills] }
-      if (done) this.#done.add(m)
+      if (checkpoint.done[i]) this.#done.add(m)
       return m
     })
     for (const a of checkpoint.accounts)
