@@ -189,6 +189,21 @@ describe('journal checkpoints', () => {
     expect(() => decodeCheckpoint('{"version":2,')).toThrow(/not JSON/)
   })
 
+  it('reuses the text of a final order at the next checkpoint, unless the order changed after all', () => {
+    const { live } = liveRun(19, 200, 0)
+    live.engine.flush()
+    const take = () => encodeCheckpoint({ version: CHECKPOINT_VERSION, segment: 1, market: {}, engine: live.engine.checkpoint() })
+    const first = take()
+    expect(take()).toBe(first)
+    const history = live.engine.checkpoint().history
+    const i = history.done.findIndex((d, j) => d && history.records[j]!.status === 'filled')
+    const record = history.records[i]! as { status: string; updatedAt: bigint }
+    record.status = 'cancelled' // not a change the history makes: the stamp must still catch it
+    record.updatedAt += 1n
+    const again = decodeCheckpoint(take())
+    expect(again.engine.history.records[i]).toMatchObject({ status: 'cancelled', updatedAt: history.records[i]!.updatedAt })
+  })
+
   it('is taken only between batches; a segment twice as long as asked cuts its open batch to end', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'checkpoint-')), 'j.jsonl')
     const journal = new Journal(path)
