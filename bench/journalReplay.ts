@@ -3,6 +3,11 @@
  *
  * - `sequencer.journal_replay_us_per_entry`: replaying a journal through a fresh engine
  *   (`replayJournal`, what every restart does before it listens), per entry;
+ * - `sequencer.journal_replay_us_per_entry_hasher_thread`: the same as a node replays at
+ *   start, with the state's trees on the state hasher's thread (sequencer/stateHasher.ts),
+ *   fed in parts while the engine goes on, until the hasher has handed back every batch (the
+ *   worker's start-up left out: a node starts it either way). `BENCH_JOURNAL_ENTRIES` sets the
+ *   journal's length (default 1,000);
  * - `sequencer.journal_fsync_p99_us`: one durable append (write + fsync), p99: what a lone
  *   request waits for before its acknowledgement (under load, requests answered together
  *   share one fsync: group commit, sequencer/journal.ts);
@@ -32,7 +37,8 @@ import { DEFAULT_MARKET, defaultSeries } from '../sequencer/defaults.js'
 import { Engine } from '../sequencer/engine.js'
 import { Journal } from '../sequencer/journal.js'
 import { Market } from '../sequencer/market.js'
-import { Recorder, replayJournal } from '../sequencer/recorder.js'
+import { Recorder, REPLAY_CHUNK, replayJournal, replayJournalInChunks } from '../sequencer/recorder.js'
+import { StateHasher } from '../sequencer/stateHasher.js'
 import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, readCheckpoint } from '../sequencer/checkpoint.js'
 import { OrderHistory } from '../sequencer/orderHistory.js'
 import { DEFAULT_ORDER_OPTIONS } from '../sdk/orderRequest.js'
@@ -43,7 +49,7 @@ import { order, signedOrder, testKey } from '../state/testing.js'
 import type { Benchmark } from './figure.js'
 import { median, progress, round } from './support.js'
 
-const ENTRIES = 1_000
+const ENTRIES = Number(process.env.BENCH_JOURNAL_ENTRIES ?? 1_000)
 const ACCOUNTS = 8
 const RUNS = 5
 const NOW = 1_790_000_000n
@@ -99,6 +105,24 @@ function writeJournal(dir: string): { path: string; appendUs: number[] } {
   journal.close()
   if (syncFd !== undefined) closeSync(syncFd)
   return { path, appendUs }
+}
+
+/** Microseconds an entry to replay `entries` as a starting node does: trees on the hasher's thread, until it handed back every batch. */
+async function replayWithHasher(entries: ReturnType<Journal['read']>): Promise<number> {
+  const clock = { now: 0n }
+  const { engine, market } = engineAt(clock)
+  let hasher: StateHasher | undefined
+  let batches = 0
+  engine.followWith((seed) => (hasher = new StateHasher({ params: TEST_PARAMS, ...seed }, { onBatch: () => void batches++, onFailure: (e) => { throw e } })))
+  // The worker's start (module loading, ~0.3 s) is left out: a node starts it either way.
+  await hasher!.root()
+  const t = process.hrtime.bigint()
+  replayJournalInChunks(engine, market, entries, clock, REPLAY_CHUNK, () => hasher!.flush())
+  await hasher!.root()
+  const us = Number(process.hrtime.bigint() - t) / 1000 / entries.length
+  if (batches === 0) throw new Error('the hasher handed back no batch')
+  await hasher!.close()
+  return us
 }
 
 /** Replays the journal, then times a checkpoint of the engine (median of RUNS rotations) and restoring the last one. */
@@ -165,6 +189,7 @@ function measureLargeHistory(engine: Engine, market: Market): { firstMs: number;
 export const journalReplay: Benchmark = {
   figures: [
     'sequencer.journal_replay_us_per_entry',
+    'sequencer.journal_replay_us_per_entry_hasher_thread',
     'sequencer.journal_fsync_p99_us',
     'sequencer.checkpoint_ms',
     'sequencer.checkpoint_bytes',
@@ -187,10 +212,13 @@ export const journalReplay: Benchmark = {
         replayJournal(engine, market, entries, clock)
         perEntry.push(Number(process.hrtime.bigint() - t) / 1000 / entries.length)
       }
+      const offThread: number[] = []
+      for (let run = 0; run < RUNS; run++) offThread.push(await replayWithHasher(entries))
       const sorted = [...appendUs].sort((a, b) => a - b)
       const checkpoint = measureCheckpoint(path, entries)
       const figures = [
         { name: 'sequencer.journal_replay_us_per_entry', value: round(median(perEntry), 1), unit: 'us' },
+        { name: 'sequencer.journal_replay_us_per_entry_hasher_thread', value: round(median(offThread), 1), unit: 'us' },
         { name: 'sequencer.journal_fsync_p99_us', value: round(sorted[Math.floor(sorted.length * 0.99)]!, 1), unit: 'us' },
         { name: 'sequencer.checkpoint_ms', value: round(checkpoint.takeMs, 2), unit: 'ms' },
         { name: 'sequencer.checkpoint_bytes', value: checkpoint.bytes, unit: 'bytes' },

@@ -28,7 +28,7 @@ import { proverProbe } from './proverProbe.js'
 import { MarketFeed, defaultSurface } from './marketFeed.js'
 import type { UnderlyingStatus } from './market.js'
 import type { OracleService } from '../oracle/oracleService.js'
-import { Recorder, replayJournal } from './recorder.js'
+import { Recorder, REPLAY_CHUNK, replayJournalInChunks } from './recorder.js'
 import { checkCheckpointRoot, journalBase, reconcileBatches, recoveryPoint, stateAtBatch } from './recovery.js'
 import { DEFAULT_CHECKPOINT_ENTRIES, journalPruner } from './journalPruner.js'
 import { SettlementKeeper, serialized } from './settlementKeeper.js'
@@ -207,19 +207,49 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   // Fills name the batch that carries them: batches already on L1 before this journal count.
   const engine = checkpoint ? Engine.fromCheckpoint(state, checkpoint.engine, engineOptions) : new Engine(state, { ...engineOptions, firstBatchNumber: base })
-  const replayStarted = performance.now()
-  if (entries.length > 0) {
-    const n = replayJournal(engine, market, entries, replayClock)
-    replayClock.replaying = false
-    log(`journal replayed: ${n} entries, ${replayed.length} batches, ${engine.pendingSlots} pending slots`)
+  // The state's trees go to their own thread before the replay, as in live operation: the
+  // worker hashes each chunk of the journal while the engine replays the next, and hands
+  // back the replayed batches.
+  let hasher: StateHasher | undefined
+  // Until the pipeline exists a failure shows in `hasher.failure` (and rejects `root()`).
+  let onHasherFailure = (_error: Error) => {}
+  if (config.hashOffThread !== false) {
+    engine.followWith((seed) => {
+      hasher = new StateHasher(
+        { params: config.params, ...seed },
+        {
+          onBatch: (batch) => onBatch(batch),
+          onFailure: (error) => onHasherFailure(error),
+          workerUrl: STATE_HASHER_WORKER_URL,
+        },
+      )
+      return hasher
+    })
   }
-  const replayMs = Math.round(performance.now() - replayStarted)
-  metrics.journalReplay.set(replayMs / 1000)
-  metrics.journalReplayed.set(entries.length)
-  if (journal) metrics.journalSegment.set(journal.segment)
-  const prune = journal && config.pruneJournal !== false ? journalPruner(journal, log) : undefined
-  prune?.(verified)
-  const toSubmit = await reconcileBatches(l1.publicClient, config.rollup, config.params, replayed, base, verified, fromBlock)
+  let replayMs = 0
+  let toSubmit: BatchTrace[]
+  let prune: ((verified: number) => void) | undefined
+  try {
+    const replayStarted = performance.now()
+    if (entries.length > 0) {
+      const n = replayJournalInChunks(engine, market, entries, replayClock, REPLAY_CHUNK, () => hasher?.flush())
+      replayClock.replaying = false
+      // Every replayed batch is handed back before the root is (the worker answers in order).
+      await hasher?.root()
+      log(`journal replayed: ${n} entries, ${replayed.length} batches, ${engine.pendingSlots} pending slots`)
+    }
+    replayMs = Math.round(performance.now() - replayStarted)
+    metrics.journalReplay.set(replayMs / 1000)
+    metrics.journalReplayed.set(entries.length)
+    if (journal) metrics.journalSegment.set(journal.segment)
+    prune = journal && config.pruneJournal !== false ? journalPruner(journal, log) : undefined
+    prune?.(verified)
+    toSubmit = await reconcileBatches(l1.publicClient, config.rollup, config.params, replayed, base, verified, fromBlock)
+  } catch (error) {
+    // A journal that does not replay, or batches that do not match L1: nothing may keep running.
+    await hasher?.close()
+    throw error
+  }
 
   // Created after the replay, so that the replay publishes nothing.
   const stream = new StreamHub({ engine, market, now, durable: () => recorder.durable() }, { log })
@@ -247,20 +277,8 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   const keeper = config.settlementKeeper === false ? undefined : new SettlementKeeper({ l1, rollup: config.rollup, series: () => market.series(), log, send })
   for (const batch of toSubmit) pipeline.enqueue(batch)
   onBatch = (batch) => void pipeline.enqueue(batch)
-  let hasher: StateHasher | undefined
-  if (config.hashOffThread !== false) {
-    engine.followWith((seed) => {
-      hasher = new StateHasher(
-        { params: config.params, ...seed },
-        {
-          onBatch: (batch) => onBatch(batch),
-          onFailure: (error) => pipeline.halt(error.message),
-          workerUrl: STATE_HASHER_WORKER_URL,
-        },
-      )
-      return hasher
-    })
-  }
+  onHasherFailure = (error) => pipeline.halt(error.message)
+  if (hasher?.failure) pipeline.halt(hasher.failure.message) // failed while the node was starting
   /** The state root after every change so far: the hasher's, once it keeps the trees. */
   const stateRoot = async (): Promise<bigint> => (hasher ? hasher.root() : engine.state.root)
   const recorder = new Recorder(engine, market, journal, now, {

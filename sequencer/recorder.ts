@@ -207,9 +207,10 @@ export class Recorder {
  * entry's recorded time and handing it the market tables each entry recorded, so that every
  * replayed batch carries the table it was first cut with. Throws `JournalError` when an order
  * is decided differently than it was, or a request opens other batches than it did: the
- * journal then does not belong to this engine's configuration.
+ * journal then does not belong to this engine's configuration. Returns the entries applied;
+ * `firstIndex` numbers them in errors when a journal is replayed in parts.
  */
-export function replayJournal(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }): number {
+export function replayJournal(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }, firstIndex = 0): number {
   let n = 0
   for (const entry of entries) {
     if (entry.t === 'start') {
@@ -221,16 +222,33 @@ export function replayJournal(engine: Engine, market: Market, entries: readonly 
     const tables = 'tables' in entry ? entry.tables : undefined
     engine.supplyTables(tables?.map((t) => batchMarketTableFromJSON(t, engine.state.params)))
     try {
-      replayEntry(engine, market, entry, clock, n)
+      replayEntry(engine, market, entry, clock, firstIndex + n)
     } catch (error) {
       engine.supplyTables(undefined)
       // An acknowledged request that replays as refused: the replay diverged from the original run.
-      if (error instanceof SequencerError) throw new JournalError(`journal entry ${n} (${entry.t}) was accepted but replays as refused: ${error.message}`, { cause: error })
+      if (error instanceof SequencerError) throw new JournalError(`journal entry ${firstIndex + n} (${entry.t}) was accepted but replays as refused: ${error.message}`, { cause: error })
       throw error
     }
     const unused = engine.supplyTables(undefined)
-    if (unused > 0) throw new JournalError(`journal entry ${n}: ${unused} of its market tables were not used: the replay opened fewer batches than the original run`)
+    if (unused > 0) throw new JournalError(`journal entry ${firstIndex + n}: ${unused} of its market tables were not used: the replay opened fewer batches than the original run`)
     n++
+  }
+  return n
+}
+
+/** Entries a starting node replays between two hand-offs to its state hasher. */
+export const REPLAY_CHUNK = 200
+
+/**
+ * `replayJournal` in parts of `chunk` entries, calling `afterChunk` after each: a node hands
+ * each part's operations to its state hasher there (`StateHasher.flush`), so that the worker
+ * hashes one part while the engine replays the next.
+ */
+export function replayJournalInChunks(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }, chunk: number, afterChunk: () => void): number {
+  let n = 0
+  for (let at = 0; at < entries.length; at += chunk) {
+    n += replayJournal(engine, market, entries.slice(at, at + chunk), clock, n)
+    afterChunk()
   }
   return n
 }

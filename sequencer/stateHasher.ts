@@ -115,6 +115,17 @@ export class StateHasher implements StateFollower {
     await this.root()
   }
 
+  /**
+   * Sends the operations buffered so far now rather than at the end of this event-loop turn:
+   * a long synchronous run (a journal replay) calls it every so often, so that the worker
+   * hashes while the engine goes on.
+   */
+  flush(): void {
+    const ops = this.#ops
+    this.#ops = []
+    if (!this.#failure && ops.length > 0) this.#worker.postMessage(ops)
+  }
+
   /** Why the follower stopped, if it did. */
   get failure(): StateHasherError | undefined {
     return this.#failure
@@ -127,9 +138,7 @@ export class StateHasher implements StateFollower {
     this.#scheduled = true
     setImmediate(() => {
       this.#scheduled = false
-      const ops = this.#ops
-      this.#ops = []
-      if (!this.#failure && ops.length > 0) this.#worker.postMessage(ops)
+      this.flush()
     })
   }
 
