@@ -12,9 +12,9 @@
  * checkpoint (up to 1,100 orders an account are kept), in a fixed shape: each order one array
  * of decimal strings and small numbers (`HistoryWire`), which JSON writes and reads without a
  * replacer or reviver, and a final order's text is kept for the next checkpoint (it never
- * changes again): 100,000 orders took 1.2 s to take and encode and 2 s to read back tagged
- * (649 bytes an order); in this form 0.41 s the first time, much less once written, and
- * 0.51 s to read (264 bytes an order; bench/journalReplay.ts).
+ * changes again). 100,000 orders took 1.2 s to take and encode and 2 s to read back tagged
+ * (649 bytes an order); in this form about 0.4 to 0.8 s the first time, 0.15 to 0.2 s once
+ * their texts are kept, and 0.5 to 0.75 s to read (264 bytes an order; bench/journalReplay.ts).
  * Written to a temporary file, fsynced, and renamed into place, so a crash leaves either the
  * whole checkpoint or none.
  */
