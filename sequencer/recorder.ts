@@ -76,19 +76,13 @@ export class Recorder {
     this.#journal.append(entry)
     const every = this.#checkpoints?.everyEntries ?? 0
     const length = this.#journal.segmentEntries
-    if (every <= 0) return
-    if (length < this.#checkpointAt) {
-      // A new segment (after a checkpoint, or a restart) starts counting again.
-      if (length < every) this.#checkpointAt = every
-      return
-    }
+    if (every <= 0 || length < this.#checkpointAt) return
     if (this.#engine.pendingSlots > 0) {
       if (length < this.#checkpointAt + every) return
       if (this.#engine.flush()) this.#journal.append({ t: 'flush' })
     }
     try {
       this.checkpoint()
-      this.#checkpointAt = every
     } catch (error) {
       if (this.#journal.failed) throw error
       this.#checkpointAt = this.#journal.segmentEntries + every
@@ -111,6 +105,8 @@ export class Recorder {
       bytes = text.length
       return text
     }, engine.openBatchNumber)
+    // The new segment counts from its start line again.
+    this.#checkpointAt = this.#checkpoints?.everyEntries ?? 0
     this.#checkpoints?.onCheckpoint?.({ segment, baseBatches: engine.openBatchNumber, ms: performance.now() - started, bytes })
     return segment
   }
