@@ -3,10 +3,12 @@
  *
  * 1. Generated sources are current (`npm run generate --check`): they are committed, so a
  *    stale one is a mistake to fix, not to paper over here.
- * 2. The test circuit is compiled and set up with the development ptau (cached by content
+ * 2. The native Poseidon is compiled (`npm run build:native`, also run by `npm install`; where
+ *    no C compiler is, the wasm one is used).
+ * 3. The test circuit is compiled and set up with the development ptau (cached by content
  *    hash under build/test/), which also writes the Groth16 verifier contract.
- * 3. forge builds the contracts (through the solc-js shim).
- * 4. l1/abi.ts matches forge's output.
+ * 4. forge builds the contracts (through the solc-js shim).
+ * 5. l1/abi.ts matches forge's output.
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -23,6 +25,7 @@ function step(title: string, command: string, args: readonly string[]): void {
 const tsx = join(ROOT, 'node_modules', '.bin', 'tsx')
 const started = Date.now()
 step('generated sources are current', tsx, ['scripts/generate.ts', '--check'])
+step('native Poseidon', process.execPath, ['scripts/buildNative.mjs'])
 console.log('== circuit artifacts (test parameters)')
 await ensureArtifacts(TEST_PARAMS, { log: (s) => console.log(`   ${s}`) })
 await terminateCurves()

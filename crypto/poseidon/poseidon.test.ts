@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import * as lite from 'poseidon-lite'
 import { buildPoseidon } from 'circomlibjs'
-import { poseidon } from './poseidon.js'
+import { poseidon, poseidonBackend, poseidonWasm } from './poseidon.js'
 import { poseidonConstants } from './constants.js'
 import { blockSize, partialRoundConstants } from './permutationCode.js'
 import { P } from '../field/frLayout.js'
@@ -17,7 +17,14 @@ const anyInteger = fc.oneof(
   { weight: 1, arbitrary: fc.bigInt({ min: -(1n << 300n), max: 1n << 300n }) },
 )
 
-describe('poseidon', () => {
+// Every agreement test runs on both permutations: the native addon (what `poseidon` uses where
+// it is built, as on CI) and the wasm one (its fallback).
+const backends: readonly (readonly [string, Hash])[] = [
+  [`poseidon (${poseidonBackend()})`, poseidon],
+  ['poseidonWasm', poseidonWasm],
+]
+
+describe.each(backends)('%s', (_, poseidon) => {
   for (let n = 1; n <= 16; n++) {
     it(`equals poseidon-lite's poseidon${n} on random inputs`, () => {
       fc.assert(

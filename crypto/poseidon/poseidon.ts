@@ -1,7 +1,9 @@
 /**
- * Poseidon over BN254 with circomlib's constants, computed in generated WebAssembly: equal to
- * circomlib's `Poseidon(n)`, circomlibjs's `buildPoseidon` and poseidon-lite for 1..16 inputs,
- * about ten times faster than poseidon-lite (docs/hashing.md has the numbers).
+ * Poseidon over BN254 with circomlib's constants: equal to circomlib's `Poseidon(n)`,
+ * circomlibjs's `buildPoseidon` and poseidon-lite for 1..16 inputs. Computed by the native
+ * addon (./native.ts, 2 to 2.6 times the wasm's speed) where it is built, else in generated
+ * WebAssembly, itself about ten times faster than poseidon-lite (docs/hashing.md has the
+ * numbers). `poseidonBackend()` says which one this thread uses.
  *
  * The module is built and instantiated synchronously at first use; each width's constants are
  * converted into wasm memory the first time that width is hashed. Inputs are integers taken
@@ -15,6 +17,7 @@ import { FR_SCRATCH_BYTES, FrMemory, type FrExports } from '../field/frMemory.js
 import { ModuleBuilder } from '../wasm/emitter.js'
 import { instantiate } from '../wasm/instantiate.js'
 import { MAX_T, MIN_T, poseidonConstants } from './constants.js'
+import { loadNativePoseidon } from './native.js'
 import { blockSize, emitPermutation, MAX_BLOCK, partialRoundConstants } from './permutationCode.js'
 
 type Permute = (t: number, k: number, blocks: number, singles: number, halfF: number, state: number, c: number, s: number, mt: number, pt: number, spare: number, words: number, r2: number) => void
@@ -92,12 +95,26 @@ function table(e: Engine, t: number): Table {
   return made
 }
 
+const native = loadNativePoseidon()
+
+/** Which permutation `poseidon` runs in this thread: the native addon or the wasm one. */
+export function poseidonBackend(): 'native' | 'wasm' {
+  return native ? 'native' : 'wasm'
+}
+
 /**
  * Poseidon hash of 1 to 16 integers (each taken mod p); throws a RangeError for another count.
  *
  * @example poseidon([0n]) === poseidon1([0n]) // poseidon-lite
  */
 export function poseidon(inputs: readonly bigint[]): bigint {
+  const t = inputs.length + 1
+  if (t < MIN_T || t > MAX_T) throw new RangeError(`Poseidon arity ${inputs.length} is not supported (1..16)`)
+  return native ? native.hash(inputs) : poseidonWasm(inputs)
+}
+
+/** `poseidon` in the generated wasm, whatever the backend (the agreement tests compare the two). */
+export function poseidonWasm(inputs: readonly bigint[]): bigint {
   const t = inputs.length + 1
   if (t < MIN_T || t > MAX_T) throw new RangeError(`Poseidon arity ${inputs.length} is not supported (1..16)`)
   const e = engine ?? start()
