@@ -14,14 +14,17 @@
  * applied with `setMany` (each dirty upper node hashed once per batch) and the root read.
  * `state.leaf_updates_one_by_one_per_s` applies the same kind of changes with `set` and reads
  * the root after each: one full path each, as `RollupState` paid per account write until its
- * slot traces stopped recording a root per slot (the tree hashes lazily, docs/hashing.md). `crypto.poseidon_per_s` is Poseidon(2) hashes per second on one core.
+ * slot traces stopped recording a root per slot (the tree hashes lazily, docs/hashing.md). `crypto.poseidon_per_s` is Poseidon(2) hashes per second on one core, by the
+ * permutation `poseidon` uses (the native addon where it is built); `crypto.poseidon_wasm_per_s`
+ * the same by the wasm permutation, its fallback.
  *
  * Each figure is the median of RUNS timed runs after a warm-up run (JIT and wasm tier-up).
  */
 import { accountLeaf } from '../state/leaves.js'
 import { emptyAccountLeaf } from '../state/leaves.js'
 import { accountLevels, REALISTIC_PARAMS } from '../state/params.js'
-import { hash, hash2 } from '../state/poseidon.js'
+import { poseidonBackend, poseidonWasm } from '../crypto/poseidon/poseidon.js'
+import { hash, hash2 as defaultHash2 } from '../state/poseidon.js'
 import { QuadMerkleTree } from '../state/quadMerkle.js'
 import type { Account } from '../state/types.js'
 import type { Benchmark, Figure } from './figure.js'
@@ -108,8 +111,8 @@ export function measureAccountUpdates(tree: QuadMerkleTree, accounts: number, ba
   return median(rates)
 }
 
-/** Poseidon(2) hashes per second on one core (median of `runs` runs of about 0.3 s). */
-export function measurePoseidon2(runs: number): number {
+/** Poseidon(2) hashes per second on one core by `hash2` (median of `runs` runs of about 0.3 s). */
+export function measurePoseidon2(runs: number, hash2: (left: bigint, right: bigint) => bigint = defaultHash2): number {
   const rates: number[] = []
   let x = 1n
   for (let run = 0; run <= runs; run++) {
@@ -128,7 +131,7 @@ export function measurePoseidon2(runs: number): number {
 }
 
 export const leafUpdates: Benchmark = {
-  figures: ['state.leaf_updates_per_s', 'state.leaf_updates_one_by_one_per_s', 'state.account_updates_per_s', 'crypto.poseidon_per_s'],
+  figures: ['state.leaf_updates_per_s', 'state.leaf_updates_one_by_one_per_s', 'state.account_updates_per_s', 'crypto.poseidon_per_s', 'crypto.poseidon_wasm_per_s'],
   run: async (wanted) => {
     const figures: Figure[] = []
     const want = (name: string) => wanted.includes(name)
@@ -153,8 +156,13 @@ export const leafUpdates: Benchmark = {
     }
     if (want('crypto.poseidon_per_s')) {
       const rate = measurePoseidon2(RUNS)
-      progress(`leafUpdates: Poseidon(2): ${Math.round(rate)}/s`)
+      progress(`leafUpdates: Poseidon(2), ${poseidonBackend()}: ${Math.round(rate)}/s`)
       figures.push({ name: 'crypto.poseidon_per_s', value: Math.round(rate), unit: 'hashes/s' })
+    }
+    if (want('crypto.poseidon_wasm_per_s')) {
+      const rate = measurePoseidon2(RUNS, (left, right) => poseidonWasm([left, right]))
+      progress(`leafUpdates: Poseidon(2), wasm: ${Math.round(rate)}/s`)
+      figures.push({ name: 'crypto.poseidon_wasm_per_s', value: Math.round(rate), unit: 'hashes/s' })
     }
     return figures
   },
