@@ -3,7 +3,7 @@
  * as docs/hashing.md reports them: `npx tsx crypto/poseidon/timing.ts [module...]`.
  *
  * Each given module (a path exporting `poseidon`, e.g. a copy of an earlier version; by default
- * this directory's) is timed in the same process, interleaved, after a warm-up of 2000 calls:
+ * this directory's, both its backend and its wasm permutation) is timed in the same process, interleaved, after a warm-up of 2000 calls:
  * rounds of 800 calls on 64 fixed random inputs, the best round's process CPU time per call
  * (CPU time, not wall time, so that other work on a shared machine counts less).
  */
@@ -31,7 +31,7 @@ function cpuMicrosPerCall(hash: Hash, inputs: readonly bigint[][]): number {
 
 const paths = process.argv.slice(2)
 const hashes: [string, Hash][] = paths.length === 0
-  ? [['poseidon.ts', (await import('./poseidon.js')).poseidon]]
+  ? await import('./poseidon.js').then((m): [string, Hash][] => [[`poseidon.ts, ${m.poseidonBackend()}`, m.poseidon], ['poseidon.ts, wasm', m.poseidonWasm]])
   : await Promise.all(paths.map(async (p): Promise<[string, Hash]> => [p, (await import(pathToFileURL(resolve(p)).href)).poseidon as Hash]))
 
 for (const n of ARITIES) {
