@@ -139,7 +139,9 @@ export const signedOrders: Benchmark = {
           redisUrl,
           pollIntervalMs: 500,
           batchTimeoutMs: 5_000,
-          env: { RATE_LIMIT_IP: 'off', RATE_LIMIT_ACCOUNT: 'off' },
+          // No proof worker takes this queue, so every batch stays unfinished: the node's
+          // backlog limit (cancel-only past 8,192 batches here) would end the runs early.
+          env: { RATE_LIMIT_IP: 'off', RATE_LIMIT_ACCOUNT: 'off', MAX_PROVING_BACKLOG: 'off' },
         },
         compiled.entry,
       )

@@ -30,6 +30,7 @@ export type SequencerCode =
   | 'INSUFFICIENT_COLLATERAL'
   | 'NO_LIQUIDITY'
   | 'HALTED'
+  | 'PROVING_BACKLOG'
   | 'MARKET_HALTED'
   | 'MARKET_DEGRADED'
   | 'REDUCE_ONLY'

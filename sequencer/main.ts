@@ -19,6 +19,8 @@
  *   POLL_INTERVAL_MS how often L1 (queue entries, series) and the oracle are polled (1000)
  *   RATE_LIMIT_IP    requests per second and burst per client IP, `500,1000`; `off` disables
  *   RATE_LIMIT_ACCOUNT orders, cancels and withdrawals per second and burst per account, `50,100`; `off` disables
+ *   MAX_PROVING_BACKLOG batches not yet on L1 past which new orders are refused (503
+ *                    PROVING_BACKLOG; cancels and withdrawals still pass): 16,384 slots' worth; `off` disables
  *   ORACLE_FEEDS     with RPC_URL: Chainlink-style feeds per underlying, `ETH=0xA,0xB,0xC;BTC=…`
  *                    (at least 3 each): index prices and, on a new deployment, settlement;
  *                    simulated index feeds and operator-owned mock settlement feeds otherwise
@@ -76,6 +78,15 @@ function pruneJournal(): boolean {
   return v === 'on'
 }
 
+/** `MAX_PROVING_BACKLOG=500` (batches) or `off`. */
+function maxProvingBacklog(): number | false {
+  const v = env.MAX_PROVING_BACKLOG!
+  if (v === 'off') return false
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`MAX_PROVING_BACKLOG: cannot read "${v}" (want a whole number of batches, at least 1, or off)`)
+  return n
+}
+
 function provingConcurrency(): number {
   const n = Number(env.PROVING_CONCURRENCY)
   if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`PROVING_CONCURRENCY: cannot read "${env.PROVING_CONCURRENCY}" (want a whole number of batches, 1 to 1024)`)
@@ -102,6 +113,7 @@ function common(): Partial<NodeConfig> {
     pollIntervalMs: Number(env.POLL_INTERVAL_MS ?? 1000),
     ...(env.VERIFY_WORKERS !== undefined ? { verifyWorkers: workerCount('VERIFY_WORKERS') } : {}),
     ...(env.PROVING_CONCURRENCY !== undefined ? { provingConcurrency: provingConcurrency() } : {}),
+    ...(env.MAX_PROVING_BACKLOG !== undefined ? { maxProvingBacklog: maxProvingBacklog() } : {}),
     ...(env.JOURNAL_CHECKPOINT_ENTRIES !== undefined ? { checkpointEntries: checkpointEntries() } : {}),
     pruneJournal: pruneJournal(),
     rateLimits: { perIp: bucket('RATE_LIMIT_IP', DEFAULT_RATE_LIMITS.perIp), perAccount: bucket('RATE_LIMIT_ACCOUNT', DEFAULT_RATE_LIMITS.perAccount) },

@@ -23,6 +23,7 @@ import { buildApi, type TrustProxy } from './api/app.js'
 import type { ModeTransition } from './api/context.js'
 import type { ApiContext, NodeFacts } from './api/context.js'
 import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from './api/limits.js'
+import { defaultMaxProvingBacklog } from './api/backlog.js'
 import { MeasuredJournal, NodeMetrics } from './nodeMetrics.js'
 import { proverProbe } from './proverProbe.js'
 import { MarketFeed, defaultSurface } from './marketFeed.js'
@@ -97,6 +98,12 @@ export type NodeConfig = {
   readonly settlementKeeper?: boolean
   /** Token buckets per IP and per account (`DEFAULT_RATE_LIMITS`); false turns them off. */
   readonly rateLimits?: RateLimitConfig | false
+  /**
+   * Batches not yet on L1 past which new orders are refused with 503 PROVING_BACKLOG, cancels
+   * and withdrawals still accepted (api/backlog.ts); default 16,384 slots' worth
+   * (`defaultMaxProvingBacklog`); false: no limit.
+   */
+  readonly maxProvingBacklog?: number | false
   /** Proxies trusted to name the client in `X-Forwarded-For` (addresses/CIDRs, or a hop count); absent, none. */
   readonly trustProxy?: TrustProxy
   /** Not ready once the last good L1 poll is older than this; default max(15 s, 3 poll intervals). */
@@ -416,6 +423,7 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
     maxSyncAgeMs: config.maxSyncAgeMs ?? Math.max(15_000, 3 * (config.pollIntervalMs ?? 1_000)),
     metrics,
     rateLimits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
+    maxProvingBacklog: config.maxProvingBacklog ?? defaultMaxProvingBacklog(config.params.batchSize),
     stream,
   }
   const api = await buildApi(apiContext, { logger: config.logger ?? false, ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}) })

@@ -80,12 +80,16 @@ describe('BatchPipeline', () => {
   it('submits strictly in batch order when later proofs finish first', async () => {
     const { p, hand, submitted, traces, changes } = pipeline({ provingConcurrency: 3 })
     for (let n = 0; n < 3; n++) p.enqueue(trace(n))
+    expect(p.unfinished).toBe(3)
     await hand.prove(2)
     await hand.prove(1)
     expect(submitted).toEqual([])
     expect(p.records.map((r) => r.status)).toEqual(['proving', 'proving', 'proving'])
+    // Proven but not on L1: still unfinished, their traces still held.
+    expect(p.unfinished).toBe(3)
     await hand.prove(0)
     await p.idle()
+    expect(p.unfinished).toBe(0)
     expect(submitted).toEqual([0, 1, 2])
     expect(traces.map((t) => t.oldRoot)).toEqual([0n, 1n, 2n])
     expect(p.records.map((r) => [r.number, r.status, r.provingMs, r.gasUsed])).toEqual([

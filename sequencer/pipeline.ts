@@ -8,6 +8,8 @@
  * Memory stays bounded on a node that runs for months: a batch's trace (its witness: every
  * slot's paths and records) is kept only until the batch is on L1, and only the newest
  * `keepVerified` verified batches are listed (older ones are on L1, which is the record).
+ * Batches not yet on L1 are bounded by the API, which refuses new orders while `unfinished`
+ * is at the node's `maxProvingBacklog` (api/backlog.ts).
  */
 import { TxType, type BatchTrace } from '../state/index.js'
 import type { Prover } from '../prover/queue.js'
@@ -137,6 +139,14 @@ export class BatchPipeline {
   /** Batches in `status` since this node started (kept or not). */
   count(status: BatchStatus): number {
     return this.#counts.get(status) ?? 0
+  }
+
+  /**
+   * Batches cut but not yet on L1: waiting for a proof, proving, or being submitted. Their
+   * traces (witnesses) are what the node holds in memory for the pipeline.
+   */
+  get unfinished(): number {
+    return this.count('proving') + this.count('submitting')
   }
 
   /** Why the pipeline stopped, if it did. */

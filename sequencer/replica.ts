@@ -125,6 +125,8 @@ export async function replicaApi(parts: ReplicaParts, options: { logger?: Fastif
     maxSyncAgeMs: config.maxSyncAgeMs ?? Math.max(15_000, 3 * (config.pollIntervalMs ?? 1_000)),
     metrics,
     rateLimits: config.rateLimits ?? DEFAULT_RATE_LIMITS,
+    // Writes are refused on a replica whatever the backlog; the node it becomes sets its own.
+    maxProvingBacklog: false,
     stream,
     replica,
   }

@@ -73,6 +73,8 @@ export type ApiContext = {
   readonly hasherPendingBatches?: () => number
   /** Token buckets per IP and per account; false turns them off. */
   readonly rateLimits: RateLimitConfig | false
+  /** Batches not yet on L1 past which new orders are refused (api/backlog.ts); false: no limit. */
+  readonly maxProvingBacklog: number | false
   /** The WebSocket stream's subscriptions and fan-out (GET /v1/stream). */
   readonly stream: StreamHub
   /** Set on a read-only replica: writes are refused with 503 READ_ONLY_REPLICA, the lag shows in readiness. */

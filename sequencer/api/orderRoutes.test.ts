@@ -41,7 +41,7 @@ beforeAll(async () => {
   // No batch is ever enqueued here: the pipeline only answers whether writes are allowed.
   const pipeline = new BatchPipeline(inProcessProver(TEST_PARAMS), async () => Promise.reject(new Error('nothing is submitted in this test')), { firstNumber: 0 })
   // The routes under test read only these fields of the context.
-  const ctx = { engine, recorder, pipeline, market, now: () => NOW } as unknown as ApiContext
+  const ctx = { engine, recorder, pipeline, market, now: () => NOW, maxProvingBacklog: false } as unknown as ApiContext
   app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } })
   app.addSchema(errorSchema)
   await app.register(errorsPlugin)

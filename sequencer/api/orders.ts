@@ -7,14 +7,16 @@ import type { FastifyInstance } from 'fastify'
 import { orderRequestFromJSON } from '../../sdk/orderRequest.js'
 import type { ApiContext } from './context.js'
 import { errorResponses, orderResponse, signedOrderBody, tradingRulesResponse } from './schemas.js'
+import { assertProvingRoom } from './backlog.js'
 import { assertLive } from './halt.js'
 
 export async function ordersRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.post(
     '/v1/orders',
     { schema: { tags: ['orders'], summary: 'Place a signed order (limit, ioc, post_only; reduce-only; self-trade policy)', body: signedOrderBody, response: { 200: orderResponse, ...errorResponses } } },
-    async (request) => {
+    async (request, reply) => {
       assertLive(ctx)
+      assertProvingRoom(ctx, reply)
       const { signed, options } = orderRequestFromJSON(request.body)
       await ctx.signatures?.order(ctx.engine.state, signed)
       const outcome = ctx.recorder.placeOrder(signed, options)

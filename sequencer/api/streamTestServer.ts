@@ -49,7 +49,7 @@ export async function startStreamTestServer(options: StreamHubOptions = {}, extr
   const hub = new StreamHub({ engine, market, now }, options)
   // The order routes only ask the pipeline whether writes are allowed; nothing is submitted here.
   const pipeline = new BatchPipeline(inProcessProver(TEST_PARAMS), () => Promise.reject(new Error('nothing is submitted in this test')), { firstNumber: 0 })
-  const ctx = { engine, recorder, pipeline, market, now, stream: hub } as unknown as ApiContext & { stream: StreamHub }
+  const ctx = { engine, recorder, pipeline, market, now, stream: hub, maxProvingBacklog: false } as unknown as ApiContext & { stream: StreamHub }
   const app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } })
   app.addSchema(errorSchema)
   await app.register(errorsPlugin)
