@@ -120,6 +120,24 @@ describe('SequencerClient', () => {
     expect(err).toMatchObject({ status: 422, code: 'INSUFFICIENT_MARGIN', reason: 'initial margin 10 exceeds equity 5' })
   })
 
+  it('carries the refusal\'s details and Retry-After, so that a caller knows when to try again', async () => {
+    const backlog = mockFetch(
+      () => new Response(JSON.stringify({ code: 'PROVING_BACKLOG', reason: '9 batches wait', details: { backlog: '9', limit: '8' } }), { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '5' } }),
+    )
+    const err = await new SequencerClient({ baseUrl: 'http://seq.test', fetch: backlog.f }).placeOrder(signed).catch((e: unknown) => e)
+    expect(err).toMatchObject({ status: 503, code: 'PROVING_BACKLOG', details: { backlog: '9', limit: '8' }, retryAfterS: 5 })
+    // No header, a date, garbage or non-string details: left out, not guessed.
+    for (const [headers, body] of [
+      [{}, { code: 'HALTED', reason: 'halted' }],
+      [{ 'retry-after': 'Wed, 21 Oct 2026 07:28:00 GMT' }, { code: 'X', reason: 'y', details: { n: 1 } }],
+      [{ 'retry-after': '-3' }, { code: 'X', reason: 'y', details: 'no' }],
+    ] as const) {
+      const f = mockFetch(() => new Response(JSON.stringify(body), { status: 503, headers })).f
+      const e = (await new SequencerClient({ baseUrl: 'http://seq.test', fetch: f }).health().catch((x: unknown) => x)) as ApiError
+      expect([e.code, e.retryAfterS, e.details]).toEqual([body.code, undefined, undefined])
+    }
+  })
+
   it('maps bodies without {code, reason}, network errors, timeouts and non-JSON successes', async () => {
     const plain = mockFetch(() => new Response('Bad Gateway', { status: 502 }))
     await expect(new SequencerClient({ baseUrl: 'http://x', fetch: plain.f }).health()).rejects.toMatchObject({ status: 502, code: 'HTTP_502', reason: 'Bad Gateway' })

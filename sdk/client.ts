@@ -371,10 +371,23 @@ export class SequencerClient {
       if (res.ok) throw new ApiError(res.status, 'INVALID_RESPONSE', `${method} ${path}: body is not JSON`)
     }
     if (!res.ok) {
-      const err = json as { code?: unknown; reason?: unknown } | undefined
-      if (err && typeof err.code === 'string' && typeof err.reason === 'string') throw new ApiError(res.status, err.code, err.reason)
-      throw new ApiError(res.status, `HTTP_${res.status}`, text.slice(0, 200) || res.statusText)
+      const err = json as { code?: unknown; reason?: unknown; details?: unknown } | undefined
+      const retryAfterS = retryAfterSeconds(res.headers.get('retry-after'))
+      const details = err && isStringRecord(err.details) ? err.details : undefined
+      const extra = { ...(details ? { details } : {}), ...(retryAfterS !== undefined ? { retryAfterS } : {}) }
+      if (err && typeof err.code === 'string' && typeof err.reason === 'string') throw new ApiError(res.status, err.code, err.reason, extra)
+      throw new ApiError(res.status, `HTTP_${res.status}`, text.slice(0, 200) || res.statusText, extra)
     }
     return json as T
   }
+}
+
+/** `Retry-After` in seconds (the API sends whole seconds; an HTTP date is not used), if present and sane. */
+function retryAfterSeconds(header: string | null): number | undefined {
+  if (header === null || !/^\d{1,6}$/.test(header.trim())) return undefined
+  return Number(header.trim())
+}
+
+function isStringRecord(x: unknown): x is Record<string, string> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && Object.values(x).every((v) => typeof v === 'string')
 }

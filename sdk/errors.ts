@@ -33,16 +33,26 @@ export class SdkValidationError extends SdkError {
  *
  * @example
  * try { await client.placeOrder(signed) } catch (e) { if (e instanceof ApiError && e.code === 'INSUFFICIENT_MARGIN') ... }
+ * try { await client.placeOrder(signed) } catch (e) { if (e instanceof ApiError && e.retryAfterS) await sleep(e.retryAfterS * 1000) }
  */
 export class ApiError extends SdkError {
   override name = 'ApiError'
+  /** The figures the server gave with the refusal (e.g. required and available margin; a backlog and its limit). */
+  readonly details: Readonly<Record<string, string>> | undefined
+  /**
+   * Seconds to wait before trying again, from the response's `Retry-After`: set with
+   * `429 RATE_LIMITED` and `503 PROVING_BACKLOG`, whose requests may simply be sent again later.
+   */
+  readonly retryAfterS: number | undefined
   constructor(
     /** HTTP status, or 0 when no response arrived. */
     readonly status: number,
     readonly code: string,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Readonly<Record<string, string>>; retryAfterS?: number },
   ) {
-    super(`${code}: ${reason}`, options)
+    super(`${code}: ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.details = options?.details
+    this.retryAfterS = options?.retryAfterS
   }
 }
