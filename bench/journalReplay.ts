@@ -3,11 +3,18 @@
  *
  * - `sequencer.journal_replay_us_per_entry`: replaying a journal through a fresh engine
  *   (`replayJournal`, what every restart does before it listens), per entry;
- * - `sequencer.journal_replay_us_per_entry_hasher_thread`: the same as a node replays at
- *   start, with the state's trees on the state hasher's thread (sequencer/stateHasher.ts),
- *   fed in parts while the engine goes on, until the hasher has handed back every batch (the
- *   worker's start-up left out: a node starts it either way). `BENCH_JOURNAL_ENTRIES` sets the
- *   journal's length (default 1,000);
+ * - `sequencer.journal_replay_us_per_entry_hasher_thread`: the same with the state's trees on
+ *   the state hasher's thread (sequencer/stateHasher.ts), fed in parts while the engine goes
+ *   on, until the hasher has handed back every batch (the worker's start-up left out);
+ * - `sequencer.journal_replay_us_per_entry_node`: as a node replays at start: the hasher's
+ *   thread, and each part's order signatures checked a part ahead on the signature gate's
+ *   workers (`replayJournalPreverified`, as many workers as a node starts here; their start-up
+ *   left out). `BENCH_JOURNAL_ENTRIES` sets the journal's length (default 1,000).
+ *
+ * Every replay starts with no signature remembered as verified (`forgetVerifiedSignatures`),
+ * as a restarted process does: this process signed and verified the journal's orders when it
+ * wrote them, and would otherwise find them all in its memo. (Before 2026-11-27 it did: the
+ * replay figures up to then left the signature checks out.)
  * - `sequencer.journal_fsync_p99_us`: one durable append (write + fsync), p99: what a lone
  *   request waits for before its acknowledgement (under load, requests answered together
  *   share one fsync: group commit, sequencer/journal.ts);
@@ -37,7 +44,10 @@ import { DEFAULT_MARKET, defaultSeries } from '../sequencer/defaults.js'
 import { Engine } from '../sequencer/engine.js'
 import { Journal } from '../sequencer/journal.js'
 import { Market } from '../sequencer/market.js'
-import { Recorder, REPLAY_CHUNK, replayJournal, replayJournalInChunks } from '../sequencer/recorder.js'
+import { Recorder, REPLAY_CHUNK, replayJournal, replayJournalInChunks, replayJournalPreverified } from '../sequencer/recorder.js'
+import { defaultVerifyWorkers } from '../sequencer/node.js'
+import { SignatureGate } from '../sequencer/signatureGate.js'
+import { forgetVerifiedSignatures } from '../state/eddsa.js'
 import { StateHasher } from '../sequencer/stateHasher.js'
 import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, readCheckpoint } from '../sequencer/checkpoint.js'
 import { OrderHistory } from '../sequencer/orderHistory.js'
@@ -107,8 +117,12 @@ function writeJournal(dir: string): { path: string; appendUs: number[] } {
   return { path, appendUs }
 }
 
-/** Microseconds an entry to replay `entries` as a starting node does: trees on the hasher's thread, until it handed back every batch. */
-async function replayWithHasher(entries: ReturnType<Journal['read']>): Promise<number> {
+/**
+ * Microseconds an entry to replay `entries` with the trees on the hasher's thread, until it
+ * handed back every batch; with `gate`, the orders' signatures checked a part ahead on its
+ * workers, as a starting node does.
+ */
+async function replayWithHasher(entries: ReturnType<Journal['read']>, gate?: SignatureGate): Promise<number> {
   const clock = { now: 0n }
   const { engine, market } = engineAt(clock)
   let hasher: StateHasher | undefined
@@ -116,8 +130,11 @@ async function replayWithHasher(entries: ReturnType<Journal['read']>): Promise<n
   engine.followWith((seed) => (hasher = new StateHasher({ params: TEST_PARAMS, ...seed }, { onBatch: () => void batches++, onFailure: (e) => { throw e } })))
   // The worker's start (module loading, ~0.3 s) is left out: a node starts it either way.
   await hasher!.root()
+  forgetVerifiedSignatures()
   const t = process.hrtime.bigint()
-  replayJournalInChunks(engine, market, entries, clock, REPLAY_CHUNK, () => hasher!.flush())
+  const afterPart = () => hasher!.flush()
+  if (gate) await replayJournalPreverified(engine, market, entries, clock, REPLAY_CHUNK, afterPart, (e, orders) => Promise.all(orders.map((o) => gate.order(e.state, o))))
+  else replayJournalInChunks(engine, market, entries, clock, REPLAY_CHUNK, afterPart)
   await hasher!.root()
   const us = Number(process.hrtime.bigint() - t) / 1000 / entries.length
   if (batches === 0) throw new Error('the hasher handed back no batch')
@@ -190,6 +207,7 @@ export const journalReplay: Benchmark = {
   figures: [
     'sequencer.journal_replay_us_per_entry',
     'sequencer.journal_replay_us_per_entry_hasher_thread',
+    'sequencer.journal_replay_us_per_entry_node',
     'sequencer.journal_fsync_p99_us',
     'sequencer.checkpoint_ms',
     'sequencer.checkpoint_bytes',
@@ -208,17 +226,31 @@ export const journalReplay: Benchmark = {
       for (let run = 0; run < RUNS; run++) {
         const clock = { now: 0n }
         const { engine, market } = engineAt(clock)
+        forgetVerifiedSignatures()
         const t = process.hrtime.bigint()
         replayJournal(engine, market, entries, clock)
         perEntry.push(Number(process.hrtime.bigint() - t) / 1000 / entries.length)
       }
+      // Interleaved, so that both see the machine alike.
+      const gate = new SignatureGate({ workers: defaultVerifyWorkers() })
       const offThread: number[] = []
-      for (let run = 0; run < RUNS; run++) offThread.push(await replayWithHasher(entries))
+      const asNode: number[] = []
+      try {
+        // Run 0 warms up (the gate's workers start on their first check) and is not counted.
+        for (let run = 0; run <= RUNS; run++) {
+          const hasherOnly = await replayWithHasher(entries)
+          const node = await replayWithHasher(entries, gate)
+          if (run > 0) offThread.push(hasherOnly), asNode.push(node)
+        }
+      } finally {
+        await gate.close()
+      }
       const sorted = [...appendUs].sort((a, b) => a - b)
       const checkpoint = measureCheckpoint(path, entries)
       const figures = [
         { name: 'sequencer.journal_replay_us_per_entry', value: round(median(perEntry), 1), unit: 'us' },
         { name: 'sequencer.journal_replay_us_per_entry_hasher_thread', value: round(median(offThread), 1), unit: 'us' },
+        { name: 'sequencer.journal_replay_us_per_entry_node', value: round(median(asNode), 1), unit: 'us' },
         { name: 'sequencer.journal_fsync_p99_us', value: round(sorted[Math.floor(sorted.length * 0.99)]!, 1), unit: 'us' },
         { name: 'sequencer.checkpoint_ms', value: round(checkpoint.takeMs, 2), unit: 'ms' },
         { name: 'sequencer.checkpoint_bytes', value: checkpoint.bytes, unit: 'bytes' },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { mulBase8, referenceVerify, torsionPoints, zkEddsa } from '../crypto/eddsa/testing.js'
-import { noteVerified, publicKeyOf, signField, verifyField } from './eddsa.js'
+import { forgetVerifiedSignatures, noteVerified, publicKeyOf, signField, verifyField } from './eddsa.js'
 
 describe('verifyField', () => {
   const privateKey = new Uint8Array(32).fill(7)
@@ -62,5 +62,17 @@ describe('noteVerified', () => {
 
   it('ignores malformed input', () => {
     expect(() => noteVerified(1n, { R8: { x: 1n, y: 2n } } as never, { x: 1n, y: 2n })).not.toThrow()
+  })
+
+  it('is forgotten by forgetVerifiedSignatures, as in a fresh process', () => {
+    const privateKey = new Uint8Array(32).fill(13)
+    const publicKey = publicKeyOf(privateKey)
+    const signature = signField(privateKey, 90n)
+    noteVerified(91n, signature, publicKey)
+    // Another object with the same values: found by value while remembered, verified (and refused) after.
+    expect(verifyField(91n, { ...signature }, publicKey)).toBe(true)
+    forgetVerifiedSignatures()
+    expect(verifyField(91n, { ...signature }, publicKey)).toBe(false)
+    expect(verifyField(90n, { ...signature }, publicKey)).toBe(true)
   })
 })

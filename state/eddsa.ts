@@ -70,6 +70,15 @@ export function noteVerified(message: bigint, signature: Signature, publicKey: P
   verifiedObjects.set(signature, { message, rx: signature.R8.x, ry: signature.R8.y, s: signature.S, ax: publicKey.x, ay: publicKey.y })
 }
 
+/**
+ * Forgets every remembered verification (not the verifier's key tables): what a fresh process
+ * starts with. For benchmarks that replay a journal this process signed, which would otherwise
+ * find every signature already verified.
+ */
+export function forgetVerifiedSignatures(): void {
+  verified.clear()
+}
+
 function wellTyped(message: bigint, signature: Signature, publicKey: Point): boolean {
   return typeof message === 'bigint' && typeof signature?.S === 'bigint' && typeof signature.R8?.x === 'bigint' && typeof signature.R8.y === 'bigint' && typeof publicKey?.x === 'bigint' && typeof publicKey.y === 'bigint'
 }
