@@ -3,18 +3,16 @@
  *
  * - `sequencer.journal_replay_us_per_entry`: replaying a journal through a fresh engine
  *   (`replayJournal`, what every restart does before it listens), per entry;
- * - `sequencer.journal_replay_us_per_entry_hasher_thread`: the same with the state's trees on
- *   the state hasher's thread (sequencer/stateHasher.ts), fed in parts while the engine goes
- *   on, until the hasher has handed back every batch (the worker's start-up left out);
- * - `sequencer.journal_replay_us_per_entry_node`: as a node replays at start: the hasher's
- *   thread, and each part's order signatures checked a part ahead on the signature gate's
- *   workers (`replayJournalPreverified`, as many workers as a node starts here; their start-up
- *   left out). `BENCH_JOURNAL_ENTRIES` sets the journal's length (default 1,000).
+ * - `sequencer.journal_replay_us_per_entry_hasher_thread`: the same as a node replays at
+ *   start, with the state's trees on the state hasher's thread (sequencer/stateHasher.ts),
+ *   fed in parts while the engine goes on, until the hasher has handed back every batch (the
+ *   worker's start-up left out: a node starts it either way). `BENCH_JOURNAL_ENTRIES` sets the
+ *   journal's length (default 1,000);
  *
- * Every replay starts with no signature remembered as verified (`forgetVerifiedSignatures`),
- * as a restarted process does: this process signed and verified the journal's orders when it
- * wrote them, and would otherwise find them all in its memo. (Before 2026-11-27 it did: the
- * replay figures up to then left the signature checks out.)
+ *   Every replay starts with no signature remembered as verified (`forgetVerifiedSignatures`),
+ *   as a restarted process does: this process signed and verified the journal's orders when
+ *   it wrote them, and would otherwise find them all in its memo. (Until 2026-11-27 it did:
+ *   the replay figures up to then left the signature checks out.)
  * - `sequencer.journal_fsync_p99_us`: one durable append (write + fsync), p99: what a lone
  *   request waits for before its acknowledgement (under load, requests answered together
  *   share one fsync: group commit, sequencer/journal.ts);
@@ -44,11 +42,9 @@ import { DEFAULT_MARKET, defaultSeries } from '../sequencer/defaults.js'
 import { Engine } from '../sequencer/engine.js'
 import { Journal } from '../sequencer/journal.js'
 import { Market } from '../sequencer/market.js'
-import { Recorder, REPLAY_CHUNK, replayJournal, replayJournalInChunks, replayJournalPreverified } from '../sequencer/recorder.js'
-import { defaultVerifyWorkers } from '../sequencer/node.js'
-import { SignatureGate } from '../sequencer/signatureGate.js'
-import { forgetVerifiedSignatures } from '../state/eddsa.js'
+import { Recorder, REPLAY_CHUNK, replayJournal, replayJournalInChunks } from '../sequencer/recorder.js'
 import { StateHasher } from '../sequencer/stateHasher.js'
+import { forgetVerifiedSignatures } from '../state/eddsa.js'
 import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, readCheckpoint } from '../sequencer/checkpoint.js'
 import { OrderHistory } from '../sequencer/orderHistory.js'
 import { DEFAULT_ORDER_OPTIONS } from '../sdk/orderRequest.js'
@@ -117,12 +113,8 @@ function writeJournal(dir: string): { path: string; appendUs: number[] } {
   return { path, appendUs }
 }
 
-/**
- * Microseconds an entry to replay `entries` with the trees on the hasher's thread, until it
- * handed back every batch; with `gate`, the orders' signatures checked a part ahead on its
- * workers, as a starting node does.
- */
-async function replayWithHasher(entries: ReturnType<Journal['read']>, gate?: SignatureGate): Promise<number> {
+/** Microseconds an entry to replay `entries` as a starting node does: trees on the hasher's thread, until it handed back every batch. */
+async function replayWithHasher(entries: ReturnType<Journal['read']>): Promise<number> {
   const clock = { now: 0n }
   const { engine, market } = engineAt(clock)
   let hasher: StateHasher | undefined
@@ -132,9 +124,7 @@ async function replayWithHasher(entries: ReturnType<Journal['read']>, gate?: Sig
   await hasher!.root()
   forgetVerifiedSignatures()
   const t = process.hrtime.bigint()
-  const afterPart = () => hasher!.flush()
-  if (gate) await replayJournalPreverified(engine, market, entries, clock, REPLAY_CHUNK, afterPart, (e, orders) => Promise.all(orders.map((o) => gate.order(e.state, o))))
-  else replayJournalInChunks(engine, market, entries, clock, REPLAY_CHUNK, afterPart)
+  replayJournalInChunks(engine, market, entries, clock, REPLAY_CHUNK, () => hasher!.flush())
   await hasher!.root()
   const us = Number(process.hrtime.bigint() - t) / 1000 / entries.length
   if (batches === 0) throw new Error('the hasher handed back no batch')
@@ -207,7 +197,6 @@ export const journalReplay: Benchmark = {
   figures: [
     'sequencer.journal_replay_us_per_entry',
     'sequencer.journal_replay_us_per_entry_hasher_thread',
-    'sequencer.journal_replay_us_per_entry_node',
     'sequencer.journal_fsync_p99_us',
     'sequencer.checkpoint_ms',
     'sequencer.checkpoint_bytes',
@@ -231,26 +220,13 @@ export const journalReplay: Benchmark = {
         replayJournal(engine, market, entries, clock)
         perEntry.push(Number(process.hrtime.bigint() - t) / 1000 / entries.length)
       }
-      // Interleaved, so that both see the machine alike.
-      const gate = new SignatureGate({ workers: defaultVerifyWorkers() })
       const offThread: number[] = []
-      const asNode: number[] = []
-      try {
-        // Run 0 warms up (the gate's workers start on their first check) and is not counted.
-        for (let run = 0; run <= RUNS; run++) {
-          const hasherOnly = await replayWithHasher(entries)
-          const node = await replayWithHasher(entries, gate)
-          if (run > 0) offThread.push(hasherOnly), asNode.push(node)
-        }
-      } finally {
-        await gate.close()
-      }
+      for (let run = 0; run < RUNS; run++) offThread.push(await replayWithHasher(entries))
       const sorted = [...appendUs].sort((a, b) => a - b)
       const checkpoint = measureCheckpoint(path, entries)
       const figures = [
         { name: 'sequencer.journal_replay_us_per_entry', value: round(median(perEntry), 1), unit: 'us' },
         { name: 'sequencer.journal_replay_us_per_entry_hasher_thread', value: round(median(offThread), 1), unit: 'us' },
-        { name: 'sequencer.journal_replay_us_per_entry_node', value: round(median(asNode), 1), unit: 'us' },
         { name: 'sequencer.journal_fsync_p99_us', value: round(sorted[Math.floor(sorted.length * 0.99)]!, 1), unit: 'us' },
         { name: 'sequencer.checkpoint_ms', value: round(checkpoint.takeMs, 2), unit: 'ms' },
         { name: 'sequencer.checkpoint_bytes', value: checkpoint.bytes, unit: 'bytes' },

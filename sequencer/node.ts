@@ -10,7 +10,7 @@ import type { Address, Hex } from 'viem'
 import { connectL1, type L1Context } from '../l1/clients.js'
 import { submitBatchOnce } from '../l1/rollupCalls.js'
 import { readListedSeries, readQueueEntries, readRollupStatus } from '../l1/rollupReaders.js'
-import { RollupState, type BatchTrace, type ParamSet, type SignedOrder } from '../state/index.js'
+import { RollupState, type BatchTrace, type ParamSet } from '../state/index.js'
 import type { SolidityProof } from '../prover/prove.js'
 import { validateSeries, type VolSurface } from '../risk/index.js'
 import { inProcessProver, queueProver, type Prover } from '../prover/queue.js'
@@ -29,7 +29,7 @@ import { proverProbe } from './proverProbe.js'
 import { MarketFeed, defaultSurface } from './marketFeed.js'
 import type { UnderlyingStatus } from './market.js'
 import type { OracleService } from '../oracle/oracleService.js'
-import { Recorder, REPLAY_CHUNK, replayJournalInChunks, replayJournalPreverified } from './recorder.js'
+import { Recorder, REPLAY_CHUNK, replayJournalInChunks } from './recorder.js'
 import { checkCheckpointRoot, journalBase, reconcileBatches, recoveryPoint, stateAtBatch } from './recovery.js'
 import { DEFAULT_CHECKPOINT_ENTRIES, journalPruner } from './journalPruner.js'
 import { SettlementKeeper, serialized } from './settlementKeeper.js'
@@ -48,8 +48,7 @@ const STATE_HASHER_WORKER_URL = pathToFileURL(join(ROOT, 'sequencer', 'stateHash
 /** Proof jobs a node keeps on its BullMQ queue at once by default (`NodeConfig.provingConcurrency`). */
 export const DEFAULT_BULLMQ_PROVING_CONCURRENCY = 8
 
-/** Verifier threads a node starts by default (`VERIFY_WORKERS`): cores - 1, 1 to 4. */
-export function defaultVerifyWorkers(): number {
+function defaultVerifyWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1))
 }
 
@@ -234,18 +233,13 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
       return hasher
     })
   }
-  // The signature gate's workers check replayed orders one part ahead, as they check live ones.
-  const signatures = new SignatureGate({ workers: config.verifyWorkers ?? defaultVerifyWorkers(), workerUrl: VERIFIER_WORKER_URL, onWait: (seconds) => metrics.signatureGateWait.observe(seconds) })
-  const preverify = (e: Engine, orders: readonly SignedOrder[]) => Promise.all(orders.map((o) => signatures.order(e.state, o)))
   let replayMs = 0
   let toSubmit: BatchTrace[]
   let prune: ((verified: number) => void) | undefined
   try {
     const replayStarted = performance.now()
     if (entries.length > 0) {
-      const n = signatures.workers > 0
-        ? await replayJournalPreverified(engine, market, entries, replayClock, REPLAY_CHUNK, () => hasher?.flush(), preverify)
-        : replayJournalInChunks(engine, market, entries, replayClock, REPLAY_CHUNK, () => hasher?.flush())
+      const n = replayJournalInChunks(engine, market, entries, replayClock, REPLAY_CHUNK, () => hasher?.flush())
       replayClock.replaying = false
       // Every replayed batch is handed back before the root is (the worker answers in order).
       await hasher?.root()
@@ -261,7 +255,6 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   } catch (error) {
     // A journal that does not replay, or batches that do not match L1: nothing may keep running.
     await hasher?.close()
-    await signatures.close()
     throw error
   }
 
@@ -408,10 +401,10 @@ export async function startNode(config: NodeConfig): Promise<RollupNode> {
   }
   await trackedSync().catch(async (e: Error) => {
     await probe.close()
-    await signatures.close()
     throw e
   })
 
+  const signatures = new SignatureGate({ workers: config.verifyWorkers ?? defaultVerifyWorkers(), workerUrl: VERIFIER_WORKER_URL, onWait: (seconds) => metrics.signatureGateWait.observe(seconds) })
   const apiContext: ApiContext = {
     engine,
     stateRoot,

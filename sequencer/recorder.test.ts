@@ -12,8 +12,7 @@ import { DEFAULT_MARKET, defaultSeries } from './defaults.js'
 import { Engine } from './engine.js'
 import { Journal, JournalError, type JournalEntry } from './journal.js'
 import { Market } from './market.js'
-import { Recorder, replayJournal, replayJournalPreverified } from './recorder.js'
-import { SignatureGate, type GateVerdict } from './signatureGate.js'
+import { Recorder, replayJournal } from './recorder.js'
 import { orderOptions } from '../sdk/orderRequest.js'
 import { signCancelAll } from '../sdk/cancelAll.js'
 
@@ -184,71 +183,5 @@ describe('order expiry', () => {
     for (const [account, id] of [[3n, 1n], [3n, 2n], [1n, 1n]] as const) expect(again.engine.orders.get(account, id, NOW + 61n)).toEqual(live.engine.orders.get(account, id, NOW + 61n))
     const tampered = entries.map((e) => (e.t === 'expiry' ? { ...e, now: String(NOW + 61n) } : e))
     expect(() => replay(tampered)).toThrow(/the expiry removed .* but replays as/)
-  })
-})
-
-describe('journal replay with the signatures checked ahead', () => {
-  /** A longer run: three deposits, then orders of every account, trades among them, and a cancel-all. */
-  function ordersRun() {
-    const { journal, clock, recorder, live } = recording()
-    keys.forEach((k, i) => recorder.applyQueueEntry(BigInt(i), depositEntry(k.l1Address, k.pubKey, 5_000n * USDC)))
-    for (let id = 1n; id <= 12n; id++) {
-      clock.now += 5n
-      recorder.placeOrder(order(keys[2]!, { accountIndex: 3n, orderId: id, side: Side.sell, size: 10n }))
-      recorder.placeOrder(order(keys[Number(id % 2n)]!, { accountIndex: (id % 2n) + 1n, orderId: id, side: Side.buy, size: 10n }))
-    }
-    recorder.cancelAll(signCancelAll({ accountIndex: 3n, seriesId: 0n, nonce: 1n, validUntil: NOW + 600n }, keys[2]!.privateKey, []))
-    journal.close()
-    return { live, entries: journal.read() }
-  }
-
-  it('replays exactly what the plain replay does, with the orders checked on the gate\'s worker a part ahead', async () => {
-    const { live, entries } = ordersRun()
-    const gate = new SignatureGate({ workers: 1 })
-    const verdicts: GateVerdict[] = []
-    const clock = { now: 0n }
-    const fresh = node(() => clock.now)
-    let parts = 0
-    try {
-      const n = await replayJournalPreverified(fresh.engine, fresh.market, entries, clock, 4, () => parts++, async (engine, orders) => verdicts.push(...(await Promise.all(orders.map((o) => gate.order(engine.state, o))))))
-      expect(n).toBe(entries.filter((e) => e.t !== 'start').length)
-    } finally {
-      await gate.close()
-    }
-    expect(parts).toBe(Math.ceil(entries.length / 4))
-    const plain = replay(entries)
-    expect(fresh.batches.map(digest)).toEqual(plain.batches.map(digest))
-    expect(fresh.engine.state.root).toBe(live.engine.state.root)
-    for (const side of [Side.buy, Side.sell]) expect(fresh.engine.book(1n).levels(side)).toEqual(live.engine.book(1n).levels(side))
-    // Every order was checked ahead, except those of the part that followed the deposits'
-    // part: its accounts did not exist yet when it was checked, so the engine verified those.
-    expect(verdicts.length).toBe(entries.filter((e) => e.t === 'order').length)
-    const early = entries.slice(0, 8).filter((e) => e.t === 'order').length
-    expect(early).toBeGreaterThan(0)
-    expect(verdicts.filter((v) => v === 'unchecked')).toHaveLength(early)
-    expect(verdicts.filter((v) => v === 'verified')).toHaveLength(verdicts.length - early)
-  })
-
-  it('still replays, the engine checking every signature, when the checks ahead fail', async () => {
-    const { live, entries } = ordersRun()
-    const clock = { now: 0n }
-    const fresh = node(() => clock.now)
-    await replayJournalPreverified(fresh.engine, fresh.market, entries, clock, 3, () => {}, async () => Promise.reject(new Error('the pool died')))
-    expect(fresh.engine.state.root).toBe(live.engine.state.root)
-  })
-
-  it('refuses a tampered order with its entry number, as the plain replay does', async () => {
-    const { entries } = ordersRun()
-    const i = entries.findIndex((e) => e.t === 'order')
-    const tampered = entries.map((e, j) => (j === i && e.t === 'order' ? { ...e, signed: { ...e.signed, order: { ...e.signed.order, limitPrice: '2200000' } } } : e)) as JournalEntry[]
-    const clock = { now: 0n }
-    const fresh = node(() => clock.now)
-    const checked: number[] = []
-    const error = await replayJournalPreverified(fresh.engine, fresh.market, tampered, clock, 4, () => {}, async (_, orders) => checked.push(orders.length)).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(JournalError)
-    expect(checked.length).toBeGreaterThan(0)
-    const n = entries.slice(0, i).filter((e) => e.t !== 'start').length
-    expect((error as Error).message).toMatch(new RegExp(`journal entry ${n} \\(order\\) was accepted but replays as refused: BAD_SIGNATURE`))
-    expect(() => replay(tampered)).toThrow(new RegExp(`journal entry ${n} \\(order\\)`))
   })
 })

@@ -204,11 +204,9 @@ export class Recorder {
  * replayed batch carries the table it was first cut with. Throws `JournalError` when an order
  * is decided differently than it was, or a request opens other batches than it did: the
  * journal then does not belong to this engine's configuration. Returns the entries applied;
- * `firstIndex` numbers them in errors when a journal is replayed in parts. `parsed` holds
- * orders already read from their entries (and checked ahead: `replayJournalPreverified`);
- * each is taken out as it is used.
+ * `firstIndex` numbers them in errors when a journal is replayed in parts.
  */
-export function replayJournal(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }, firstIndex = 0, parsed?: Map<JournalEntry, SignedOrder>): number {
+export function replayJournal(engine: Engine, market: Market, entries: readonly JournalEntry[], clock: { now: bigint }, firstIndex = 0): number {
   let n = 0
   for (const entry of entries) {
     if (entry.t === 'start') {
@@ -220,7 +218,7 @@ export function replayJournal(engine: Engine, market: Market, entries: readonly 
     const tables = 'tables' in entry ? entry.tables : undefined
     engine.supplyTables(tables?.map((t) => batchMarketTableFromJSON(t, engine.state.params)))
     try {
-      replayEntry(engine, market, entry, clock, firstIndex + n, parsed)
+      replayEntry(engine, market, entry, clock, firstIndex + n)
     } catch (error) {
       engine.supplyTables(undefined)
       // An acknowledged request that replays as refused: the replay diverged from the original run.
@@ -251,53 +249,7 @@ export function replayJournalInChunks(engine: Engine, market: Market, entries: r
   return n
 }
 
-/** Checks orders' signatures ahead against the keys `engine`'s accounts hold (a node's `SignatureGate`). */
-export type ReplayPreverifier = (engine: Engine, orders: readonly SignedOrder[]) => Promise<unknown>
-
-/**
- * `replayJournalInChunks` with the orders' signatures checked ahead, one part ahead: while the
- * engine replays part k, `preverify` checks the orders of part k + 1 (on a node, the signature
- * gate's worker threads), so that the engine's own check of each replayed order is a cache
- * hit instead of a verification on the event loop. The engine stays the judge, as with live
- * orders: an order checked under another key (its account created in the same part), refused
- * ahead, or not checked at all is verified by the engine as before.
- */
-export async function replayJournalPreverified(
-  engine: Engine,
-  market: Market,
-  entries: readonly JournalEntry[],
-  clock: { now: bigint },
-  chunk: number,
-  afterChunk: () => void,
-  preverify: ReplayPreverifier,
-): Promise<number> {
-  const parsed = new Map<JournalEntry, SignedOrder>()
-  const checkAhead = (at: number): Promise<unknown> => {
-    const orders: SignedOrder[] = []
-    for (const entry of entries.slice(at, at + chunk)) {
-      if (entry.t !== 'order') continue
-      try {
-        const signed = signedOrderFromJSON(entry.signed)
-        parsed.set(entry, signed)
-        orders.push(signed)
-      } catch {
-        // Left to the replay itself, which refuses it with the entry's number.
-      }
-    }
-    return orders.length > 0 ? preverify(engine, orders).catch(() => undefined) : Promise.resolve()
-  }
-  let n = 0
-  let ahead = checkAhead(0)
-  for (let at = 0; at < entries.length; at += chunk) {
-    await ahead
-    ahead = at + chunk < entries.length ? checkAhead(at + chunk) : Promise.resolve()
-    n += replayJournal(engine, market, entries.slice(at, at + chunk), clock, n, parsed)
-    afterChunk()
-  }
-  return n
-}
-
-function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry, { t: 'start' }>, clock: { now: bigint }, n: number, parsed: Map<JournalEntry, SignedOrder> | undefined): void {
+function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry, { t: 'start' }>, clock: { now: bigint }, n: number): void {
   switch (entry.t) {
     case 'queue':
       engine.applyQueueEntry(BigInt(entry.index), queueEntryFromJSON(entry.entry))
@@ -305,9 +257,7 @@ function replayEntry(engine: Engine, market: Market, entry: Exclude<JournalEntry
     case 'order': {
       clock.now = BigInt(entry.now)
       const options = entry.options ? orderOptionsFromJSON(entry.options, `journal entry ${n} options`) : DEFAULT_ORDER_OPTIONS
-      const signed = parsed?.get(entry) ?? signedOrderFromJSON(entry.signed)
-      parsed?.delete(entry)
-      const outcome = outcomeDigest(engine.placeOrder(signed, options, { replay: true }))
+      const outcome = outcomeDigest(engine.placeOrder(signedOrderFromJSON(entry.signed), options, { replay: true }))
       if (outcome !== entry.outcome) throw new JournalError(`journal entry ${n}: the order was decided ${entry.outcome} but replays as ${outcome}`)
       return
     }
