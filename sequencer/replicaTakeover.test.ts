@@ -118,7 +118,11 @@ it('follows the primary read-only, then takes over after kill -9 with exactly th
   // A second primary on the same data directory is refused while the first lives.
   await expect(spawnNode().ready).rejects.toThrow(/locked by process \d+/)
 
-  const replica = spawnNode({ REPLICA: '1' })
+  // The replica follows the primary's segments whatever its own setting. Once it is the
+  // primary, it begins a segment only after 1,000 entries. With 4, the market entries of its
+  // first polls would reach twice a segment and force-cut the open batch (fee credit, new root)
+  // before the view below is read: a legitimate change, but not the one under test.
+  const replica = spawnNode({ REPLICA: '1', JOURNAL_CHECKPOINT_ENTRIES: '1000' })
   const replicaUrl = await replica.ready
   expect((await ready(replicaUrl)).replica?.primaryPid).toBe(primary.child.pid)
 
