@@ -31,6 +31,8 @@ typedef struct {
 
 #define IO_INPUTS_AT 16 /* words: Field, then up to 16 inputs of 4 words; the result overwrites input 0 */
 #define TABLE_HEADER 4  /* words: t, full rounds, partial rounds, 0; then C, S, M^T, P^T */
+#define MAX_FULL_ROUNDS 64     /* circomlib's widths have 8 */
+#define MAX_PARTIAL_ROUNDS 256 /* and 56 to 68 */
 
 /* r = a - b; returns the borrow. */
 static inline u64 sub4(u64 r[4], const u64 a[4], const u64 b[4]) {
@@ -276,8 +278,14 @@ static napi_value permute_js(napi_env env, napi_callback_info info) {
   }
   const u64 *words = (const u64 *)table;
   u64 t = table_bytes >= 8 * TABLE_HEADER ? words[0] : 0;
-  if (t < 2 || t > 17 || io_bytes < 8 * (IO_INPUTS_AT + 4 * 16) ||
-      table_bytes < 8 * (TABLE_HEADER + 4 * (t * words[1] + words[2] + (2 * t - 1) * words[2] + 2 * t * t))) {
+  /* Round counts are bounded before any size is computed from them (no overflow). */
+  u64 rounds_f = t ? words[1] : 0, rounds_p = t ? words[2] : 0;
+  if (t < 2 || t > 17 || rounds_f < 2 || rounds_f > MAX_FULL_ROUNDS || rounds_f % 2 || rounds_p > MAX_PARTIAL_ROUNDS) {
+    napi_throw_range_error(env, NULL, "permute: the table names no width of 2..17 with sane round counts");
+    return NULL;
+  }
+  if (io_bytes < 8 * (IO_INPUTS_AT + 4 * 16) ||
+      table_bytes < 8 * (TABLE_HEADER + 4 * (t * rounds_f + rounds_p + (2 * t - 1) * rounds_p + 2 * t * t))) {
     napi_throw_range_error(env, NULL, "permute: buffers too small for their width");
     return NULL;
   }

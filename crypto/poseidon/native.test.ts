@@ -61,8 +61,13 @@ describe('native Poseidon', () => {
       expect(() => addon.permute(new ArrayBuffer(8 * 80), new Uint8Array(64))).toThrow(TypeError)
       const forged = new BigUint64Array([3n, 8n, 57n, 0n])
       expect(() => addon.permute(new ArrayBuffer(8 * 80), forged.buffer)).toThrow(/too small/)
-      expect(() => addon.permute(new ArrayBuffer(8 * 80), new BigUint64Array([18n, 8n, 57n, 0n]).buffer)).toThrow(/too small/)
-      expect(() => addon.permute(new ArrayBuffer(8), new ArrayBuffer(1 << 20))).toThrow(/too small/)
+      expect(() => addon.permute(new ArrayBuffer(8 * 80), new BigUint64Array([18n, 8n, 57n, 0n]).buffer)).toThrow(/no width of 2..17/)
+      // Round counts that would overflow the size check, or make no sense, are refused before it.
+      for (const [f, p] of [[1n << 62n, 57n], [8n, 1n << 62n], [7n, 57n], [0n, 57n]] as const)
+        expect(() => addon.permute(new ArrayBuffer(8 * 80), new BigUint64Array([3n, f, p, 0n, ...Array(4096).fill(0n)]).buffer)).toThrow(/sane round counts/)
+      const roomy = new BigUint64Array(1 << 17)
+      roomy.set([3n, 8n, 57n, 0n])
+      expect(() => addon.permute(new ArrayBuffer(8), roomy.buffer)).toThrow(/too small/)
     })
 
     it('loads and hashes in a worker thread beside this one', async () => {
