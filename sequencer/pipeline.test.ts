@@ -223,5 +223,31 @@ describe('BatchPipeline', () => {
     expect(() => new BatchPipeline(prover, submit, { firstNumber: 0, provingConcurrency: 0 })).toThrow(RangeError)
     expect(() => new BatchPipeline(prover, submit, { firstNumber: 0, provingConcurrency: 1.5 })).toThrow(RangeError)
     expect(() => new BatchPipeline(prover, submit, { firstNumber: 0, keepVerified: -1 })).toThrow(RangeError)
+    expect(() => new BatchPipeline(prover, submit, { firstNumber: 0, packAfter: -1 })).toThrow(RangeError)
+  })
+
+  it('packs the traces of batches waiting far back and hands the prover and L1 the same traces', async () => {
+    const given: BatchTrace[] = []
+    const proofs: ((p: BatchProof) => void)[] = []
+    const prover: Prover = { kind: 'bullmq', prove: (t) => (given.push(t), new Promise<BatchProof>((r) => proofs.push(r))), close: async () => {} }
+    const submitted: BatchTrace[] = []
+    const submit = async (t: BatchTrace) => (submitted.push(t), { hash: '0x01', gasUsed: 1n }) as unknown as Mined
+    const p = new BatchPipeline(prover, submit, { firstNumber: 0, packAfter: 1 })
+    // Real-shaped traces: bigints, nested objects and arrays, as the hasher's thread sends them.
+    const traces = [0, 1, 2, 3].map((n) => ({ ...trace(n), data: [BigInt(n) << 200n, -1n], feeCredit: { amount: 5n, account: { index: 0n, path: [[1n, 2n, 3n]] } } }) as unknown as BatchTrace)
+    traces.forEach((t) => p.enqueue(t))
+    // Batch 0 proving, batch 1 waiting as objects, batches 2 and 3 packed.
+    expect(given).toEqual([traces[0]])
+    for (let n = 0; n < 4; n++) {
+      proofs.shift()!({ proof: PROOF, inputHash: 0n, provingMs: 1 })
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    await p.idle()
+    expect(given).toEqual(traces)
+    expect(given[1]).toBe(traces[1])
+    expect(given[2]).not.toBe(traces[2])
+    expect(submitted).toEqual(traces)
+    expect(submitted[3]).toBe(given[3])
+    expect(p.count('verified')).toBe(4)
   })
 })

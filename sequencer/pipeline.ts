@@ -11,6 +11,7 @@
  * Batches not yet on L1 are bounded by the API, which refuses new orders while `unfinished`
  * is at the node's `maxProvingBacklog` (api/backlog.ts).
  */
+import { deserialize, serialize } from 'node:v8'
 import { TxType, type BatchTrace } from '../state/index.js'
 import type { Prover } from '../prover/queue.js'
 import type { Mined } from '../l1/rollupCalls.js'
@@ -50,21 +51,41 @@ export type BatchPipelineOptions = {
   readonly provingConcurrency?: number
   /** Verified batches kept for `batch` and `page` (default 10,000); older ones are dropped. */
   readonly keepVerified?: number
+  /**
+   * Batches that may wait for a proof with their trace as objects (default 64); the traces
+   * of later ones are packed into one buffer each until their proof starts.
+   */
+  readonly packAfter?: number
 }
 
 /** A page of batches, newest first. */
 export type BatchPage = { readonly batches: readonly BatchRecord[]; readonly next?: number }
 
-/** A batch on its way: its trace until it is on L1, and its proof once requested. */
+/**
+ * A batch on its way: its trace until it is on L1 (packed while it waits far back in the
+ * queue), and its proof once requested.
+ */
 type InFlight = {
   readonly record: BatchRecord
   trace: BatchTrace | undefined
-  readonly proof: Promise<BatchProof>
-  readonly start: () => void
-  readonly cancel: (reason: string) => void
+  packed: Buffer | undefined
+  proof: Promise<BatchProof>
+  start: () => void
+  cancel: (reason: string) => void
 }
 
 export const DEFAULT_KEEP_VERIFIED = 10_000
+
+/**
+ * Batches waiting for a proof whose traces stay objects. A trace is hundreds of bigints and
+ * objects (about 13 KB a slot at the test parameters). When the provers fall behind, thousands
+ * of waiting traces made up most of the heap, and each major GC marked them all: a stall of
+ * about 100 ms (docs/benchmarks.md). Packed with `v8.serialize`, the structured-clone format the
+ * hasher's thread sent them in, a waiting trace is one buffer outside the heap. That costs about
+ * 22 us a batch to pack and as much to unpack when its proof starts, and only while there is a
+ * backlog.
+ */
+export const DEFAULT_PACK_AFTER = 64
 
 function countTxs(trace: BatchTrace): BatchRecord['txCounts'] {
   const counts = { deposit: 0, trade: 0, withdraw: 0, forcedWithdrawal: 0, cancel: 0, noop: 0 }
@@ -87,6 +108,7 @@ export class BatchPipeline {
   readonly #onChange: (record: BatchRecord) => void
   readonly #concurrency: number
   readonly #keepVerified: number
+  readonly #packAfter: number
   /** Consecutive batch numbers, oldest first: the records kept. */
   #records: BatchRecord[] = []
   /** Batches whose proof is not requested yet, oldest first. */
@@ -99,9 +121,11 @@ export class BatchPipeline {
   #nextNumber: number
 
   constructor(prover: Prover, submit: Submitter, options: BatchPipelineOptions) {
-    const { provingConcurrency = 1, keepVerified = DEFAULT_KEEP_VERIFIED } = options
+    const { provingConcurrency = 1, keepVerified = DEFAULT_KEEP_VERIFIED, packAfter = DEFAULT_PACK_AFTER } = options
     if (!Number.isInteger(provingConcurrency) || provingConcurrency < 1) throw new RangeError(`provingConcurrency must be a positive integer, got ${provingConcurrency}`)
     if (!Number.isInteger(keepVerified) || keepVerified < 0) throw new RangeError(`keepVerified must be a non-negative integer, got ${keepVerified}`)
+    if (!Number.isInteger(packAfter) || packAfter < 0) throw new RangeError(`packAfter must be a non-negative integer, got ${packAfter}`)
+    this.#packAfter = packAfter
     this.#prover = prover
     this.#submit = submit
     this.#nextNumber = options.firstNumber
@@ -180,7 +204,13 @@ export class BatchPipeline {
     this.#counted(record, undefined)
     this.#onChange(record)
     const entry = this.#inFlight(record, trace)
-    if (!this.#halted) this.#waiting.push(entry)
+    if (!this.#halted) {
+      this.#waiting.push(entry)
+      if (this.#waiting.length > this.#packAfter) {
+        entry.packed = serialize(trace)
+        entry.trace = undefined
+      }
+    }
     this.#startProofs()
     this.#tail = this.#tail.then(() => this.#finish(entry))
     return record
@@ -196,14 +226,13 @@ export class BatchPipeline {
   }
 
   #inFlight(record: BatchRecord, trace: BatchTrace): InFlight {
-    let start!: () => void
-    let cancel!: (reason: string) => void
-    const proof = new Promise<BatchProof>((resolve, reject) => {
-      start = () => {
+    const entry: InFlight = { record, trace, packed: undefined, proof: Promise.resolve() as unknown as Promise<BatchProof>, start: () => {}, cancel: () => {} }
+    entry.proof = new Promise<BatchProof>((resolve, reject) => {
+      entry.start = () => {
         this.#proving++
         let proving: Promise<BatchProof>
         try {
-          proving = this.#prover.prove(trace)
+          proving = this.#prover.prove(this.#unpacked(entry))
         } catch (error) {
           // A prover that throws instead of rejecting fails the batch the same way.
           proving = Promise.reject(error as Error)
@@ -215,11 +244,20 @@ export class BatchPipeline {
             this.#startProofs()
           })
       }
-      cancel = (reason) => reject(new Error(`not proven: ${reason}`))
+      entry.cancel = (reason) => reject(new Error(`not proven: ${reason}`))
     })
     // Awaited in turn by #finish; a failure before then must not count as unhandled.
-    proof.catch(() => {})
-    return { record, trace, proof, start, cancel }
+    entry.proof.catch(() => {})
+    return entry
+  }
+
+  /** The entry's trace as objects, unpacked (once) if it waited packed. */
+  #unpacked(entry: InFlight): BatchTrace {
+    if (!entry.trace) {
+      entry.trace = deserialize(entry.packed!) as BatchTrace
+      entry.packed = undefined
+    }
+    return entry.trace
   }
 
   #startProofs(): void {
@@ -240,7 +278,7 @@ export class BatchPipeline {
         if (this.#halted) throw new Error(`not submitted: ${this.#halted}`)
         this.#setStatus(record, 'submitting', { provingMs })
         this.#log(`batch ${record.number} proven in ${provingMs} ms`)
-        const mined = await this.#submit(entry.trace!, proof, record.number)
+        const mined = await this.#submit(this.#unpacked(entry), proof, record.number)
         this.#setStatus(record, 'verified', { l1TxHash: mined.hash, gasUsed: mined.gasUsed })
         this.#log(`batch ${record.number} verified on L1 (${mined.gasUsed} gas, ${mined.hash})`)
         this.#dropOldVerified()
@@ -251,6 +289,7 @@ export class BatchPipeline {
       }
     } finally {
       entry.trace = undefined
+      entry.packed = undefined
     }
   }
 
