@@ -33,7 +33,7 @@
  */
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
-import { poseidonBackend } from '../crypto/poseidon/poseidon.js'
+import { nativePoseidonUnavailable } from '../crypto/poseidon/poseidon.js'
 import { ensureArtifacts } from '../prover/artifacts.js'
 import { DEFAULT_MARKET, DEFAULT_PARAMS } from './defaults.js'
 import { deployWithDefaults, simulatedOracle, startEmbedded } from './embedded.js'
@@ -146,11 +146,8 @@ async function chainlinkOracle(rpcUrl: string, spec: string): Promise<OracleServ
 }
 
 async function main(): Promise<void> {
-  log(
-    poseidonBackend() === 'native'
-      ? 'Poseidon: the native addon (build/native/poseidon.node)'
-      : 'Poseidon: wasm, about 2.4x slower than the native addon (not built here: npm run build:native needs a C compiler; or POSEIDON_NATIVE=off)',
-  )
+  const noNative = nativePoseidonUnavailable()
+  log(noNative === undefined ? 'Poseidon: the native addon (build/native/poseidon.node)' : `Poseidon: wasm, 2 to 2.6x slower than the native addon, which is not used: ${noNative}`)
   // BullMQ workers prove, with their own artifacts; the node itself then needs none.
   if (env.PROVER !== 'bullmq') {
     log('checking circuit artifacts (the first run compiles and sets up the circuit, ~2 min)')

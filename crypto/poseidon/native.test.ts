@@ -1,14 +1,17 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { P } from '../field/frLayout.js'
-import { findNativePoseidon, loadNativePoseidon, PORTABLE_POSEIDON_FILE } from './native.js'
-import { poseidon, poseidonBackend, poseidonWasm } from './poseidon.js'
+import { findNativePoseidon, loadNativePoseidon, PORTABLE_POSEIDON_FILE, tryLoadNativePoseidon } from './native.js'
+import { nativePoseidonUnavailable, poseidon, poseidonBackend, poseidonWasm } from './poseidon.js'
 
 const native = loadNativePoseidon()
 // The portable C build, made beside the assembly one where the CPU has mulx/adx (as on CI).
-const portable = loadNativePoseidon(process.env, findNativePoseidon(PORTABLE_POSEIDON_FILE))
+const portable = loadNativePoseidon(process.env, findNativePoseidon(PORTABLE_POSEIDON_FILE) ?? null)
 
 describe('native Poseidon', () => {
   // The build (npm install, npm run build) compiles it wherever a C compiler and Node's
@@ -16,10 +19,24 @@ describe('native Poseidon', () => {
   it.skipIf(process.env.POSEIDON_NATIVE === 'off')('is built and is what poseidon() runs', () => {
     expect(native, 'build/native/poseidon.node is missing: run npm run build:native').toBeDefined()
     expect(poseidonBackend()).toBe('native')
+    expect(nativePoseidonUnavailable()).toBeUndefined()
   })
 
-  it('is not loaded with POSEIDON_NATIVE=off', () => {
+  it('is not used, with the reason, when turned off, missing, not loadable or hashing wrong', () => {
     expect(loadNativePoseidon({ POSEIDON_NATIVE: 'off' })).toBeUndefined()
+    expect(tryLoadNativePoseidon({ POSEIDON_NATIVE: 'off' })).toEqual({ unavailable: 'POSEIDON_NATIVE=off' })
+    expect(tryLoadNativePoseidon({}, null)).toMatchObject({ unavailable: expect.stringMatching(/^not built .*npm run build:native/) })
+    const dir = mkdtempSync(join(tmpdir(), 'native-'))
+    const garbage = join(dir, 'garbage.node')
+    writeFileSync(garbage, 'not a shared object')
+    expect(tryLoadNativePoseidon({}, garbage)).toMatchObject({ unavailable: expect.stringMatching(/garbage\.node cannot be loaded: /) })
+    // A module with the addon's shape whose hash is wrong (a stale or broken build): refused on the published vector.
+    const stale = join(dir, 'stale.cjs')
+    writeFileSync(stale, 'exports.permute = () => {}')
+    expect(tryLoadNativePoseidon({}, stale)).toMatchObject({ unavailable: expect.stringMatching(/stale\.cjs gives a wrong hash \(Poseidon\(\[1, 2\]\) = 1\): rebuild it/) })
+    const throwing = join(dir, 'throwing.cjs')
+    writeFileSync(throwing, 'exports.permute = () => { throw new RangeError("bad table") }')
+    expect(tryLoadNativePoseidon({}, throwing)).toMatchObject({ unavailable: expect.stringMatching(/gives a wrong hash \(Poseidon\(\[1, 2\]\) = bad table\)/) })
   })
 
   const builds = [

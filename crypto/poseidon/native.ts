@@ -72,18 +72,46 @@ export function findNativePoseidon(name: string = NATIVE_POSEIDON_FILE): string 
   }
 }
 
+/** The native permutation of this thread, or why there is none. */
+export type NativePoseidonLoad = { readonly native: NativePoseidon } | { readonly unavailable: string }
+
+/** circomlib's published vector: Poseidon([1, 2]). */
+const KNOWN_INPUTS = [1n, 2n]
+const KNOWN_HASH = 7853200120776062878684798364095072458815029376092732009249414926327459813530n
+
 /**
- * Loads the addon (`file`, by default the build's) for this thread, or returns undefined when
- * it is not built, fails to load or `POSEIDON_NATIVE=off`.
+ * Loads the addon (`file`, by default the build's; null: none was built) for this thread and checks it on a
+ * published vector, or says why it is not used: `POSEIDON_NATIVE=off`, not built, not
+ * loadable, or a wrong hash (a stale or broken build must not hash the state).
  */
-export function loadNativePoseidon(env: NodeJS.ProcessEnv = process.env, file: string | undefined = findNativePoseidon()): NativePoseidon | undefined {
-  if (env.POSEIDON_NATIVE === 'off' || !file) return undefined
+export function tryLoadNativePoseidon(env: NodeJS.ProcessEnv = process.env, file: string | null = findNativePoseidon() ?? null): NativePoseidonLoad {
+  if (env.POSEIDON_NATIVE === 'off') return { unavailable: 'POSEIDON_NATIVE=off' }
+  if (!file) return { unavailable: `not built (${NATIVE_POSEIDON_FILE}: npm run build:native needs a C compiler and Node's headers)` }
   let addon: Addon
   try {
     addon = createRequire(import.meta.url)(file) as Addon
-  } catch {
-    return undefined
+  } catch (error) {
+    return { unavailable: `${file} cannot be loaded: ${(error as Error).message.split('\n')[0]}` }
   }
+  const native = { hash: hasher(addon), file }
+  let known: bigint | string
+  try {
+    known = native.hash(KNOWN_INPUTS)
+  } catch (error) {
+    known = (error as Error).message
+  }
+  if (known !== KNOWN_HASH) return { unavailable: `${file} gives a wrong hash (Poseidon([1, 2]) = ${known}): rebuild it with npm run build:native` }
+  return { native }
+}
+
+/** `tryLoadNativePoseidon`'s addon, or undefined when there is none to use. */
+export function loadNativePoseidon(env: NodeJS.ProcessEnv = process.env, file: string | null = findNativePoseidon() ?? null): NativePoseidon | undefined {
+  const load = tryLoadNativePoseidon(env, file)
+  return 'native' in load ? load.native : undefined
+}
+
+/** The hash function over one addon, with this thread's I/O buffer and tables. */
+function hasher(addon: Addon): NativePoseidon['hash'] {
   const io = new ArrayBuffer(8 * (INPUTS_AT + 4 * 16))
   const u64 = new BigUint64Array(io)
   writeElement(u64, 0, P)
@@ -91,7 +119,7 @@ export function loadNativePoseidon(env: NodeJS.ProcessEnv = process.env, file: s
   writeElement(u64, 8, (R * R) % P)
   u64[12] = inverse64(P)
   const tables: (ArrayBuffer | undefined)[] = []
-  const hash = (inputs: readonly bigint[]): bigint => {
+  return (inputs: readonly bigint[]): bigint => {
     const t = inputs.length + 1
     const widthTable = (tables[t] ??= table(t))
     for (let i = 0, w = INPUTS_AT; i < inputs.length; i++, w += 4) {
@@ -103,5 +131,4 @@ export function loadNativePoseidon(env: NodeJS.ProcessEnv = process.env, file: s
     const w = INPUTS_AT
     return (u64[w + 3]! << 192n) | (u64[w + 2]! << 128n) | (u64[w + 1]! << 64n) | u64[w]!
   }
-  return { hash, file }
 }

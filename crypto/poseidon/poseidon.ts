@@ -17,7 +17,7 @@ import { FR_SCRATCH_BYTES, FrMemory, type FrExports } from '../field/frMemory.js
 import { ModuleBuilder } from '../wasm/emitter.js'
 import { instantiate } from '../wasm/instantiate.js'
 import { MAX_T, MIN_T, poseidonConstants } from './constants.js'
-import { loadNativePoseidon } from './native.js'
+import { tryLoadNativePoseidon } from './native.js'
 import { blockSize, emitPermutation, MAX_BLOCK, partialRoundConstants } from './permutationCode.js'
 
 type Permute = (t: number, k: number, blocks: number, singles: number, halfF: number, state: number, c: number, s: number, mt: number, pt: number, spare: number, words: number, r2: number) => void
@@ -95,11 +95,17 @@ function table(e: Engine, t: number): Table {
   return made
 }
 
-const native = loadNativePoseidon()
+const load = tryLoadNativePoseidon()
+const native = 'native' in load ? load.native : undefined
 
 /** Which permutation `poseidon` runs in this thread: the native addon or the wasm one. */
 export function poseidonBackend(): 'native' | 'wasm' {
   return native ? 'native' : 'wasm'
+}
+
+/** Why this thread hashes in wasm (undefined when it runs the native addon). */
+export function nativePoseidonUnavailable(): string | undefined {
+  return 'unavailable' in load ? load.unavailable : undefined
 }
 
 /**
