@@ -6,9 +6,9 @@
  *      `INSUFFICIENT_MARGIN`), or the Rollup contract did (a revert with its custom error),
  *      or a check made before sending (not enough tokens, rollup frozen, nothing to claim)
  *   2  usage: bad arguments or configuration (no key, a malformed address or amount)
- *   3  unavailable: the sequencer or the L1 node did not answer, the sequencer rate-limited
- *      the request (429), or a wait timed out; nothing was refused and the same command can
- *      be tried again
+ *   3  unavailable: the sequencer or the L1 node did not answer, the sequencer said "not
+ *      now" (429 rate limit, 503 proving backlog: an answer with Retry-After), or a wait timed
+ *      out; nothing was refused and the same command can be tried again
  *   4  internal error (a bug): the message and stack are printed
  */
 import { ApiError, SdkError, SdkValidationError } from '../sdk/errors.js'
@@ -36,9 +36,16 @@ export type Failure = { readonly code: TraderExit; readonly message: string; rea
 export function describeFailure(error: unknown): Failure {
   if (error instanceof CliUsageError) return { code: TraderExit.usage, message: `usage: ${error.message}`, json: { kind: 'usage', reason: error.message } }
   if (error instanceof ApiError) {
-    // A rate limit (429) says "not now", not "no": the same request may pass in a moment.
-    if (UNAVAILABLE_CODES.has(error.code) || error.status === 0 || error.status === 429)
-      return { code: TraderExit.unavailable, message: `sequencer unavailable: ${error.reason}`, json: { kind: 'unavailable', code: error.code, reason: error.reason } }
+    // A rate limit (429) or a proving backlog (503 with Retry-After) says "not now", not "no":
+    // the same request may pass in a moment.
+    if (UNAVAILABLE_CODES.has(error.code) || error.status === 0 || error.status === 429 || error.retryAfterS !== undefined) {
+      const retry = error.retryAfterS !== undefined ? `; try again in ${error.retryAfterS} s` : ''
+      return {
+        code: TraderExit.unavailable,
+        message: `sequencer unavailable: ${error.reason}${retry}`,
+        json: { kind: 'unavailable', code: error.code, reason: error.reason, ...(error.retryAfterS !== undefined ? { retryAfterS: error.retryAfterS } : {}) },
+      }
+    }
     return {
       code: TraderExit.refused,
       message: `refused by the exchange: ${error.code} (HTTP ${error.status}): ${error.reason}`,

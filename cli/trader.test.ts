@@ -169,6 +169,8 @@ describe('exit codes', () => {
     expect(describeFailure(new ApiError(0, 'NETWORK_ERROR', 'fetch failed')).code).toBe(TraderExit.unavailable)
     expect(describeFailure(new ApiError(200, 'INVALID_RESPONSE', 'not JSON')).code).toBe(TraderExit.unavailable)
     expect(describeFailure(new ApiError(429, 'RATE_LIMITED', 'retry in 200 ms')).code).toBe(TraderExit.unavailable)
+    const backlog = describeFailure(new ApiError(503, 'PROVING_BACKLOG', '9000 batches wait', { retryAfterS: 5 }))
+    expect(backlog).toEqual({ code: TraderExit.unavailable, message: 'sequencer unavailable: 9000 batches wait; try again in 5 s', json: { kind: 'unavailable', code: 'PROVING_BACKLOG', reason: '9000 batches wait', retryAfterS: 5 } })
     expect(describeFailure(new L1UnreachableError('down')).code).toBe(TraderExit.unavailable)
     expect(describeFailure(new WaitTimeoutError('waiting', 1000, 'x')).code).toBe(TraderExit.unavailable)
     expect(describeFailure(new CliUsageError('bad')).code).toBe(TraderExit.usage)
