@@ -69,9 +69,9 @@ type InFlight = {
   readonly record: BatchRecord
   trace: BatchTrace | undefined
   packed: Buffer | undefined
-  proof: Promise<BatchProof>
-  start: () => void
-  cancel: (reason: string) => void
+  readonly proof: Promise<BatchProof>
+  readonly start: () => void
+  readonly cancel: (reason: string) => void
 }
 
 export const DEFAULT_KEEP_VERIFIED = 10_000
@@ -226,9 +226,10 @@ export class BatchPipeline {
   }
 
   #inFlight(record: BatchRecord, trace: BatchTrace): InFlight {
-    const entry: InFlight = { record, trace, packed: undefined, proof: Promise.resolve() as unknown as Promise<BatchProof>, start: () => {}, cancel: () => {} }
-    entry.proof = new Promise<BatchProof>((resolve, reject) => {
-      entry.start = () => {
+    let start!: () => void
+    let cancel!: (reason: string) => void
+    const proof = new Promise<BatchProof>((resolve, reject) => {
+      start = () => {
         this.#proving++
         let proving: Promise<BatchProof>
         try {
@@ -244,10 +245,11 @@ export class BatchPipeline {
             this.#startProofs()
           })
       }
-      entry.cancel = (reason) => reject(new Error(`not proven: ${reason}`))
+      cancel = (reason) => reject(new Error(`not proven: ${reason}`))
     })
     // Awaited in turn by #finish; a failure before then must not count as unhandled.
-    entry.proof.catch(() => {})
+    proof.catch(() => {})
+    const entry: InFlight = { record, trace, packed: undefined, proof, start, cancel }
     return entry
   }
 

@@ -19,7 +19,7 @@ import { Engine } from '../engine.js'
 import { Market } from '../market.js'
 import { BatchPipeline } from '../pipeline.js'
 import { Recorder } from '../recorder.js'
-import { defaultMaxProvingBacklog, PROVING_BACKLOG_RETRY_AFTER_S, provingBacklog } from './backlog.js'
+import { assertProvingRoom, defaultMaxProvingBacklog, PROVING_BACKLOG_RETRY_AFTER_S, provingBacklog } from './backlog.js'
 import { cancelsRoutes } from './cancels.js'
 import type { ApiContext } from './context.js'
 import { errorsPlugin } from './errors.js'
@@ -110,10 +110,9 @@ describe('the proving backlog', () => {
     expect(await post('/v1/orders', order(keys[1]!, { accountIndex: 2n, orderId: 3n, side: Side.sell }))).toMatchObject({ status: 200, body: { status: 'resting' } })
   })
 
-  it('counts batches still on the hasher thread, and has no limit when it is off', async () => {
+  it('counts batches still on the hasher thread, and has no limit when it is off', () => {
     const ctx = { pipeline, hasherPendingBatches: () => 5 }
     expect(provingBacklog(ctx)).toBe(pipeline.unfinished + 5)
-    const { assertProvingRoom } = await import('./backlog.js')
     const reply = { header: () => reply } as unknown as Parameters<typeof assertProvingRoom>[1]
     expect(() => assertProvingRoom({ ...ctx, maxProvingBacklog: false }, reply)).not.toThrow()
     expect(() => assertProvingRoom({ ...ctx, maxProvingBacklog: pipeline.unfinished + 5 }, reply)).toThrow(/PROVING_BACKLOG/)
